@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+// The Sluice control plane. Target layout and import rules: docs/architecture.md
+// (DESIGN.md §1). Imports point down; `make build` passes
+// `--explicit-target-dependency-import-check error`, so an import that the
+// target graph below does not declare fails the build.
+import PackageDescription
+
+/// One settings array for every target (STYLE.md §12).
+let settings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let log = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let coreMetrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["Sluice"]),
+        .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // C shims and system libraries.
+        .target(name: "CSluiceSystem", path: "Sources/CSluiceSystem"),
+
+        // Infrastructure libraries: no knowledge of Sluice's domain.
+        .target(name: "SluiceSockets", dependencies: ["CSluiceSystem"], swiftSettings: settings),
+        .target(name: "SluiceHTTP", dependencies: ["SluiceSockets", log, coreMetrics], swiftSettings: settings),
+
+        // Application.
+        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", log, metrics, prometheus, lifecycle], swiftSettings: settings),
+        .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
+
+        // Test support and tests.
+        .target(name: "SluiceTesting", dependencies: ["SluiceSockets"], path: "Tests/SluiceTesting", swiftSettings: settings),
+        .testTarget(name: "SluiceSocketsTests", dependencies: ["SluiceSockets", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(
+            name: "SluiceHTTPTests",
+            dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceTesting", log],
+            swiftSettings: settings
+        ),
+        .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceHTTP", "SluiceTesting"], swiftSettings: settings),
+    ]
+)
