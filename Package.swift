@@ -18,6 +18,7 @@ let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics
 let coreMetrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
@@ -43,7 +44,7 @@ let package = Package(
         .target(name: "SluiceHTTP", dependencies: ["SluiceSockets", log, coreMetrics], swiftSettings: settings),
 
         // Application.
-        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", log, metrics, prometheus, lifecycle], swiftSettings: settings),
+        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
         .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
 
         // Test support and tests.

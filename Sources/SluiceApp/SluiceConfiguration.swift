@@ -1,0 +1,119 @@
+import Foundation
+
+/// The service's configuration: environment first, flags second (flags
+/// win), validated once at start. A bad value stops the process with one
+/// line naming the variable (DESIGN.md §2).
+public struct SluiceConfiguration: Sendable, Equatable {
+    /// Listen address (`SLUICE_HOST`, default 127.0.0.1).
+    public var host: String = "127.0.0.1"
+    /// Listen port (`SLUICE_PORT`, default 8080; 0 picks a free port).
+    public var port: UInt16 = 8080
+    /// `SLUICE_DATABASE_URL`; `nil` means the embedded cluster.
+    public var databaseURL: String?
+    /// `SLUICE_ADMIN_TOKEN`; `nil` means generate one and print it once.
+    public var adminToken: String?
+    /// `SLUICE_BITBUCKET_SECRET`; `nil` refuses webhooks.
+    public var bitbucketSecret: String?
+    /// `SLUICE_KUBEFLOW_URL`.
+    public var kubeflowURL: String?
+    /// `SLUICE_KUBEFLOW_TOKEN`.
+    public var kubeflowToken: String?
+    /// `SLUICE_PUBLIC_URL`; defaults to `http://host:port`.
+    public var publicURL: String?
+    /// `SLUICE_WORKERS` (`on`/`off`, default on).
+    public var workers: Bool = true
+    /// `SLUICE_INSTANCE_HEALTHCHECK` (`on`/`off`, default on).
+    public var instanceHealthcheck: Bool = true
+    /// `SLUICE_GATEWAY_PORT` (default 8081).
+    public var gatewayPort: UInt16 = 8081
+    /// `SLUICE_LOG_LEVEL` (trace … critical, default info).
+    public var logLevel: String = "info"
+
+    /// The defaults.
+    public init() {}
+
+    /// A configuration problem, naming the variable.
+    public struct Invalid: Error, Equatable, CustomStringConvertible {
+        /// The variable or flag at fault.
+        public let variable: String
+        /// What is wrong with it.
+        public let problem: String
+        public var description: String { "invalid configuration: \(variable): \(problem)" }
+    }
+
+    /// Reads the environment. Unset variables keep their defaults.
+    public static func fromEnvironment() throws(Invalid) -> SluiceConfiguration {
+        try fromEnvironment(ProcessInfo.processInfo.environment)
+    }
+
+    /// Reads `env` as if it were the environment.
+    public static func fromEnvironment(_ env: [String: String]) throws(Invalid) -> SluiceConfiguration {
+        var config = SluiceConfiguration()
+        func value(_ name: String) -> String? {
+            guard let raw = env[name] else { return nil }
+            return raw.isEmpty ? nil : raw
+        }
+        if let host = value("SLUICE_HOST") { config.host = try validHost(host, "SLUICE_HOST") }
+        if let port = value("SLUICE_PORT") { config.port = try validPort(port, "SLUICE_PORT") }
+        config.databaseURL = try value("SLUICE_DATABASE_URL").map { url throws(Invalid) in
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw Invalid(variable: "SLUICE_DATABASE_URL", problem: "must be a postgres:// URL")
+            }
+            return url
+        }
+        config.adminToken = value("SLUICE_ADMIN_TOKEN")
+        if let token = config.adminToken, token.utf8.count < 16 {
+            throw Invalid(variable: "SLUICE_ADMIN_TOKEN", problem: "must be at least 16 characters")
+        }
+        config.bitbucketSecret = value("SLUICE_BITBUCKET_SECRET")
+        config.kubeflowURL = try value("SLUICE_KUBEFLOW_URL").map { url throws(Invalid) in try validURL(url, "SLUICE_KUBEFLOW_URL") }
+        config.kubeflowToken = value("SLUICE_KUBEFLOW_TOKEN")
+        config.publicURL = try value("SLUICE_PUBLIC_URL").map { url throws(Invalid) in try validURL(url, "SLUICE_PUBLIC_URL") }
+        if let workers = value("SLUICE_WORKERS") { config.workers = try onOff(workers, "SLUICE_WORKERS") }
+        if let check = value("SLUICE_INSTANCE_HEALTHCHECK") { config.instanceHealthcheck = try onOff(check, "SLUICE_INSTANCE_HEALTHCHECK") }
+        if let port = value("SLUICE_GATEWAY_PORT") { config.gatewayPort = try validPort(port, "SLUICE_GATEWAY_PORT") }
+        if let level = value("SLUICE_LOG_LEVEL") { config.logLevel = try validLevel(level, "SLUICE_LOG_LEVEL") }
+        return config
+    }
+
+    /// The URL Kubeflow calls back.
+    public var effectivePublicURL: String { publicURL ?? "http://\(host):\(port)" }
+
+    static func validHost(_ host: String, _ name: String) throws(Invalid) -> String {
+        let isV4 = host.split(separator: ".", omittingEmptySubsequences: false).count == 4
+            && host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { UInt8($0) != nil }
+        let isV6 = host.contains(":") && host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        guard isV4 || isV6 || host == "localhost" else {
+            throw Invalid(variable: name, problem: "must be a numeric IPv4 or IPv6 address")
+        }
+        return host
+    }
+
+    static func validPort(_ text: String, _ name: String) throws(Invalid) -> UInt16 {
+        guard let port = UInt16(text) else { throw Invalid(variable: name, problem: "must be a port number 0-65535") }
+        return port
+    }
+
+    static func onOff(_ text: String, _ name: String) throws(Invalid) -> Bool {
+        switch text.lowercased() {
+        case "on", "true", "1", "yes": return true
+        case "off", "false", "0", "no": return false
+        default: throw Invalid(variable: name, problem: "must be on or off")
+        }
+    }
+
+    static func validURL(_ text: String, _ name: String) throws(Invalid) -> String {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
+            throw Invalid(variable: name, problem: "must be an http:// or https:// URL")
+        }
+        return text
+    }
+
+    static func validLevel(_ text: String, _ name: String) throws(Invalid) -> String {
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        guard levels.contains(text.lowercased()) else {
+            throw Invalid(variable: name, problem: "must be one of \(levels.joined(separator: ", "))")
+        }
+        return text.lowercased()
+    }
+}

@@ -1,0 +1,104 @@
+/// Path patterns in a trie: literal segments first, then one `{parameter}`
+/// per level. Built once, then only read.
+struct RouteTrie: Sendable {
+    struct Endpoint: Sendable {
+        let pattern: String
+        var handlers: [HTTPMethod: HTTPHandler] = [:]
+        var bodyLimits: [HTTPMethod: Int] = [:]
+    }
+
+    final class Node: @unchecked Sendable {
+        // Mutated only while the router is built, then frozen.
+        var literals: [String: Node] = [:]
+        var parameter: (name: String, node: Node)?
+        var endpoint: Endpoint?
+    }
+
+    enum PatternError: Error, Equatable {
+        case invalid(String)
+        case conflictingParameter(String)
+        case duplicate(String)
+    }
+
+    let root = Node()
+
+    func insert(pattern: String, method: HTTPMethod, bodyLimit: Int?, handler: @escaping HTTPHandler) throws(PatternError) {
+        guard pattern.hasPrefix("/") else { throw .invalid(pattern) }
+        var node = root
+        for segment in Self.segments(pattern) {
+            if segment.hasPrefix("{") && segment.hasSuffix("}") && segment.count > 2 {
+                let name = String(segment.dropFirst().dropLast())
+                if let existing = node.parameter {
+                    guard existing.name == name else { throw .conflictingParameter(pattern) }
+                    node = existing.node
+                } else {
+                    let child = Node()
+                    node.parameter = (name, child)
+                    node = child
+                }
+            } else {
+                guard !segment.contains("{"), !segment.contains("}") else { throw .invalid(pattern) }
+                if let child = node.literals[String(segment)] {
+                    node = child
+                } else {
+                    let child = Node()
+                    node.literals[String(segment)] = child
+                    node = child
+                }
+            }
+        }
+        var endpoint = node.endpoint ?? Endpoint(pattern: pattern)
+        guard endpoint.handlers[method] == nil else { throw .duplicate("\(method) \(pattern)") }
+        endpoint.handlers[method] = handler
+        if let bodyLimit { endpoint.bodyLimits[method] = bodyLimit }
+        node.endpoint = endpoint
+    }
+
+    /// Finds the endpoint for `path` (percent-encoded, no query), with its
+    /// decoded parameters. `nil` when nothing matches or the path's percent
+    /// encoding is broken.
+    func match(_ path: String) -> (Endpoint, RequestContext.Parameters)? {
+        var node = root
+        var parameters = RequestContext.Parameters()
+        for segment in Self.segments(path) {
+            if let child = node.literals[String(segment)] {
+                node = child
+            } else if let (name, child) = node.parameter, !segment.isEmpty, let value = Self.percentDecode(segment) {
+                parameters.set(name, value)
+                node = child
+            } else {
+                return nil
+            }
+        }
+        guard let endpoint = node.endpoint else { return nil }
+        return (endpoint, parameters)
+    }
+
+    /// Segments of a path; one trailing slash is ignored.
+    static func segments(_ path: String) -> [Substring] {
+        var trimmed = Substring(path)
+        if trimmed.hasPrefix("/") { trimmed = trimmed.dropFirst() }
+        if trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        if trimmed.isEmpty { return [] }
+        return trimmed.split(separator: "/", omittingEmptySubsequences: false)
+    }
+
+    /// Decodes %XX escapes; `nil` for malformed escapes or invalid UTF-8.
+    static func percentDecode(_ text: Substring) -> String? {
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let b = iterator.next() {
+            if b == UInt8(ascii: "%") {
+                guard let h = iterator.next().flatMap(HTTPSyntax.hexValue), let l = iterator.next().flatMap(HTTPSyntax.hexValue) else {
+                    return nil
+                }
+                bytes.append(UInt8(h << 4 | l))
+            } else {
+                bytes.append(b)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,192 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSluiceSystem
+import Dispatch
+import Synchronization
+
+/// One thread that waits on `epoll` and runs everything registered with it.
+///
+/// The thread is a Dispatch queue's, blocked in `epoll_wait` (measured
+/// against per-socket Dispatch sources in docs/decisions.md). Handlers,
+/// tickers and submitted work all run on that one thread, so state owned by
+/// a loop needs no locks. The loop is also a `TaskExecutor`: a task started
+/// with `executorPreference: loop` runs its non-isolated code on the loop
+/// thread, so a handler that does not suspend answers without a thread hop.
+public final class EventLoop: @unchecked Sendable, TaskExecutor {
+    private enum Work {
+        case closure(@Sendable () -> Void)
+        case job(UnownedJob)
+    }
+
+    private struct Pending {
+        var work: [Work] = []
+        var sleeping = false
+        var stopped = false
+    }
+
+    /// The loop's position in its group.
+    public let index: Int
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private let pending = Mutex(Pending())
+    private let thread = Atomic<UInt>(0)
+    private let finished = DispatchSemaphore(value: 0)
+    private let queue: DispatchQueue
+    private let tickInterval: UInt64
+
+    // Loop-confined state: touched only on the loop thread.
+    private var handlers: [UInt64: any EventHandler] = [:]
+    private var nextTag: UInt64 = 1
+    private var tickers: [UInt64: (UInt64) -> Void] = [:]
+    private var nextTick: UInt64 = 0
+
+    /// Creates and starts a loop. `tickInterval` is how often tickers run.
+    public init(index: Int = 0, tickInterval: Duration = .milliseconds(100)) throws(SocketError) {
+        let epfd = sluice_epoll_create()
+        guard epfd >= 0 else { throw SocketError.makeFailed("epoll_create1") }
+        let wakeFD = sluice_eventfd()
+        guard wakeFD >= 0 else {
+            Glibc.close(epfd)
+            throw SocketError.makeFailed("eventfd")
+        }
+        guard sluice_epoll_ctl(epfd, SLUICE_CTL_ADD, wakeFD, SLUICE_EV_READ, 0) == 0 else {
+            let error = SocketError.makeFailed("epoll_ctl")
+            Glibc.close(epfd)
+            Glibc.close(wakeFD)
+            throw error
+        }
+        self.index = index
+        self.epfd = epfd
+        self.wakeFD = wakeFD
+        self.tickInterval = max(Duration.milliseconds(1).nanoseconds, tickInterval.nanoseconds)
+        self.queue = DispatchQueue(label: "sluice.event-loop.\(index)")
+        queue.async { self.run() }
+    }
+
+    /// Whether the caller is on this loop's thread.
+    public var inEventLoop: Bool {
+        thread.load(ordering: .relaxed) == UInt(pthread_self())
+    }
+
+    /// Runs `work` on the loop thread, soon. Safe from any thread.
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        submit(.closure(work))
+    }
+
+    /// `TaskExecutor`: runs a job of a task that prefers this loop.
+    public func enqueue(_ job: consuming ExecutorJob) {
+        submit(.job(UnownedJob(job)))
+    }
+
+    private func submit(_ work: Work) {
+        let wake = pending.withLock { state -> Bool in
+            state.work.append(work)
+            guard state.sleeping else { return false }
+            state.sleeping = false
+            return true
+        }
+        if wake { _ = sluice_eventfd_signal(wakeFD) }
+    }
+
+    /// Registers `handler` for `fd` with the given interest. Loop thread only.
+    /// Returns the registration tag used to modify or remove it.
+    public func register(fd: Int32, interest: IOEvents, handler: any EventHandler) throws(SocketError) -> UInt64 {
+        let tag = nextTag
+        nextTag += 1
+        guard sluice_epoll_ctl(epfd, SLUICE_CTL_ADD, fd, interest.rawValue, tag) == 0 else {
+            throw SocketError.makeFailed("epoll_ctl")
+        }
+        handlers[tag] = handler
+        return tag
+    }
+
+    /// Changes the interest of a registration. Loop thread only.
+    public func modify(fd: Int32, tag: UInt64, interest: IOEvents) throws(SocketError) {
+        guard sluice_epoll_ctl(epfd, SLUICE_CTL_MOD, fd, interest.rawValue, tag) == 0 else {
+            throw SocketError.makeFailed("epoll_ctl")
+        }
+    }
+
+    /// Removes a registration. Call before closing the descriptor. Loop thread only.
+    public func deregister(fd: Int32, tag: UInt64) {
+        _ = sluice_epoll_ctl(epfd, SLUICE_CTL_DEL, fd, 0, tag)
+        handlers[tag] = nil
+    }
+
+    /// Adds a function called about every tick interval with the monotonic
+    /// time, for timeouts. Loop thread only. Returns a tag for removal.
+    public func addTicker(_ ticker: @escaping (UInt64) -> Void) -> UInt64 {
+        let tag = nextTag
+        nextTag += 1
+        tickers[tag] = ticker
+        return tag
+    }
+
+    /// Removes a ticker. Loop thread only.
+    public func removeTicker(_ tag: UInt64) {
+        tickers[tag] = nil
+    }
+
+    /// Stops the loop after the work already submitted, and waits for its thread.
+    /// Must not be called from the loop thread itself.
+    public func shutdown() {
+        let wasStopped = pending.withLock { state -> Bool in
+            defer { state.stopped = true }
+            return state.stopped
+        }
+        guard !wasStopped else { return }
+        _ = sluice_eventfd_signal(wakeFD)
+        finished.wait()
+    }
+
+    private func run() {
+        thread.store(UInt(pthread_self()), ordering: .relaxed)
+        let capacity = 256
+        var tags = [UInt64](repeating: 0, count: capacity)
+        var events = [UInt32](repeating: 0, count: capacity)
+        nextTick = MonotonicClock.now() &+ tickInterval
+        var batch: [Work] = []
+        while true {
+            let (hasWork, stop) = pending.withLock { state -> (Bool, Bool) in
+                let hasWork = !state.work.isEmpty
+                if !hasWork { state.sleeping = true }
+                return (hasWork, state.stopped)
+            }
+            if stop { break }
+            let now = MonotonicClock.now()
+            let untilTick = nextTick > now ? Int32(min((nextTick - now) / 1_000_000 + 1, 1000)) : 0
+            let count = sluice_epoll_wait(epfd, &tags, &events, Int32(capacity), hasWork ? 0 : untilTick)
+            pending.withLock { $0.sleeping = false }
+            if count > 0 {
+                for i in 0..<Int(count) {
+                    let tag = tags[i]
+                    if tag == 0 {
+                        _ = sluice_eventfd_drain(wakeFD)
+                        continue
+                    }
+                    // A handler removed earlier in this batch is skipped.
+                    handlers[tag]?.handle(IOEvents(rawValue: events[i]))
+                }
+            }
+            pending.withLock { swap(&batch, &$0.work) }
+            for work in batch {
+                switch work {
+                case .closure(let closure): closure()
+                case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+            let after = MonotonicClock.now()
+            if after >= nextTick {
+                nextTick = after &+ tickInterval
+                for ticker in tickers.values { ticker(after) }
+            }
+        }
+        handlers.removeAll()
+        tickers.removeAll()
+        Glibc.close(epfd)
+        Glibc.close(wakeFD)
+        finished.signal()
+    }
+}
