@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
 
         // Test support and tests.
-        .target(name: "SluiceTesting", dependencies: ["SluiceSockets"], path: "Tests/SluiceTesting", swiftSettings: settings),
+        .target(name: "SluiceTesting", dependencies: ["SluiceSockets", "SluiceHTTP", log], path: "Tests/SluiceTesting", swiftSettings: settings),
         .testTarget(name: "SluiceSocketsTests", dependencies: ["SluiceSockets", "SluiceTesting"], swiftSettings: settings),
         .testTarget(
             name: "SluiceHTTPTests",

@@ -1,0 +1,45 @@
+# Sluice — the two commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := $(PATH):/opt/swift/usr/bin
+
+SWIFT ?= swift
+# A wrong import (one the target graph of Package.swift does not declare)
+# fails the build instead of slipping through transitively.
+SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
+CONFIG ?= debug
+
+.PHONY: run test build build-tests deps test-deps bench bench-http fuzz clean
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) --product sluice $(SWIFT_FLAGS)
+
+## make run — build and start `sluice serve` on 127.0.0.1:8080.
+run: build
+	@scripts/run.sh "$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/sluice"
+
+build-tests: test-deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+
+## make test — install what the tests need and run the whole suite.
+test: build-tests
+	$(SWIFT) test --skip-build
+
+## make bench — every benchmark (long; not part of make test).
+bench: bench-http
+
+bench-http: deps
+	Benchmarks/run-http.sh
+
+## make fuzz — fuzz the HTTP decoder for FUZZ_SECONDS (default 300).
+FUZZ_SECONDS ?= 300
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf .build .build-* Benchmarks/.build Fuzz/.build

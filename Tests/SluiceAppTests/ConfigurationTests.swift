@@ -1,0 +1,39 @@
+import SluiceApp
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func defaults_matchTheDesign() throws {
+        let config = try SluiceConfiguration.fromEnvironment([:])
+        #expect(config.host == "127.0.0.1")
+        #expect(config.port == 8080)
+        #expect(config.databaseURL == nil)
+        #expect(config.workers)
+        #expect(config.instanceHealthcheck)
+        #expect(config.gatewayPort == 8081)
+        #expect(config.effectivePublicURL == "http://127.0.0.1:8080")
+    }
+
+    @Test func environment_isRead() throws {
+        let config = try SluiceConfiguration.fromEnvironment([
+            "SLUICE_HOST": "0.0.0.0", "SLUICE_PORT": "9000", "SLUICE_WORKERS": "off",
+            "SLUICE_INSTANCE_HEALTHCHECK": "off", "SLUICE_DATABASE_URL": "postgres://u@h/db",
+            "SLUICE_PUBLIC_URL": "https://sluice.example.com",
+        ])
+        #expect(config.host == "0.0.0.0")
+        #expect(config.port == 9000)
+        #expect(!config.workers)
+        #expect(!config.instanceHealthcheck)
+        #expect(config.databaseURL == "postgres://u@h/db")
+        #expect(config.effectivePublicURL == "https://sluice.example.com")
+    }
+
+    @Test(arguments: ["SLUICE_PORT=70000", "SLUICE_GATEWAY_PORT=-1", "SLUICE_ADMIN_TOKEN=short", "SLUICE_LOG_LEVEL=loud", "SLUICE_KUBEFLOW_URL=nourl"])
+    func invalidValue_namesTheVariable(assignment: String) {
+        let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+        #expect {
+            _ = try SluiceConfiguration.fromEnvironment([parts[0]: parts[1]])
+        } throws: { error in
+            (error as? SluiceConfiguration.Invalid)?.variable == parts[0]
+        }
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the system packages Sluice needs, only those missing.
+#   scripts/install-deps.sh build   — to build and run (make run)
+#   scripts/install-deps.sh test    — plus what the tests need (make test)
+# Works as root or, through sudo, as a normal user. The Swift toolchain
+# itself (6.1 or newer) is a prerequisite: see README.md.
+set -euo pipefail
+
+profile=${1:-build}
+packages=(libpq-dev libssl-dev libcurl4-openssl-dev zlib1g-dev postgresql python3 python3-pip python3-venv)
+if [ "$profile" = test ]; then
+  packages+=(curl)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1 && [ ! -x /opt/swift/usr/bin/swift ]; then
+  echo "error: no Swift toolchain found (need Swift 6.1+ on PATH or in /opt/swift)" >&2
+  exit 1
+fi

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Starts `sluice serve` for `make run` and prints how to talk to it.
+set -euo pipefail
+bin=$1
+host=${SLUICE_HOST:-127.0.0.1}
+port=${SLUICE_PORT:-8080}
+cat <<MSG
+Starting sluice serve on http://$host:$port  (Ctrl-C stops it)
+  curl -s http://$host:$port/healthz
+MSG
+exec "$bin" serve
