@@ -28,7 +28,7 @@ build-tests: test-deps
 
 ## make test — install what the tests need and run the whole suite.
 test: build-tests
-	$(SWIFT) test --skip-build
+	SLUICE_TEST_PYTHON="$$(scripts/python-venv.sh)" $(SWIFT) test --skip-build
 
 ## make bench — every benchmark (long; not part of make test).
 bench: bench-http

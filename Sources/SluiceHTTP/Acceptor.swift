@@ -14,6 +14,7 @@ final class Acceptor: EventHandler, @unchecked Sendable {
     private var tag: UInt64 = 0
     private var next = 0
     private var listening = false
+    private var tickerTag: UInt64 = 0
     /// Set (from any loop) when accepting paused at the cap.
     let paused = Atomic<Bool>(false)
 
@@ -28,6 +29,11 @@ final class Acceptor: EventHandler, @unchecked Sendable {
     func start() throws(SocketError) {
         tag = try loop.register(fd: listener.fd, interest: .read, handler: self)
         listening = true
+        // A pause caused by a failed accept (EMFILE) has no close to end
+        // it, so the ticker retries too.
+        tickerTag = loop.addTicker { [unowned self] _ in
+            if shared.openConnections.load(ordering: .relaxed) < shared.configuration.maxConnections { resume() }
+        }
     }
 
     func handle(_ events: IOEvents) {
@@ -90,6 +96,7 @@ final class Acceptor: EventHandler, @unchecked Sendable {
     func stop() {
         guard listening else { return }
         listening = false
+        loop.removeTicker(tickerTag)
         loop.deregister(fd: listener.fd, tag: tag)
         listener.close()
     }
