@@ -38,10 +38,12 @@ let package = Package(
     targets: [
         // C shims and system libraries.
         .target(name: "CSluiceSystem", path: "Sources/CSluiceSystem"),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
 
         // Infrastructure libraries: no knowledge of Sluice's domain.
         .target(name: "SluiceSockets", dependencies: ["CSluiceSystem"], swiftSettings: settings),
         .target(name: "SluiceHTTP", dependencies: ["SluiceSockets", log, coreMetrics], swiftSettings: settings),
+        .target(name: "SluiceAWS", dependencies: ["COpenSSL"], swiftSettings: settings),
 
         // Application.
         .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
@@ -55,6 +57,7 @@ let package = Package(
             dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceTesting", log],
             swiftSettings: settings
         ),
+        .testTarget(name: "SluiceAWSTests", dependencies: ["SluiceAWS", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceHTTP", "SluiceTesting"], swiftSettings: settings),
     ]
 )
