@@ -128,7 +128,9 @@ struct BotocoreDifferentialTests {
     /// pipe to fill up, no SIGPIPE if python stops early).
     static func runBotocore(_ requests: [DifferentialRequest]) throws -> Output {
         let remedy = "`make test` installs python3 and botocore (python3 -m pip install botocore)"
-        guard let python = executableOnPath("python3") else {
+        // make test points SLUICE_TEST_PYTHON at its venv (scripts/python-venv.sh).
+        let configured = ProcessInfo.processInfo.environment["SLUICE_TEST_PYTHON"].map { URL(fileURLWithPath: $0) }
+        guard let python = configured ?? executableOnPath("python3") else {
             throw BotocoreUnavailable(description: "python3 is not on PATH, so SigV4 cannot be compared with botocore; \(remedy)")
         }
         let script = Fixtures.repositoryRoot.appending(path: "scripts/sigv4_botocore.py")
