@@ -27,6 +27,7 @@ let package = Package(
     products: [
         .executable(name: "sluice", targets: ["Sluice"]),
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
+        .library(name: "SluiceSockets", targets: ["SluiceSockets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),

@@ -145,6 +145,10 @@ enum HTTPHeadParser {
             for digit in value { length = length * 10 + Int(digit - 0x30) }
             framing = length == 0 ? .none : .length(length)
         }
+        // RFC 9110 §9.3.6: a CONNECT request has no content; what follows its
+        // head is tunnel data. We open no tunnels, and framing those bytes as
+        // a body would split the stream differently from a proxy in front.
+        if method == .connect && framing != .none { throw .bad("CONNECT request with content") }
 
         let connection = headers.tokens(for: "connection")
         let keepAlive: Bool
@@ -157,9 +161,11 @@ enum HTTPHeadParser {
         }
 
         var expectsContinue = false
-        if let expect = headers["expect"] {
-            // RFC 9110 §10.1.1: 100-continue is the only expectation defined.
-            guard expect.lowercased() == "100-continue" else {
+        let expectations = headers.tokens(for: "expect")
+        if !expectations.isEmpty {
+            // RFC 9110 §10.1.1: 100-continue is the only expectation defined;
+            // every listed expectation must be one we can meet.
+            guard expectations.allSatisfy({ $0 == "100-continue" }) else {
                 throw HTTPParseError(.expectationFailed, "unsupported expectation")
             }
             expectsContinue = version == .http1_1

@@ -125,14 +125,19 @@ public struct HTTPRequestDecoder: Sendable {
                 if lineEnd == nil {
                     if i == buffer.start + 1 {
                         // RFC 9112 §2.2: ignore empty lines before the request line.
+                        // A loop, not recursion: a read can hold 100k of them.
                         buffer.consume(2)
-                        state = .head(scanned: 0, lineEnd: nil)
-                        return try decodeHead(&buffer, scanned: 0, lineEnd: nil)
+                        i = buffer.start
+                        continue
                     }
                     lineEnd = i - 1
                 } else if i >= buffer.start + 3 && bytes[i - 2] == S.lf {
                     // The empty line: the head ends here.
                     let headEnd = i - 3  // index of the CR ending the last field line (or request line)
+                    // The limit covers the whole head, this final LF included.
+                    if i + 1 - buffer.start > limits.maxHeadLength {
+                        throw HTTPParseError(.requestHeaderFieldsTooLarge, "request header fields too large")
+                    }
                     let head = try HTTPHeadParser.parse(
                         bytes, from: buffer.start, requestLineEnd: lineEnd ?? headEnd, headEnd: headEnd,
                         limits: limits
@@ -153,7 +158,8 @@ public struct HTTPRequestDecoder: Sendable {
             }
             i += 1
             let consumed = i - buffer.start
-            if lineEnd == nil && consumed > limits.maxRequestLineLength {
+            // The request line's length excludes its CRLF (RFC 9112 §3).
+            if lineEnd == nil && b != S.cr && consumed > limits.maxRequestLineLength {
                 throw HTTPParseError(.uriTooLong, "request line too long")
             }
             if consumed > limits.maxHeadLength {
@@ -187,7 +193,7 @@ public struct HTTPRequestDecoder: Sendable {
             }
             if i > buffer.start && bytes[i - 1] == S.cr { throw .bad("bare CR in chunk size line") }
             i += 1
-            if i - buffer.start > limits.maxChunkLineLength { throw .bad("chunk size line too long") }
+            if b != S.cr && i - buffer.start > limits.maxChunkLineLength { throw .bad("chunk size line too long") }
         }
         state = .chunkLine(scanned: i - buffer.start)
         return nil

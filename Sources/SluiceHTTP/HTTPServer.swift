@@ -113,17 +113,22 @@ public final class HTTPServer: Sendable {
 
     /// Graceful shutdown: stop accepting, finish in-flight requests (each
     /// answered with `Connection: close`), close idle connections, and after
-    /// the grace period close whatever is left. Idempotent.
+    /// the grace period close whatever is left. Idempotent: concurrent
+    /// callers wait for the first one to finish.
     public func shutdown() async {
         let running = phase.withLock { phase -> (EventLoopGroup, Acceptor, [LoopContext])? in
             guard case .running(let group, let acceptor, let contexts, _) = phase else { return nil }
             return (group, acceptor, contexts)
         }
-        guard let (group, acceptor, contexts) = running else {
+        // Only the caller that sets `draining` shuts down; a second one
+        // running the steps below could submit work to loops the first has
+        // already stopped, and wait for it forever.
+        guard let (group, acceptor, contexts) = running,
+              !contexts[0].shared.draining.exchange(true, ordering: .relaxed)
+        else {
             await waitUntilStopped()
             return
         }
-        contexts[0].shared.draining.store(true, ordering: .relaxed)
         await Self.onLoop(acceptor.loop) { acceptor.stop() }
         for context in contexts {
             await Self.onLoop(context.loop) {

@@ -57,21 +57,27 @@ struct RouteTrie: Sendable {
     /// Finds the endpoint for `path` (percent-encoded, no query), with its
     /// decoded parameters. `nil` when nothing matches or the path's percent
     /// encoding is broken.
+    /// A literal segment wins over a parameter; when the literal branch
+    /// leads nowhere, the parameter branch is tried (so `/a/new/y` finds
+    /// `/a/{id}/y` even though `/a/new/x` exists).
     func match(_ path: String) -> (Endpoint, RequestContext.Parameters)? {
-        var node = root
         var parameters = RequestContext.Parameters()
-        for segment in Self.segments(path) {
-            if let child = node.literals[String(segment)] {
-                node = child
-            } else if let (name, child) = node.parameter, !segment.isEmpty, let value = Self.percentDecode(segment) {
-                parameters.set(name, value)
-                node = child
-            } else {
-                return nil
-            }
-        }
-        guard let endpoint = node.endpoint else { return nil }
+        guard let endpoint = Self.match(Self.segments(path)[...], at: root, &parameters) else { return nil }
         return (endpoint, parameters)
+    }
+
+    private static func match(_ segments: ArraySlice<Substring>, at node: Node, _ parameters: inout RequestContext.Parameters) -> Endpoint? {
+        guard let segment = segments.first else { return node.endpoint }
+        let rest = segments.dropFirst()
+        if let child = node.literals[String(segment)], let found = match(rest, at: child, &parameters) {
+            return found
+        }
+        guard let (name, child) = node.parameter, !segment.isEmpty, let value = percentDecode(segment) else { return nil }
+        let saved = parameters
+        parameters.set(name, value)
+        if let found = match(rest, at: child, &parameters) { return found }
+        parameters = saved
+        return nil
     }
 
     /// Segments of a path; one trailing slash is ignored.
