@@ -32,10 +32,18 @@ public struct RequestIDMiddleware: HTTPMiddleware {
     /// 128 random bits as 32 lowercase hex digits.
     public static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        let h = String(high, radix: 16)
-        let l = String(low, radix: 16)
-        return String(repeating: "0", count: 16 - h.count) + h + String(repeating: "0", count: 16 - l.count) + l
+        let words = [generator.next() as UInt64, generator.next() as UInt64]
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            var i = 0
+            for word in words {
+                for shift in stride(from: 60, through: 0, by: -4) {
+                    buffer[i] = hexDigits[Int((word >> UInt64(shift)) & 0xF)]
+                    i += 1
+                }
+            }
+            return 32
+        }
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

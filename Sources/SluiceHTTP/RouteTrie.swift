@@ -5,6 +5,10 @@ struct RouteTrie: Sendable {
         let pattern: String
         var handlers: [HTTPMethod: HTTPHandler] = [:]
         var bodyLimits: [HTTPMethod: Int] = [:]
+        /// Middleware composed around each handler once, when the router is built.
+        var chains: [HTTPMethod: HTTPNext] = [:]
+        /// The composed chain for methods without a handler (405, OPTIONS).
+        var fallback: HTTPNext?
     }
 
     final class Node: @unchecked Sendable {
@@ -78,6 +82,16 @@ struct RouteTrie: Sendable {
         if let found = match(rest, at: child, &parameters) { return found }
         parameters = saved
         return nil
+    }
+
+    /// Calls `body` with every endpoint, letting it replace the endpoint.
+    func updateEndpoints(_ body: (Endpoint) -> Endpoint) {
+        var stack = [root]
+        while let node = stack.popLast() {
+            if let endpoint = node.endpoint { node.endpoint = body(endpoint) }
+            stack.append(contentsOf: node.literals.values)
+            if let (_, child) = node.parameter { stack.append(child) }
+        }
     }
 
     /// Segments of a path; one trailing slash is ignored.

@@ -7,13 +7,27 @@ public import Logging
 /// answers as itself; anything else is logged and answered 500 without detail.
 public struct Router: HTTPResponder {
     private let trie: RouteTrie
-    private let middleware: [any HTTPMiddleware]
+    private let notFound: HTTPNext
     private let logger: Logger
     private let defaultBodyLimit: Int?
 
+    /// Composes the middleware around every handler once, so a request
+    /// costs no closure allocations for the chain.
     init(trie: RouteTrie, middleware: [any HTTPMiddleware], logger: Logger, defaultBodyLimit: Int?) {
+        func compose(_ handler: @escaping HTTPHandler) -> HTTPNext {
+            middleware.reversed().reduce(Self.mapping(handler)) { next, middleware in
+                { request, context in try await middleware.handle(request, context: context, next: next) }
+            }
+        }
+        trie.updateEndpoints { endpoint in
+            var endpoint = endpoint
+            endpoint.chains = endpoint.handlers.mapValues(compose)
+            if endpoint.chains[.head] == nil, let get = endpoint.chains[.get] { endpoint.chains[.head] = get }
+            endpoint.fallback = compose(Self.fallback(for: endpoint))
+            return endpoint
+        }
         self.trie = trie
-        self.middleware = middleware
+        self.notFound = compose { request, _ in throw HTTPError(.notFound, "no route for \(request.head.path)") }
         self.logger = logger
         self.defaultBodyLimit = defaultBodyLimit
     }
@@ -24,18 +38,14 @@ public struct Router: HTTPResponder {
     }
 
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
-        let matched = trie.match(request.head.path)
         var context = RequestContext(logger: logger)
-        let handler: HTTPHandler
-        if let (endpoint, parameters) = matched {
+        let chain: HTTPNext
+        if let (endpoint, parameters) = trie.match(request.head.path) {
             context.parameters = parameters
             context.route = endpoint.pattern
-            handler = Self.handler(for: request.method, at: endpoint)
+            chain = endpoint.chains[request.method] ?? endpoint.fallback ?? notFound
         } else {
-            handler = { _, _ in throw HTTPError(.notFound, "no route for \(request.head.path)") }
-        }
-        let chain = middleware.reversed().reduce(Self.mapping(handler, logger: logger)) { next, middleware in
-            { request, context in try await middleware.handle(request, context: context, next: next) }
+            chain = notFound
         }
         do {
             return try await chain(request, context)
@@ -44,17 +54,15 @@ public struct Router: HTTPResponder {
         }
     }
 
-    /// The handler for `method`; HEAD falls back to GET (the server drops the
-    /// body), OPTIONS lists the methods, anything else is 405 with `Allow`.
-    private static func handler(for method: HTTPMethod, at endpoint: RouteTrie.Endpoint) -> HTTPHandler {
-        if let handler = endpoint.handlers[method] { return handler }
-        if method == .head, let get = endpoint.handlers[.get] { return get }
+    /// For methods without a handler (HEAD falls back to GET's chain when
+    /// GET exists): OPTIONS lists the methods, anything else is 405 with `Allow`.
+    private static func fallback(for endpoint: RouteTrie.Endpoint) -> HTTPHandler {
         let allow = allowed(endpoint)
-        if method == .options {
-            return { _, _ in HTTPResponse(status: .noContent, headers: ["Allow": allow]) }
-        }
-        return { _, _ in
-            throw HTTPError(.methodNotAllowed, "\(method) is not allowed here", headers: ["Allow": allow])
+        return { request, _ in
+            if request.method == .options {
+                return HTTPResponse(status: .noContent, headers: ["Allow": allow])
+            }
+            throw HTTPError(.methodNotAllowed, "\(request.method) is not allowed here", headers: ["Allow": allow])
         }
     }
 
@@ -66,7 +74,7 @@ public struct Router: HTTPResponder {
     }
 
     /// Wraps the handler so middleware sees a response even when it throws.
-    private static func mapping(_ handler: @escaping HTTPHandler, logger: Logger) -> HTTPNext {
+    private static func mapping(_ handler: @escaping HTTPHandler) -> HTTPNext {
         { request, context in
             do {
                 return try await handler(request, context)
