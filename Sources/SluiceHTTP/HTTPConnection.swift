@@ -292,6 +292,9 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         output.removeAll()
         outputOffset = 0
         state = .closingAfterError
+        // Input is no longer read: with read interest left on, a client
+        // that keeps sending would make the level-triggered loop spin.
+        setInterest([])
         send(headBytes, bytes)
     }
 

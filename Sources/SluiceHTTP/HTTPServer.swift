@@ -117,6 +117,11 @@ public final class HTTPServer: Sendable {
     /// callers wait for the first one to finish.
     public func shutdown() async {
         let running = phase.withLock { phase -> (EventLoopGroup, Acceptor, [LoopContext])? in
+            if case .idle = phase {
+                // Never started: nothing to drain.
+                phase = .stopped
+                return nil
+            }
             guard case .running(let group, let acceptor, let contexts, _) = phase else { return nil }
             return (group, acceptor, contexts)
         }

@@ -7,8 +7,9 @@ import Synchronization
 
 /// One thread that waits on `epoll` and runs everything registered with it.
 ///
-/// The thread is a Dispatch queue's, blocked in `epoll_wait` (measured
-/// against per-socket Dispatch sources in docs/decisions.md). Handlers,
+/// The thread is a dedicated POSIX thread blocked in `epoll_wait` (not a
+/// Dispatch worker: those are a shared pool capped at 255, see
+/// docs/decisions.md; measured against per-socket Dispatch sources there). Handlers,
 /// tickers and submitted work all run on that one thread, so state owned by
 /// a loop needs no locks. The loop is also a `TaskExecutor`: a task started
 /// with `executorPreference: loop` runs its non-isolated code on the loop
@@ -32,7 +33,6 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
     private let pending = Mutex(Pending())
     private let thread = Atomic<UInt>(0)
     private let finished = DispatchSemaphore(value: 0)
-    private let queue: DispatchQueue
     private let tickInterval: UInt64
 
     // Loop-confined state: touched only on the loop thread.
@@ -60,8 +60,26 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
         self.epfd = epfd
         self.wakeFD = wakeFD
         self.tickInterval = max(Duration.milliseconds(1).nanoseconds, tickInterval.nanoseconds)
-        self.queue = DispatchQueue(label: "sluice.event-loop.\(index)")
-        queue.async { self.run() }
+        try startThread()
+    }
+
+    /// Starts the loop's own thread; it holds a reference to the loop until `run` returns.
+    private func startThread() throws(SocketError) {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let result = pthread_create(&thread, nil, { context in
+            guard let context else { return nil }
+            let loop = Unmanaged<EventLoop>.fromOpaque(context).takeRetainedValue()
+            loop.run()
+            return nil
+        }, context)
+        guard result == 0 else {
+            Unmanaged<EventLoop>.fromOpaque(context).release()
+            Glibc.close(epfd)
+            Glibc.close(wakeFD)
+            throw SocketError(.failed, operation: "pthread_create", errno: result)
+        }
+        pthread_detach(thread)
     }
 
     /// Whether the caller is on this loop's thread.
