@@ -72,6 +72,9 @@ public final class PGPool: Sendable {
     /// The number of connections open or being opened (for metrics and tests).
     public var openConnections: Int { state.withLock { $0.slots } }
 
+    /// The number of callers waiting for a connection (for metrics and tests).
+    public var waitingCount: Int { state.withLock { $0.waiters.count } }
+
     // MARK: - Lending
 
     func acquire() async throws -> PGConnection {
