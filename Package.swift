@@ -60,6 +60,7 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "SluiceAWSTests", dependencies: ["SluiceAWS", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceHTTP", "SluiceTesting"], swiftSettings: settings),
     ]
 )
