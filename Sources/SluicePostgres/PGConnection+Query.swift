@@ -16,6 +16,14 @@ extension PGConnection {
         return try await perform { handle in try PGConnection.execute(query, on: handle) }
     }
 
+    /// As ``query(_:)``, but runs to completion even in a cancelled task:
+    /// for clean-up statements that must not be skipped.
+    @discardableResult
+    func queryToCompletion(_ query: PGQuery) async throws -> PGRows {
+        logger.trace("postgres query", metadata: ["sql": "\(query.description)"])
+        return try await perform(cancellable: false) { handle in try PGConnection.execute(query, on: handle) }
+    }
+
     /// Runs SQL text that may hold several statements, without parameters,
     /// through the simple query protocol (`PQexec`). For trusted text only:
     /// migration files.

@@ -41,19 +41,30 @@ public struct PGMigrator: Sendable {
         let migrations = try PGMigration.load(from: directory)
         let table = try PGIdentifier.quote(self.table)
         return try await pool.withConnection { connection in
-            // Waiting for another replica's run, or a long migration, is not a stuck statement.
-            try await connection.query("SET statement_timeout = 0")
-            try await connection.query("SELECT pg_advisory_lock(\(lockKey))")
+            let applied: [PGMigration]
             do {
-                let applied = try await applyPending(migrations, table: table, on: connection)
-                try await connection.query("SELECT pg_advisory_unlock(\(lockKey))")
-                try await connection.query("RESET statement_timeout")
-                return applied
+                // Waiting for another replica's run, or a long migration, is not a stuck statement.
+                try await connection.query("SET statement_timeout = 0")
+                try await connection.query("SELECT pg_advisory_lock(\(lockKey))")
+                applied = try await applyPending(migrations, table: table, on: connection)
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))")
-                _ = try? await connection.query("RESET statement_timeout")
+                await release(connection)
                 throw error
             }
+            await release(connection)
+            return applied
+        }
+    }
+
+    /// Gives up the advisory lock (if held; unlocking one not held is
+    /// harmless) and the session setting, even in a cancelled task. If that fails the connection is closed — which also
+    /// ends the lock — rather than returned to the pool still holding it.
+    private func release(_ connection: PGConnection) async {
+        do {
+            try await connection.queryToCompletion("SELECT pg_advisory_unlock(\(lockKey))")
+            try await connection.queryToCompletion("RESET statement_timeout")
+        } catch {
+            await connection.close()
         }
     }
 
