@@ -2,7 +2,7 @@ import Foundation
 import SluicePostgres
 import Testing
 
-@Suite struct PGCopyTests {
+@Suite(.timeLimit(.minutes(1))) struct PGCopyTests {
     private func count(_ pool: PGPool) async throws -> Int {
         try await pool.query("SELECT count(*) AS n FROM rows").first?.decode("n", as: Int.self) ?? -1
     }

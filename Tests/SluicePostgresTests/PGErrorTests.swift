@@ -3,7 +3,7 @@ import SluicePostgres
 import SluiceTesting
 import Testing
 
-@Suite struct PGErrorTests {
+@Suite(.timeLimit(.minutes(1))) struct PGErrorTests {
     /// Runs `query` expecting a `PGError`.
     private func failure(_ pool: PGPool, _ query: PGQuery) async throws -> PGError {
         do {

@@ -3,7 +3,7 @@ import SluicePostgres
 import SluiceTesting
 import Testing
 
-@Suite struct PGListenerTests {
+@Suite(.timeLimit(.minutes(1))) struct PGListenerTests {
     @Test func notify_isDeliveredToTheChannelsStreams() async throws {
         try await PGTest.withPool { pool, database in
             let listener = PGListener(configuration: PGConnectionConfiguration(url: database.url))

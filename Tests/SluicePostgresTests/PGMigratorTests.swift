@@ -2,7 +2,7 @@ import Foundation
 import SluicePostgres
 import Testing
 
-@Suite struct PGMigratorTests {
+@Suite(.timeLimit(.minutes(1))) struct PGMigratorTests {
     /// A temporary migrations directory with `files` (name → SQL).
     private func directory(_ files: [String: String]) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("migrations-\(UUID().uuidString)")
@@ -133,6 +133,48 @@ import Testing
         try await PGTest.withPool(database: database) { pool, _ in
             let log = try await pool.query("SELECT version FROM log ORDER BY version").map { try $0.decode(0, as: Int.self) }
             #expect(log == [1, 2, 10])
+        }
+    }
+
+    @Test func cancelledWhileWaitingForTheLock_leavesThePooledConnectionClean() async throws {
+        let dir = try directory(standard)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let database = try await PGTest.database()
+        try await PGTest.withPool(maxConnections: 1, database: database) { holderPool, _ in
+            try await PGTest.withPool(maxConnections: 1, database: database) { pool, _ in
+                let gate = Gate()
+                let holding = Gate()
+                let holder = Task {
+                    try await holderPool.withConnection { connection in
+                        try await connection.query("SELECT pg_advisory_lock(\(PGMigrator.defaultLockKey))")
+                        holding.open()
+                        await gate.wait()
+                        try await connection.query("SELECT pg_advisory_unlock(\(PGMigrator.defaultLockKey))")
+                    }
+                }
+                await holding.wait()
+                let migrating = Task { try await PGMigrator(pool: pool, directory: dir).migrate() }
+                let waiting = await PGTest.eventually {
+                    let rows = try? await PGTest.withPool(maxConnections: 1, database: database) { observer, _ in
+                        try await observer.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                    }
+                    return rows?.count == 1
+                }
+                #expect(waiting)
+                migrating.cancel()
+                await #expect(throws: CancellationError.self) { try await migrating.value }
+                gate.open()
+                try await holder.value
+
+                // Same (only) connection of `pool`: no lock kept, timeout restored.
+                let row = try #require(try await pool.query("""
+                    SELECT current_setting('statement_timeout') AS timeout,
+                           (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks
+                    """).first)
+                #expect(try row.decode("timeout", as: String.self) == "30s")
+                #expect(try row.decode("locks", as: Int.self) == 0)
+                #expect(try await PGMigrator(pool: pool, directory: dir).migrate().count == 3)
+            }
         }
     }
 }

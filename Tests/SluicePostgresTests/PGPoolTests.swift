@@ -4,7 +4,7 @@ import Synchronization
 import SluiceTesting
 import Testing
 
-@Suite struct PGPoolTests {
+@Suite(.timeLimit(.minutes(1))) struct PGPoolTests {
     @Test func manyConcurrentQueries_shareASmallPool() async throws {
         try await PGTest.withPool(maxConnections: 4) { pool, _ in
             let sum = try await withThrowingTaskGroup(of: Int.self) { group in

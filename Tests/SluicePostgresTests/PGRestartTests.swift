@@ -4,7 +4,7 @@ import SluiceTesting
 import Testing
 
 /// Each test restarts its own private server, so the shared one is never disturbed.
-@Suite struct PGRestartTests {
+@Suite(.timeLimit(.minutes(1))) struct PGRestartTests {
     @Test func pool_recoversByItselfAfterTheServerRestarts() async throws {
         let server = try await TestPostgres.launch()
         let database = try await server.createDatabase()

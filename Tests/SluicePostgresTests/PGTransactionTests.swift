@@ -3,7 +3,7 @@ import SluicePostgres
 import Synchronization
 import Testing
 
-@Suite struct PGTransactionTests {
+@Suite(.timeLimit(.minutes(1))) struct PGTransactionTests {
     struct Boom: Error {}
 
     private func count(_ pool: PGPool) async throws -> Int {

@@ -2,7 +2,7 @@ import Foundation
 import SluicePostgres
 import Testing
 
-@Suite struct PGTypeRoundTripTests {
+@Suite(.timeLimit(.minutes(1))) struct PGTypeRoundTripTests {
     struct Settings: Codable, Equatable, Sendable {
         var name: String
         var limits: [String: Int]
