@@ -11,7 +11,10 @@ extension TestPostgresRuntime {
     /// Not Foundation's `Process`, whose exit monitoring runs on Dispatch's
     /// global queue and stalled when several commands ran at once; and a
     /// server started by `pg_ctl` must inherit no descriptor of the tests.
-    static func spawn(_ executable: String, _ arguments: [String], outputPath: String?) throws -> pid_t {
+    ///
+    /// `ownProcessGroup` puts the child in a process group of its own, so
+    /// that signals sent to ours (Ctrl-C, `timeout`) do not reach it.
+    static func spawn(_ executable: String, _ arguments: [String], outputPath: String?, ownProcessGroup: Bool = false) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -35,7 +38,12 @@ extension TestPostgresRuntime {
         sigemptyset(&defaultSignals)
         sigaddset(&defaultSignals, SIGPIPE)
         posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if ownProcessGroup {
+            flags |= POSIX_SPAWN_SETPGROUP
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }

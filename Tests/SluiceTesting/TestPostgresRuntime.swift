@@ -126,14 +126,16 @@ final class TestPostgresRuntime: Sendable {
     }
 
     /// A process that outlives us only long enough to kill our servers and
-    /// delete their files if we die without running the exit handler.
+    /// delete their files if we die without running the exit handler (a
+    /// signal, a crash). It has its own process group, so that a signal to
+    /// ours does not kill it too; the servers have theirs already (pg_ctl).
     private func startWatchdog() throws {
         let script = """
             while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done
             for f in '\(root)'/*/data/postmaster.pid; do [ -f "$f" ] && kill -QUIT "$(head -n 1 "$f")" 2>/dev/null; done
             sleep 2; rm -rf '\(root)'
             """
-        let pid = try Self.spawn("/bin/sh", ["-c", script], outputPath: nil)
+        let pid = try Self.spawn("/bin/sh", ["-c", script], outputPath: nil, ownProcessGroup: true)
         Self.watchdogPID.withLock { $0 = pid }
     }
 
