@@ -40,11 +40,13 @@ let package = Package(
         // C shims and system libraries.
         .target(name: "CSluiceSystem", path: "Sources/CSluiceSystem"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Infrastructure libraries: no knowledge of Sluice's domain.
         .target(name: "SluiceSockets", dependencies: ["CSluiceSystem"], swiftSettings: settings),
         .target(name: "SluiceHTTP", dependencies: ["SluiceSockets", log, coreMetrics], swiftSettings: settings),
         .target(name: "SluiceAWS", dependencies: ["COpenSSL"], swiftSettings: settings),
+        .target(name: "SluicePostgres", dependencies: ["CLibPQ", log], swiftSettings: settings),
 
         // Application.
         .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
@@ -59,6 +61,7 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "SluiceAWSTests", dependencies: ["SluiceAWS", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceHTTP", "SluiceTesting"], swiftSettings: settings),
     ]
 )

@@ -1,0 +1,138 @@
+import Foundation
+
+/// Timestamps as text. Out: RFC 3339 UTC with microseconds. In: PostgreSQL's
+/// ISO output (`DateStyle=ISO`, which every connection sets, with
+/// `TimeZone=UTC`): `2024-05-01 12:00:00.5+00`, `timestamp` without the
+/// offset (read as UTC), and `date` (midnight UTC).
+///
+/// Civil-date arithmetic after Howard Hinnant's `days_from_civil` /
+/// `civil_from_days`, so that no `DateFormatter` (slow, locale-bound) is needed.
+enum PGTimestamp {
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`; years outside 1...9999 are refused.
+    static func format(_ date: Date) throws -> String {
+        let t = date.timeIntervalSince1970
+        guard t.isFinite else { throw PGError(code: .encoding, message: "date is not finite") }
+        var seconds = Int64(t.rounded(.down))
+        var micros = Int64(((t - Double(seconds)) * 1_000_000).rounded())
+        if micros >= 1_000_000 {
+            seconds += 1
+            micros -= 1_000_000
+        }
+        let days = floorDivide(seconds, 86_400)
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = civil(fromDays: days)
+        guard (1...9999).contains(year) else {
+            throw PGError(code: .encoding, message: "year \(year) is outside 1...9999")
+        }
+        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
+            + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
+            + "." + pad(micros, 6) + "Z"
+    }
+
+    /// Parses ISO output of `timestamptz`, `timestamp` or `date`; `nil` if malformed.
+    static func parse(_ text: String) -> Date? {
+        var scanner = Scanner(Array(text.utf8))
+        guard let year = scanner.number(minDigits: 4, maxDigits: 6), scanner.skip("-"),
+              let month = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip("-"),
+              let day = scanner.number(minDigits: 2, maxDigits: 2),
+              (1...12).contains(month), (1...31).contains(day) else { return nil }
+        var seconds = days(fromCivil: year, month, day) * 86_400
+        var fraction = 0.0
+        if scanner.skip(" ") || scanner.skip("T") {
+            guard let hour = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip(":"),
+                  let minute = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip(":"),
+                  let second = scanner.number(minDigits: 2, maxDigits: 2),
+                  hour <= 24, minute < 60, second <= 60 else { return nil }
+            seconds += hour * 3600 + minute * 60 + second
+            if scanner.skip(".") {
+                var scale = 0.1
+                while let digit = scanner.digit() {
+                    fraction += Double(digit) * scale
+                    scale /= 10
+                }
+            }
+            if let sign = scanner.sign() {
+                guard let offsetHours = scanner.number(minDigits: 2, maxDigits: 2) else { return nil }
+                var offset = offsetHours * 3600
+                if scanner.skip(":") {
+                    guard let offsetMinutes = scanner.number(minDigits: 2, maxDigits: 2) else { return nil }
+                    offset += offsetMinutes * 60
+                    if scanner.skip(":") {
+                        guard let offsetSeconds = scanner.number(minDigits: 2, maxDigits: 2) else { return nil }
+                        offset += offsetSeconds
+                    }
+                }
+                seconds -= sign * offset
+            }
+        }
+        guard scanner.atEnd else { return nil }  // " BC", "infinity" and the like
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+        a >= 0 ? a / b : (a - b + 1) / b
+    }
+
+    private static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = floorDivide(y, 400)
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = floorDivide(z, 146_097)
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+
+    /// A cursor over ASCII bytes.
+    private struct Scanner {
+        let bytes: [UInt8]
+        var index = 0
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+        var atEnd: Bool { index == bytes.count }
+
+        mutating func skip(_ character: Unicode.Scalar) -> Bool {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: character) else { return false }
+            index += 1
+            return true
+        }
+
+        mutating func digit() -> Int64? {
+            guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
+            defer { index += 1 }
+            return Int64(bytes[index] - UInt8(ascii: "0"))
+        }
+
+        mutating func number(minDigits: Int, maxDigits: Int) -> Int64? {
+            var value: Int64 = 0
+            var count = 0
+            while count < maxDigits, let digit = digit() {
+                value = value * 10 + digit
+                count += 1
+            }
+            return count >= minDigits ? value : nil
+        }
+
+        mutating func sign() -> Int64? {
+            if skip("+") { return 1 }
+            if skip("-") { return -1 }
+            return nil
+        }
+    }
+}
