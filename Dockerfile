@@ -22,7 +22,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/sluice --create-home sluice
 COPY --from=build /out/sluice /usr/local/bin/sluice
-COPY --from=build /src/migrations /usr/share/sluice/migrations
+COPY --from=build /src/migrations /usr/local/share/sluice/migrations
 USER sluice
 WORKDIR /var/lib/sluice
 ENV SLUICE_HOST=0.0.0.0 SLUICE_PORT=8080

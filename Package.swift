@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "SluicePostgres", dependencies: ["CLibPQ", log], swiftSettings: settings),
 
         // Application.
-        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
+        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluicePostgres", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
         .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
 
         // Test support and tests.

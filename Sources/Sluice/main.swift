@@ -10,7 +10,7 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "The Sluice ML control plane.",
         version: SluiceVersion.version,
-        subcommands: [Serve.self, Version.self]
+        subcommands: [Serve.self, Migrate.self, Version.self]
     )
 }
 
@@ -36,6 +36,29 @@ extension SluiceCommand {
             let logger = Logger(label: "sluice")
             do {
                 try await SluiceServe(configuration: config, logger: logger).run()
+            } catch {
+                FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending database migrations, then exit.")
+
+        func run() async throws {
+            let config: SluiceConfiguration
+            do {
+                config = try SluiceConfiguration.fromEnvironment()
+            } catch {
+                FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            let level = Logger.Level(rawValue: config.logLevel) ?? .info
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+            do {
+                let applied = try await SluiceMigrate(configuration: config, logger: Logger(label: "sluice")).run()
+                print(applied.isEmpty ? "database is up to date" : "applied: \(applied.joined(separator: ", "))")
             } catch {
                 FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
                 throw ExitCode(1)

@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import ServiceLifecycle
 import SluiceHTTP
+import SluicePostgres
 import UnixSignals
 
 /// The composition root of `sluice serve`: builds every part from the
@@ -34,7 +35,47 @@ public struct SluiceServe: Sendable {
         ProcessLimits.ignoreSIGPIPE()
         ProcessLimits.raiseOpenFileLimit()
         _ = SluiceMetrics.registry
+        let embedded = try await startEmbeddedDatabaseIfNeeded()
+        do {
+            try await serve(databaseURL: embedded?.url ?? configuration.databaseURL ?? "")
+        } catch {
+            await embedded?.stop()
+            throw error
+        }
+        await embedded?.stop()
+    }
+
+    /// Starts the embedded cluster when no `SLUICE_DATABASE_URL` is set.
+    func startEmbeddedDatabaseIfNeeded() async throws -> EmbeddedPostgres? {
+        guard configuration.databaseURL == nil else { return nil }
+        let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let embedded = try EmbeddedPostgres.make(root: root, logger: logger)
+        try await embedded.start()
+        logger.notice("embedded database started", metadata: ["path": "\(embedded.directory.path)"])
+        return embedded
+    }
+
+    /// Applies migrations once, outside the server: an edited migration
+    /// stops the start; an unreachable database is retried in the background.
+    static func migrateAtStart(_ database: Database, logger: Logger) async throws -> Bool {
+        do {
+            let applied = try await database.migrate()
+            logger.notice("database migrated", metadata: ["applied": "\(applied.map(\.fileName))"])
+            return true
+        } catch {
+            if Database.isFatalMigrationError(error) {
+                throw StartFailure(description: "migrations: \(Database.describe(error))")
+            }
+            logger.warning("database not reachable at start; serving, not ready", metadata: ["reason": "\(Database.describe(error))"])
+            return false
+        }
+    }
+
+    private func serve(databaseURL: String) async throws {
+        let database = Database(url: databaseURL, migrations: Database.migrationsDirectory(), logger: logger)
+        let migrated = try await Self.migrateAtStart(database, logger: logger)
         let readiness = ReadinessChecks()
+        readiness.register("database") { await database.readinessProblem() }
         let router = try Self.makeRouter(readiness: readiness, logger: logger)
         var http = HTTPServerConfiguration(host: configuration.host, port: configuration.port)
         http.shutdownGracePeriod = .seconds(10)
@@ -44,8 +85,24 @@ public struct SluiceServe: Sendable {
             // start the binary on port 0.
             FileHandle.standardOutput.write(Data("sluice serve listening on http://\(address)\n".utf8))
         }
-        let group = ServiceGroup(
-            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
-        try await group.run()
+        let migrations = MigrationService(database: database, logger: logger, alreadyMigrated: migrated)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [
+                .init(service: migrations, successTerminationBehavior: .ignore),
+                .init(service: service),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            await database.pool.close()
+            throw error
+        }
+        await database.pool.close()
     }
+}
+
+/// A start-up failure with a one-line reason.
+struct StartFailure: Error, CustomStringConvertible {
+    let description: String
 }

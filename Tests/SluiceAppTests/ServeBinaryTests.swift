@@ -5,8 +5,8 @@ import Testing
 /// The real `sluice serve` binary on an ephemeral port.
 @Suite(.serialized)
 struct ServeBinaryTests {
-    @Test func healthz_answersJSONWithRequestID() throws {
-        let sluice = try SluiceProcess()
+    @Test func healthz_answersJSONWithRequestID() async throws {
+        let sluice = try await SluiceProcess.serve()
         defer { sluice.terminate() }
         let client = try RawClient(port: sluice.port)
         try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: abc-123\r\n\r\n")
@@ -18,8 +18,8 @@ struct ServeBinaryTests {
         #expect(response.header("date") != nil)
     }
 
-    @Test func readyzVersionAndMetrics_areServed() throws {
-        let sluice = try SluiceProcess()
+    @Test func readyzVersionAndMetrics_areServed() async throws {
+        let sluice = try await SluiceProcess.serve()
         defer { sluice.terminate() }
         let client = try RawClient(port: sluice.port)
         try client.send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -38,8 +38,8 @@ struct ServeBinaryTests {
         #expect(metrics.text.contains("http_request_duration_seconds_bucket"))
     }
 
-    @Test func unknownRoute_isProblemJSON404() throws {
-        let sluice = try SluiceProcess()
+    @Test func unknownRoute_isProblemJSON404() async throws {
+        let sluice = try await SluiceProcess.serve()
         defer { sluice.terminate() }
         let client = try RawClient(port: sluice.port)
         try client.send("GET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -51,8 +51,8 @@ struct ServeBinaryTests {
         #expect(json?["title"] as? String == "Not Found")
     }
 
-    @Test func sigterm_drainsAndExitsZero() throws {
-        let sluice = try SluiceProcess()
+    @Test func sigterm_drainsAndExitsZero() async throws {
+        let sluice = try await SluiceProcess.serve()
         let client = try RawClient(port: sluice.port)
         try client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try client.readResponse().status == 200)
@@ -77,9 +77,10 @@ struct ServeBinaryTests {
         #expect(lines.first?.contains(variable) == true)
     }
 
-    @Test func startup_isFast() throws {
+    @Test func startup_isFast() async throws {
+        let url = try await TestPostgres.shared().createDatabase().url
         let start = Date()
-        let sluice = try SluiceProcess()
+        let sluice = try await SluiceProcess.serve(environment: ["SLUICE_DATABASE_URL": url])
         defer { sluice.terminate() }
         // Generous bound for a loaded CI machine; the real figure (tens of
         // milliseconds) is in docs/benchmarks.md.

@@ -26,10 +26,14 @@ public final class SluiceProcess: @unchecked Sendable {
     /// Starts `sluice <arguments>` with `environment` added to a clean
     /// environment (PATH and HOME kept). Waits for the listening line when
     /// `waitForListening` is set.
-    public init(arguments: [String] = ["serve", "--port", "0"], environment: [String: String] = [:], waitForListening: Bool = true) throws {
+    public init(
+        arguments: [String] = ["serve", "--port", "0"], environment: [String: String] = [:],
+        currentDirectory: URL? = nil, waitForListening: Bool = true
+    ) throws {
         process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         var env: [String: String] = [:]
         for key in ["PATH", "HOME", "TMPDIR"] { env[key] = ProcessInfo.processInfo.environment[key] }
         env["SLUICE_LOG_LEVEL"] = "warning"
@@ -70,8 +74,30 @@ public final class SluiceProcess: @unchecked Sendable {
         throw Failure(description: "sluice did not start listening: \(text) \(standardError)")
     }
 
+    /// Starts `sluice serve` on a fresh database of the shared test
+    /// PostgreSQL (unless `environment` names one), with the repository's
+    /// migrations.
+    public static func serve(environment: [String: String] = [:]) async throws -> SluiceProcess {
+        var environment = environment
+        if environment["SLUICE_DATABASE_URL"] == nil {
+            environment["SLUICE_DATABASE_URL"] = try await TestPostgres.shared().createDatabase().url
+        }
+        if environment["SLUICE_MIGRATIONS_DIR"] == nil {
+            environment["SLUICE_MIGRATIONS_DIR"] = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("migrations").path
+        }
+        let env = environment
+        return try await Task.detached { try SluiceProcess(environment: env) }.value
+    }
+
     /// What the process wrote to standard error so far.
     public var standardError: String { lock.withLock { errorText } }
+
+    /// Everything on standard output, for a process that has exited (not
+    /// for one started with `waitForListening`, which consumed it).
+    public var standardOutputText: String {
+        String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
 
     /// Sends SIGTERM and waits for the exit status (SIGKILL after `timeout`).
     @discardableResult

@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import SluicePostgres
+import Synchronization
+
+/// The control plane's database: the pool, the migrator, and whether the
+/// schema is current. Readiness is derived from it.
+final class Database: Sendable {
+    let pool: PGPool
+    let migrator: PGMigrator
+    private let state = Mutex<(migrated: Bool, problem: String?)>((false, "migrations not applied yet"))
+
+    init(url: String, migrations: URL, logger: Logger) {
+        var configuration = PGPoolConfiguration(url: url)
+        configuration.maxConnections = 10
+        configuration.acquireTimeout = .seconds(5)
+        configuration.connection.statementTimeout = .seconds(30)
+        configuration.connection.connectTimeout = .seconds(5)
+        configuration.connection.applicationName = "sluice"
+        pool = PGPool(configuration: configuration, logger: logger)
+        migrator = PGMigrator(pool: pool, directory: migrations)
+    }
+
+    /// Applies pending migrations and records the outcome.
+    func migrate() async throws -> [PGMigration] {
+        do {
+            let applied = try await migrator.migrate()
+            state.withLock { $0 = (true, nil) }
+            return applied
+        } catch {
+            state.withLock { $0 = (false, "migrations not applied: \(Self.describe(error))") }
+            throw error
+        }
+    }
+
+    /// `nil` when the database answers and the schema is current, else why not.
+    /// Bounded by `timeout`, so `/readyz` never hangs on a dead database.
+    func readinessProblem(timeout: Duration = .seconds(2)) async -> String? {
+        let ping: String? = await withTaskGroup(of: String?.self) { group in
+            group.addTask { [pool] in
+                do {
+                    _ = try await pool.query("SELECT 1")
+                    return nil
+                } catch {
+                    return "database unreachable: \(Self.describe(error))"
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return "database did not answer within \(timeout)"
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if let ping { return ping }
+        return state.withLock { $0.migrated ? nil : $0.problem }
+    }
+
+    /// A one-line reason for logs and `/readyz`: the code and the server's
+    /// message, never a bound value.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PGError { return String(reflecting: error) }
+        return "\(error)"
+    }
+
+    /// Whether `error` means an applied migration was edited or removed —
+    /// fatal at start — rather than a database that is not reachable yet.
+    static func isFatalMigrationError(_ error: any Error) -> Bool {
+        (error as? PGError)?.code == .migration
+    }
+
+    /// The migrations folder: `SLUICE_MIGRATIONS_DIR`, `./migrations`, or
+    /// `share/sluice/migrations` beside the binary's prefix (as installed by
+    /// the Dockerfile).
+    static func migrationsDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let dir = environment["SLUICE_MIGRATIONS_DIR"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
+        let local = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("migrations")
+        if FileManager.default.fileExists(atPath: local.path) { return local }
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let installed = binary.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/sluice/migrations")
+        return installed
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+
+/// The embedded default database (DESIGN.md §2): when `SLUICE_DATABASE_URL`
+/// is unset, a private PostgreSQL cluster in `.sluice/postgres`, initialised
+/// on first use, listening only on a Unix socket in that folder, run as the
+/// `postgres` user when Sluice runs as root (PostgreSQL refuses root), and
+/// stopped when Sluice exits. The data survives restarts.
+struct EmbeddedPostgres: Sendable {
+    /// Why the cluster could not be started.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// `.sluice/postgres` (or where it points).
+    let directory: URL
+    let binDirectory: URL
+    let asPostgresUser: Bool
+    let logger: Logger
+    static let port = 5432
+    static let database = "sluice"
+    static let user = "sluice"
+
+    /// Finds the server binaries and decides who runs them.
+    static func make(root: URL, logger: Logger) throws -> EmbeddedPostgres {
+        guard let bin = findBinDirectory() else {
+            throw Failure(description: "embedded database: PostgreSQL server binaries (initdb, pg_ctl) not found; install the 'postgresql' package or set SLUICE_DATABASE_URL")
+        }
+        let directory = root.appendingPathComponent(".sluice/postgres")
+        return EmbeddedPostgres(directory: directory, binDirectory: bin, asPostgresUser: geteuid() == 0, logger: logger)
+    }
+
+    /// The newest `/usr/lib/postgresql/N/bin` (Debian's layout), or `pg_ctl` on `PATH`.
+    static func findBinDirectory() -> URL? {
+        let fm = FileManager.default
+        if let versions = try? fm.contentsOfDirectory(atPath: "/usr/lib/postgresql") {
+            let sorted = versions.compactMap(Int.init).sorted(by: >)
+            for version in sorted {
+                let bin = URL(fileURLWithPath: "/usr/lib/postgresql/\(version)/bin")
+                if fm.isExecutableFile(atPath: bin.appendingPathComponent("initdb").path) { return bin }
+            }
+        }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let bin = URL(fileURLWithPath: String(dir))
+            if fm.isExecutableFile(atPath: bin.appendingPathComponent("initdb").path) { return bin }
+        }
+        return nil
+    }
+
+    var dataDirectory: URL { directory.appendingPathComponent("data") }
+
+    /// The connection URL over the cluster's Unix socket.
+    var url: String {
+        "postgres:///\(Self.database)?host=\(directory.path)&port=\(Self.port)&user=\(Self.user)"
+    }
+
+    /// Initialises (first time), starts (unless already running) and
+    /// creates the database. Runs the tools off the cooperative pool.
+    func start() async throws {
+        try await Self.blocking { try startBlocking() }
+    }
+
+    /// Stops the cluster (fast shutdown).
+    func stop() async {
+        _ = try? await Self.blocking {
+            try run("pg_ctl", ["-D", dataDirectory.path, "-m", "fast", "-w", "-t", "30", "stop"])
+        }
+    }
+
+    private func startBlocking() throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        if asPostgresUser {
+            // The server runs as `postgres`: it must own the folder, and reach it.
+            try run("/bin/chown", ["-R", "postgres:postgres", directory.path], asPostgres: false)
+            guard (try? run("/bin/test", ["-x", directory.path])) != nil else {
+                throw Failure(description: "embedded database: the postgres user cannot reach \(directory.path) (a parent folder is not searchable); run from another folder or set SLUICE_DATABASE_URL")
+            }
+        }
+        if !fm.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
+            logger.notice("initialising the embedded database", metadata: ["path": "\(dataDirectory.path)"])
+            try run("initdb", ["-D", dataDirectory.path, "-U", Self.user, "--auth=trust", "-E", "UTF8", "--locale=C"])
+        }
+        let running = (try? run("pg_ctl", ["-D", dataDirectory.path, "status"])) != nil
+        if !running {
+            // Only a Unix socket in this folder: no TCP listener at all.
+            let options = "-k \(directory.path) -p \(Self.port) -c listen_addresses='' -c unix_socket_permissions=0700"
+            try run("pg_ctl", [
+                "-D", dataDirectory.path, "-l", directory.appendingPathComponent("postgres.log").path,
+                "-w", "-t", "60", "-o", options, "start",
+            ])
+        }
+        let exists = try run("psql", [
+            "-h", directory.path, "-p", String(Self.port), "-U", Self.user, "-d", "postgres", "-Atqc",
+            "SELECT 1 FROM pg_database WHERE datname = '\(Self.database)'",
+        ])
+        if exists.trimmingCharacters(in: .whitespacesAndNewlines) != "1" {
+            try run("createdb", ["-h", directory.path, "-p", String(Self.port), "-U", Self.user, Self.database])
+        }
+    }
+
+    /// Runs a PostgreSQL tool (or an absolute command), as `postgres` when needed.
+    @discardableResult
+    private func run(_ tool: String, _ arguments: [String], asPostgres: Bool? = nil) throws -> String {
+        let executable = tool.hasPrefix("/") ? tool : binDirectory.appendingPathComponent(tool).path
+        let command = (asPostgres ?? asPostgresUser) ? ["/sbin/runuser", "-u", "postgres", "--", executable] + arguments : [executable] + arguments
+        let (status, output) = try ChildProcess.run(command[0], Array(command.dropFirst()))
+        guard status == 0 else {
+            let message = output.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw Failure(description: "embedded database: \(URL(fileURLWithPath: executable).lastPathComponent) failed: \(message)")
+        }
+        return output
+    }
+
+    private static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try body() })
+            }
+        }
+    }
+}

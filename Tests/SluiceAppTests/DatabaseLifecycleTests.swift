@@ -1,0 +1,135 @@
+import Foundation
+import SluiceTesting
+import Testing
+
+/// The real binary against a real PostgreSQL: readiness follows the
+/// database, migrations run at start, the embedded default works.
+@Suite(.serialized)
+struct DatabaseLifecycleTests {
+    static func get(_ path: String, port: UInt16) throws -> RawClient.Response {
+        let client = try RawClient(port: port)
+        try client.send("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        return try client.readResponse()
+    }
+
+    /// Polls `path` until it answers `status` or `seconds` pass.
+    static func eventually(_ path: String, port: UInt16, is status: Int, within seconds: Double = 15) async throws -> RawClient.Response {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = try get(path, port: port)
+        while last.status != status && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            last = try get(path, port: port)
+        }
+        return last
+    }
+
+    static func migrationsFolder(_ files: [String: String]) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-mig-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for (name, sql) in files { try sql.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        return dir
+    }
+
+    @Test func readiness_followsTheDatabase_andRecoversByItself() async throws {
+        let server = try await TestPostgres.launch()
+        let database = try await server.createDatabase()
+        let sluice = try await SluiceProcess.serve(environment: ["SLUICE_DATABASE_URL": database.url])
+        defer { sluice.terminate() }
+        #expect(try Self.get("/readyz", port: sluice.port).status == 200)
+
+        try await server.stop()
+        let down = try await Self.eventually("/readyz", port: sluice.port, is: 503)
+        #expect(down.status == 503)
+        #expect(down.text.contains("database"))
+        // Liveness has no dependencies.
+        #expect(try Self.get("/healthz", port: sluice.port).status == 200)
+
+        try await server.start()
+        #expect(try await Self.eventually("/readyz", port: sluice.port, is: 200).status == 200)
+        await server.destroy()
+    }
+
+    @Test func databaseDownAtStart_servesUnready_thenMigratesWhenItComesUp() async throws {
+        let server = try await TestPostgres.launch()
+        let database = try await server.createDatabase()
+        try await server.stop()
+        let migrations = try Self.migrationsFolder(["0001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
+        let sluice = try await SluiceProcess.serve(environment: [
+            "SLUICE_DATABASE_URL": database.url, "SLUICE_MIGRATIONS_DIR": migrations.path,
+        ])
+        defer { sluice.terminate() }
+        let unready = try Self.get("/readyz", port: sluice.port)
+        #expect(unready.status == 503)
+        #expect(try Self.get("/healthz", port: sluice.port).status == 200)
+        try await server.start()
+        #expect(try await Self.eventually("/readyz", port: sluice.port, is: 200).status == 200)
+        await server.destroy()
+    }
+
+    @Test func editedMigration_stopsTheStart_namingTheFile() async throws {
+        let database = try await TestPostgres.shared().createDatabase()
+        let migrations = try Self.migrationsFolder(["0001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
+        let env = ["SLUICE_DATABASE_URL": database.url, "SLUICE_MIGRATIONS_DIR": migrations.path]
+        let first = try await SluiceProcess.serve(environment: env)
+        #expect(try Self.get("/readyz", port: first.port).status == 200)
+        #expect(first.terminate() == 0)
+
+        // Applying the same folder again is a no-op.
+        let second = try await SluiceProcess.serve(environment: env)
+        #expect(try Self.get("/readyz", port: second.port).status == 200)
+        #expect(second.terminate() == 0)
+
+        try "CREATE TABLE things (id bigint PRIMARY KEY, name text);"
+            .write(to: migrations.appendingPathComponent("0001_things.sql"), atomically: true, encoding: .utf8)
+        var environment = env
+        environment["SLUICE_LOG_LEVEL"] = "warning"
+        let refused = try await Task.detached {
+            try SluiceProcess(arguments: ["serve", "--port", "0"], environment: environment, waitForListening: false)
+        }.value
+        let status = refused.waitForExit(timeout: 20)
+        #expect(status != nil && status != 0)
+        #expect(refused.standardError.contains("0001_things.sql"))
+    }
+
+    @Test func embeddedDefault_startsStopsAndKeepsItsData() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-embedded-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let migrations = try Self.migrationsFolder(["0001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
+        let env = ["SLUICE_MIGRATIONS_DIR": migrations.path]
+
+        let first = try await Task.detached { try SluiceProcess(environment: env, currentDirectory: folder) }.value
+        #expect(try Self.get("/readyz", port: first.port).status == 200)
+        #expect(first.terminate() == 0)
+        let data = folder.appendingPathComponent(".sluice/postgres/data")
+        #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("PG_VERSION").path))
+        // Stopped on exit: no postmaster.pid left behind.
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("postmaster.pid").path))
+
+        // The next start reuses the cluster: the migration is already applied.
+        let second = try await Task.detached {
+            try SluiceProcess(environment: env.merging(["SLUICE_LOG_LEVEL": "notice"]) { $1 }, currentDirectory: folder)
+        }.value
+        #expect(try Self.get("/readyz", port: second.port).status == 200)
+        #expect(second.terminate() == 0)
+        #expect(second.standardError.contains(#""applied":"[]""#))
+        #expect(!second.standardError.contains("initialising"))
+    }
+}
+
+extension DatabaseLifecycleTests {
+    @Test func migrateCommand_appliesOnceThenReportsUpToDate() async throws {
+        let database = try await TestPostgres.shared().createDatabase()
+        let migrations = try Self.migrationsFolder([
+            "0001_a.sql": "CREATE TABLE a (id bigint);", "0002_b.sql": "CREATE TABLE b (id bigint);",
+        ])
+        let env = ["SLUICE_DATABASE_URL": database.url, "SLUICE_MIGRATIONS_DIR": migrations.path]
+        for expected in ["applied: 0001_a.sql, 0002_b.sql", "database is up to date"] {
+            let run = try await Task.detached {
+                try SluiceProcess(arguments: ["migrate"], environment: env, waitForListening: false)
+            }.value
+            #expect(run.waitForExit(timeout: 20) == 0)
+            #expect(run.standardOutputText.contains(expected))
+        }
+    }
+}
