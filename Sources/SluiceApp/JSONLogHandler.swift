@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import SluiceHTTP
 
 /// Writes one JSON object per line to standard error:
 /// `{"ts","level","label","msg",...metadata}`. Metadata values are strings;
@@ -47,22 +48,6 @@ public struct JSONLogHandler: LogHandler {
     }
 
     static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
+        ProblemDocument.escape(text)
     }
 }
