@@ -8,7 +8,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 CONFIG ?= debug
 
-.PHONY: run test build build-tests deps test-deps bench bench-http fuzz clean
+.PHONY: run test build build-tests deps test-deps bench bench-http bench-eventloop fuzz clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -31,10 +31,14 @@ test: build-tests
 	SLUICE_TEST_PYTHON="$$(scripts/python-venv.sh)" $(SWIFT) test --skip-build
 
 ## make bench — every benchmark (long; not part of make test).
-bench: bench-http
+bench: bench-http bench-eventloop
 
 bench-http: deps
 	Benchmarks/run-http.sh
+
+bench-eventloop:
+	$(SWIFT) build -c release --package-path Benchmarks --scratch-path Benchmarks/.build --product EventLoopBench
+	Benchmarks/.build/release/EventLoopBench 64 5
 
 ## make fuzz — fuzz the HTTP decoder for FUZZ_SECONDS (default 300).
 FUZZ_SECONDS ?= 300
