@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import SluicePostgres
 
 /// Keeps trying to migrate while the database is unreachable (the server
 /// serves `/healthz` meanwhile and `/readyz` says why it is not ready),
