@@ -27,7 +27,9 @@ final class CurlTransfer: @unchecked Sendable {
     private let cancelled = Atomic<Bool>(false)
     /// Chunks handed to a streaming consumer and not yet taken; the queue
     /// waits when too many are outstanding (backpressure).
-    private let window = DispatchSemaphore(value: CurlTransfer.windowSize)
+    /// (Starts at 0: libdispatch traps when a semaphore is freed below its start value.)
+    private let wakeProducer = DispatchSemaphore(value: 0)
+    private let outstanding = Atomic<Int>(0)
     private let abandonedFlag = Atomic<Bool>(false)
     static let windowSize = 16
 
@@ -53,18 +55,22 @@ final class CurlTransfer: @unchecked Sendable {
     /// The streaming consumer has gone: stop producing.
     func abandon() {
         abandonedFlag.store(true, ordering: .relaxed)
-        window.signal()
+        wakeProducer.signal()
     }
 
     var isAbandoned: Bool { abandonedFlag.load(ordering: .relaxed) }
 
     /// The streaming consumer took one chunk.
-    func consumedOne() { window.signal() }
+    func consumedOne() {
+        outstanding.subtract(1, ordering: .relaxed)
+        wakeProducer.signal()
+    }
 
     /// Called by the header callback with one raw header line.
     func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
-        var text = String(decoding: line, as: UTF8.self)
-        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        var end = line.count
+        while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: line[..<end]), as: UTF8.self)
         if text.hasPrefix("HTTP/") {
             // A new status line: an interim (1xx) or redirect response's
             // fields do not belong to the final response.
@@ -84,10 +90,12 @@ final class CurlTransfer: @unchecked Sendable {
             return true
         case .stream(let head, let chunk):
             deliverHead(status: status(), to: head)
-            while window.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            while outstanding.load(ordering: .relaxed) >= Self.windowSize {
                 if isCancelled || isAbandoned { return false }
+                _ = wakeProducer.wait(timeout: .now() + .milliseconds(100))
             }
             if isAbandoned { return false }
+            outstanding.add(1, ordering: .relaxed)
             chunk(Array(bytes))
             return true
         }
