@@ -39,6 +39,8 @@ public final class CurlHTTPClient: HTTPClient {
         pool.shutdown()
     }
 
+    /// Sends `request` on a pooled handle; see `HTTPClient.execute(_:timeout:)`.
+    /// Waits for a free handle when `maxConnections` transfers are running.
     public func execute(_ request: HTTPClientRequest, timeout: Duration) async throws -> HTTPClientResponse {
         try Task.checkCancellation()
         let handle = try await pool.acquire()
@@ -57,6 +59,8 @@ public final class CurlHTTPClient: HTTPClient {
         return try result.get()
     }
 
+    /// Streams the response body to `consume` with backpressure: libcurl's
+    /// thread waits while 16 chunks are unconsumed. See `HTTPClient.stream`.
     public func stream<T: Sendable>(
         _ request: HTTPClientRequest,
         timeout: Duration,

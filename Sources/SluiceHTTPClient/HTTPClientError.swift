@@ -36,6 +36,7 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
         /// Any other libcurl failure.
         public static let other = Code(base: .other)
 
+        /// The code's name, e.g. `timeout`.
         public var description: String { base.rawValue }
     }
 
@@ -53,8 +54,10 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
         self.message = message
     }
 
+    /// The kind only, safe for logs and users: `HTTPClientError.timeout`.
     public var description: String { "HTTPClientError.\(code)" }
 
+    /// The kind with libcurl's code and message, for operators.
     public var debugDescription: String {
         var text = "HTTPClientError(code: \(code)"
         if curlCode != 0 { text += ", curlCode: \(curlCode)" }
