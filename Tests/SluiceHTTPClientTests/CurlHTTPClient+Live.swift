@@ -1,7 +1,7 @@
 import SluiceHTTP
 import SluiceTesting
 
-/// A responder for client tests: echoes the method and body, returns the
+/// A responder for client tests: echoes the method and body, redirects `/loop` to itself, returns the
 /// request's `X-Echo-*` headers, answers `?status=N` with that status,
 /// sleeps on `?sleep_ms=N` and reports the peer in `X-Remote`.
 enum LivePeer {
@@ -13,6 +13,9 @@ enum LivePeer {
             guard parts.count == 2, let value = Int(parts[1]) else { continue }
             if parts[0] == "status" { status = value }
             if parts[0] == "sleep_ms" { sleepMilliseconds = value }
+        }
+        if request.path == "/loop" {
+            return HTTPResponse(status: HTTPStatus(code: 302), headers: ["Location": "/loop"])
         }
         if sleepMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(sleepMilliseconds)) }
         var headers: [(String, String)] = [

@@ -96,6 +96,35 @@ struct CurlHTTPClientTests {
         #expect(error?.curlCode == 7)
     }
 
+    @Test func redirectLoop_failsAfterMaxRedirects() async throws {
+        var configuration = CurlHTTPClient.Configuration()
+        configuration.maxRedirects = 3
+        let following = try CurlHTTPClient(configuration: configuration)
+        try await LivePeer.with { base in
+            let error = await #expect(throws: HTTPClientError.self) {
+                try await following.execute(HTTPClientRequest(url: base + "/loop"), timeout: .seconds(5))
+            }
+            #expect(error?.code == .tooManyRedirects)
+            let unfollowed = try await client.execute(HTTPClientRequest(url: base + "/loop"), timeout: .seconds(5))
+            #expect(unfollowed.status == 302)
+            #expect(unfollowed.header("location") == "/loop")
+        }
+    }
+
+    @Test func afterShutdown_requestsFail() async throws {
+        client.shutdown()
+        await #expect(throws: HTTPClientError(.shutdown)) {
+            try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:1/"), timeout: .seconds(1))
+        }
+    }
+
+    @Test func streamedRequest_toNothingListening_throwsBeforeConsuming() async throws {
+        let base = try await LivePeer.with { $0 }
+        await #expect(throws: HTTPClientError(.connectFailed)) {
+            try await client.stream(HTTPClientRequest(url: base + "/"), timeout: .seconds(5)) { head, _ in head.status }
+        }
+    }
+
     @Test func malformedURL_isInvalidRequest() async throws {
         let error = await #expect(throws: HTTPClientError.self) {
             try await client.execute(HTTPClientRequest(url: "nope://"), timeout: .seconds(1))
