@@ -108,6 +108,10 @@ final class CurlEasyHandle: @unchecked Sendable {
 
         var names = Set<String>()
         for (name, value) in request.headers {
+            // A CR or LF would let a value smuggle in more fields (RFC 9110 §5.5).
+            guard Self.isValidField(name: name, value: value) else {
+                return .failure(HTTPClientError(.invalidRequest, message: "header field \(name) holds a control character"))
+            }
             names.insert(name.lowercased())
             // "Name;" is libcurl's spelling of a header with an empty value.
             headerList = curl_slist_append(headerList, value.isEmpty ? "\(name);" : "\(name): \(value)")
@@ -140,6 +144,17 @@ final class CurlEasyHandle: @unchecked Sendable {
         }
         transfer.deliverHeadIfStreaming(status: status)
         return .success(HTTPClientResponse(status: status, headers: transfer.headers, body: transfer.body))
+    }
+
+    /// Whether a field is an RFC 9110 token name with a value free of CR, LF and NUL.
+    static func isValidField(name: String, value: String) -> Bool {
+        guard !name.isEmpty else { return false }
+        let tokenPunctuation = Array("!#$%&'*+-.^_`|~".utf8)
+        for byte in name.utf8 {
+            let isAlphanumeric = (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+            guard isAlphanumeric || tokenPunctuation.contains(byte) else { return false }
+        }
+        return !value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
     }
 
     private func message(for code: CURLcode) -> String {

@@ -125,6 +125,13 @@ struct CurlHTTPClientTests {
         }
     }
 
+    @Test(arguments: [("X-Evil", "a\r\nX-Injected: 1"), ("X-Nul", "a\u{0}b"), ("Bad Name", "v"), ("", "v")])
+    func unsafeHeaderFields_areRejected(field: (String, String)) async throws {
+        await #expect(throws: HTTPClientError(.invalidRequest)) {
+            try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:1/", headers: [field]), timeout: .seconds(1))
+        }
+    }
+
     @Test func malformedURL_isInvalidRequest() async throws {
         let error = await #expect(throws: HTTPClientError.self) {
             try await client.execute(HTTPClientRequest(url: "nope://"), timeout: .seconds(1))
