@@ -27,8 +27,11 @@ build-tests: test-deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 
 ## make test — install what the tests need and run the whole suite.
+# Suites run one after another (about a minute in all): the wire tests
+# assert timeouts of a few hundred milliseconds, and on two shared cores the
+# parallel suites' blocking clients and servers could starve their threads.
 test: build-tests
-	SLUICE_TEST_PYTHON="$$(scripts/python-venv.sh)" $(SWIFT) test --skip-build
+	SLUICE_TEST_PYTHON="$$(scripts/python-venv.sh)" $(SWIFT) test --skip-build --no-parallel
 
 ## make bench — every benchmark (long; not part of make test).
 bench: bench-http bench-eventloop
