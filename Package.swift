@@ -48,8 +48,13 @@ let package = Package(
         .target(name: "SluiceAWS", dependencies: ["COpenSSL"], swiftSettings: settings),
         .target(name: "SluicePostgres", dependencies: ["CLibPQ", log], swiftSettings: settings),
 
+        // Domain, persistence and API.
+        .target(name: "SluiceDomain", swiftSettings: settings),
+        .target(name: "SluiceStore", dependencies: ["SluiceDomain", "SluicePostgres"], swiftSettings: settings),
+        .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
+
         // Application.
-        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluicePostgres", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
+        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
         .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
 
         // Test support and tests.
@@ -62,6 +67,7 @@ let package = Package(
         ),
         .testTarget(name: "SluiceAWSTests", dependencies: ["SluiceAWS", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
-        .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceHTTP", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
+        .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceHTTP", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
     ]
 )
