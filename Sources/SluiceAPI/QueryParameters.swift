@@ -4,17 +4,17 @@ import Foundation
 struct QueryParameters {
     private var pairs: [(String, String)] = []
 
-    /// Parses `query` (without `?`); undecodable pairs are dropped.
+    /// Parses `query` (without `?`). Text with broken percent-encoding is
+    /// kept as sent, so the parameter's own validation refuses it.
     init(_ query: String?) {
         guard let query else { return }
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ text: Substring) -> String? {
-                text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            func decode(_ text: Substring) -> String {
+                let plus = text.replacingOccurrences(of: "+", with: " ")
+                return plus.removingPercentEncoding ?? plus
             }
-            guard let name = decode(parts[0]) else { continue }
-            let value = parts.count > 1 ? decode(parts[1]) : ""
-            if let value { pairs.append((name, value)) }
+            pairs.append((decode(parts[0]), parts.count > 1 ? decode(parts[1]) : ""))
         }
     }
 
