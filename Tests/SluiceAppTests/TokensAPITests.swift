@@ -192,3 +192,24 @@ struct TokensAPITests {
         Self.expectProblem(try server.send("GET", "/v1/tokens", token: Self.adminSecret), 401)
     }
 }
+
+extension TokensAPITests {
+    @Test func withoutAdminToken_oneIsGeneratedAndPrintedOnceNeverLogged() async throws {
+        let database = try await TestPostgres.shared().createDatabase()
+        let environment = ["SLUICE_DATABASE_URL": database.url, "SLUICE_LOG_LEVEL": "debug"]
+        let first = try await SluiceProcess.serve(environment: environment)
+        let line = try #require(first.startupOutput.split(separator: "\n").first { $0.hasPrefix("admin token: ") })
+        let secret = String(line.dropFirst("admin token: ".count))
+        #expect(secret.count == 43)
+        let server = Server(process: first, database: database)
+        #expect(try server.send("GET", "/v1/tokens", token: secret).status == 200)
+        first.terminate()
+        #expect(!first.standardError.contains(secret))
+
+        // An active admin exists now: the next start prints nothing.
+        let second = try await SluiceProcess.serve(environment: environment)
+        defer { second.terminate() }
+        #expect(!second.startupOutput.contains("admin token:"))
+        #expect(try Server(process: second, database: database).send("GET", "/v1/tokens", token: secret).status == 200)
+    }
+}
