@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "SluiceAWSTests", dependencies: ["SluiceAWS", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
+        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceDomain", "SluiceHTTP", log], swiftSettings: settings),
         .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceHTTP", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
     ]
