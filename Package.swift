@@ -39,12 +39,15 @@ let package = Package(
     targets: [
         // C shims and system libraries.
         .target(name: "CSluiceSystem", path: "Sources/CSluiceSystem"),
+        // libcurl; Debian package .apt(["libcurl4-openssl-dev"]).
+        .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Infrastructure libraries: no knowledge of Sluice's domain.
         .target(name: "SluiceSockets", dependencies: ["CSluiceSystem"], swiftSettings: settings),
         .target(name: "SluiceHTTP", dependencies: ["SluiceSockets", log, coreMetrics], swiftSettings: settings),
+        .target(name: "SluiceHTTPClient", dependencies: ["CCurl"], swiftSettings: settings),
         .target(name: "SluiceAWS", dependencies: ["COpenSSL"], swiftSettings: settings),
         .target(name: "SluicePostgres", dependencies: ["CLibPQ", log], swiftSettings: settings),
 
@@ -65,6 +68,7 @@ let package = Package(
             dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceTesting", log],
             swiftSettings: settings
         ),
+        .testTarget(name: "SluiceHTTPClientTests", dependencies: ["SluiceHTTPClient", "SluiceTesting", "SluiceHTTP"], swiftSettings: settings),
         .testTarget(name: "SluiceAWSTests", dependencies: ["SluiceAWS", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),

@@ -1,0 +1,200 @@
+import CCurl
+import Dispatch
+
+/// One libcurl easy handle and the serial queue its blocking transfers run
+/// on. The handle outlives transfers so that its connection cache keeps
+/// connections open for the next request to the same host.
+final class CurlEasyHandle: @unchecked Sendable {
+    private let easy: UnsafeMutableRawPointer
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The queue every transfer on this handle runs on; never the cooperative pool.
+    let queue: DispatchQueue
+
+    init(label: String) throws(HTTPClientError) {
+        guard let easy = curl_easy_init() else {
+            throw HTTPClientError(.other, message: "curl_easy_init failed")
+        }
+        self.easy = easy
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        queue = DispatchQueue(label: label)
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        errorBuffer.deallocate()
+    }
+
+    /// Runs one transfer to the end. Call only on `queue`: it blocks.
+    func perform(
+        _ request: HTTPClientRequest, timeout: Duration, configuration: CurlHTTPClient.Configuration, transfer: CurlTransfer
+    ) -> Result<HTTPClientResponse, HTTPClientError> {
+        // Reset keeps the connection cache: only options are cleared.
+        curl_easy_reset(easy)
+        errorBuffer[0] = 0
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        let userdata = Unmanaged.passUnretained(transfer).toOpaque()
+
+        var failed = CURLE_OK
+        func set(_ code: CURLcode) { if failed == CURLE_OK { failed = code } }
+        set(sluice_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+        set(sluice_curl_easy_setopt_string(easy, CURLOPT_URL, request.url))
+        set(sluice_curl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
+        set(sluice_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout)))
+        set(sluice_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(timeout)))
+        set(sluice_curl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
+        if configuration.maxRedirects > 0 {
+            set(sluice_curl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1))
+            set(sluice_curl_easy_setopt_long(easy, CURLOPT_MAXREDIRS, configuration.maxRedirects))
+        }
+        set(sluice_curl_easy_setopt_write_callback(easy) { buffer, size, count, userdata in
+            guard let userdata else { return 0 }
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+            let length = size * count
+            let easy = transfer.easyForCallbacks
+            return transfer.receiveBody(UnsafeRawBufferPointer(start: buffer, count: length), status: easy.map { Int(sluice_curl_response_code($0)) } ?? 0) ? length : 0
+        })
+        set(sluice_curl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, userdata))
+        set(sluice_curl_easy_setopt_header_callback(easy) { buffer, size, count, userdata in
+            guard let userdata else { return 0 }
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+            transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: buffer, count: size * count))
+            return size * count
+        })
+        set(sluice_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, userdata))
+        set(sluice_curl_easy_setopt_xferinfo_callback(easy) { userdata, _, _, _, _ in
+            guard let userdata else { return 0 }
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+            return transfer.isCancelled || transfer.isAbandoned ? 1 : 0
+        })
+        set(sluice_curl_easy_setopt_pointer(easy, CURLOPT_XFERINFODATA, userdata))
+        transfer.easyForCallbacks = easy
+
+        let method = request.method.uppercased()
+        let sendsBody: Bool
+        var length: Int?
+        switch request.body {
+        case .empty:
+            sendsBody = !["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"].contains(method)
+            length = 0
+        case .bytes(let bytes):
+            sendsBody = true
+            length = bytes.count
+        case .stream(let streamLength, _):
+            sendsBody = true
+            length = streamLength
+        }
+        if method == "HEAD" {
+            set(sluice_curl_easy_setopt_long(easy, CURLOPT_NOBODY, 1))
+        } else if sendsBody {
+            // POST with a read callback uploads any method's body with
+            // Content-Length (or chunked when the length is unknown).
+            set(sluice_curl_easy_setopt_long(easy, CURLOPT_POST, 1))
+            set(sluice_curl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(length ?? -1)))
+            set(sluice_curl_easy_setopt_read_callback(easy) { buffer, size, count, userdata in
+                guard let userdata, let buffer else { return sluice_curl_readfunc_abort() }
+                let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+                let target = UnsafeMutableRawBufferPointer(start: buffer, count: size * count)
+                return transfer.readBody(into: target) ?? sluice_curl_readfunc_abort()
+            })
+            set(sluice_curl_easy_setopt_pointer(easy, CURLOPT_READDATA, userdata))
+            if method != "POST" { set(sluice_curl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method)) }
+        } else if method != "GET" {
+            set(sluice_curl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method))
+        } else {
+            set(sluice_curl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
+        }
+
+        var names = Set<String>()
+        for (name, value) in request.headers {
+            // A CR or LF would let a value smuggle in more fields (RFC 9110 §5.5).
+            guard Self.isValidField(name: name, value: value) else {
+                return .failure(HTTPClientError(.invalidRequest, message: "header field \(name) holds a control character"))
+            }
+            names.insert(name.lowercased())
+            // "Name;" is libcurl's spelling of a header with an empty value.
+            headerList = curl_slist_append(headerList, value.isEmpty ? "\(name);" : "\(name): \(value)")
+        }
+        // libcurl would add `Expect: 100-continue` to large uploads (a
+        // round trip of waiting) and a form Content-Type to POSTs; an empty
+        // "Name:" removes a header libcurl would add itself.
+        if !names.contains("expect") { headerList = curl_slist_append(headerList, "Expect:") }
+        if sendsBody, !names.contains("content-type") { headerList = curl_slist_append(headerList, "Content-Type:") }
+        if sendsBody, length == nil, !names.contains("transfer-encoding") {
+            headerList = curl_slist_append(headerList, "Transfer-Encoding: chunked")
+        }
+        if !names.contains("user-agent") { headerList = curl_slist_append(headerList, "User-Agent: \(configuration.userAgent)") }
+        set(sluice_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
+
+        if failed != CURLE_OK {
+            return .failure(HTTPClientError(.invalidRequest, curlCode: Int(failed.rawValue), message: message(for: failed)))
+        }
+        let code = curl_easy_perform(easy)
+        transfer.easyForCallbacks = nil
+        let status = Int(sluice_curl_response_code(easy))
+        guard code == CURLE_OK else {
+            if transfer.isCancelled {
+                return .failure(HTTPClientError(.cancelled, curlCode: Int(code.rawValue), message: "task cancelled"))
+            }
+            if let uploadError = transfer.uploadError {
+                return .failure(HTTPClientError(.sendFailed, curlCode: Int(code.rawValue), message: "body provider failed: \(uploadError)"))
+            }
+            return .failure(HTTPClientError(Self.errorCode(for: code), curlCode: Int(code.rawValue), message: message(for: code)))
+        }
+        transfer.deliverHeadIfStreaming(status: status)
+        return .success(HTTPClientResponse(status: status, headers: transfer.headers, body: transfer.body))
+    }
+
+    /// Whether a field is an RFC 9110 token name with a value free of CR, LF and NUL.
+    static func isValidField(name: String, value: String) -> Bool {
+        guard !name.isEmpty else { return false }
+        let tokenPunctuation = Array("!#$%&'*+-.^_`|~".utf8)
+        for byte in name.utf8 {
+            let isAlphanumeric = (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+            guard isAlphanumeric || tokenPunctuation.contains(byte) else { return false }
+        }
+        return !value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
+    }
+
+    private func message(for code: CURLcode) -> String {
+        let detail = String(cString: errorBuffer)
+        if !detail.isEmpty { return detail }
+        guard let text = curl_easy_strerror(code) else { return "" }
+        return String(cString: text)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        let total = seconds.multipliedReportingOverflow(by: 1000)
+        if total.overflow { return .max }
+        // Round up so that a sub-millisecond timeout is not 0 (which means "none").
+        let fraction = (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return max(1, Int(total.partialValue + fraction))
+    }
+
+    /// Maps libcurl's failure codes to the kinds callers act on.
+    static func errorCode(for code: CURLcode) -> HTTPClientError.Code {
+        switch code {
+        case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_BAD_FUNCTION_ARGUMENT:
+            return .invalidRequest
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return .resolveFailed
+        case CURLE_COULDNT_CONNECT:
+            return .connectFailed
+        case CURLE_OPERATION_TIMEDOUT:
+            return .timeout
+        case CURLE_SEND_ERROR, CURLE_READ_ERROR, CURLE_ABORTED_BY_CALLBACK:
+            return .sendFailed
+        case CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY, CURLE_WRITE_ERROR:
+            return .receiveFailed
+        case CURLE_TOO_MANY_REDIRECTS:
+            return .tooManyRedirects
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+            CURLE_SSL_CACERT_BADFILE:
+            return .tlsFailed
+        default:
+            return .other
+        }
+    }
+}

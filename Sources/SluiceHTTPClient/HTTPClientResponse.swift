@@ -1,0 +1,41 @@
+/// The status line and header fields of a response.
+public struct HTTPClientResponseHead: Sendable {
+    /// The status code, e.g. 200.
+    public var status: Int
+    /// Header fields in order, as received (the final response's only).
+    public var headers: [(String, String)]
+
+    /// Creates a head.
+    public init(status: Int, headers: [(String, String)] = []) {
+        self.status = status
+        self.headers = headers
+    }
+
+    /// The first value of the header `name`, compared case-insensitively
+    /// (RFC 9110 §5.1), or `nil`.
+    public func header(_ name: String) -> String? {
+        let wanted = name.lowercased()
+        return headers.first { $0.0.lowercased() == wanted }?.1
+    }
+}
+
+/// A complete response with its body in memory.
+public struct HTTPClientResponse: Sendable {
+    /// The status line and headers.
+    public var head: HTTPClientResponseHead
+    /// The body bytes (empty when none).
+    public var body: [UInt8]
+
+    /// Creates a response.
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.head = HTTPClientResponseHead(status: status, headers: headers)
+        self.body = body
+    }
+
+    /// Shorthand for `head.status`.
+    public var status: Int { head.status }
+    /// Shorthand for `head.headers`.
+    public var headers: [(String, String)] { head.headers }
+    /// Shorthand for `head.header(_:)`.
+    public func header(_ name: String) -> String? { head.header(name) }
+}

@@ -1,0 +1,208 @@
+import SluiceHTTPClient
+import Testing
+
+@Suite("CurlHTTPClient against a live server")
+struct CurlHTTPClientTests {
+    let client: CurlHTTPClient
+
+    init() throws {
+        client = try CurlHTTPClient()
+    }
+
+    @Test(arguments: ["GET", "DELETE"])
+    func bodilessMethods_sendNoBody(method: String) async throws {
+        try await LivePeer.with { base in
+            let response = try await client.execute(HTTPClientRequest(method: method, url: base + "/x"), timeout: .seconds(5))
+            #expect(response.status == 200)
+            #expect(response.header("x-method") == method)
+            #expect(response.header("X-Body-Length") == "0")
+            #expect(response.body.isEmpty)
+        }
+    }
+
+    @Test(arguments: ["PUT", "POST", "PATCH"], [0, 1, 5 << 20])
+    func bodies_roundTrip(method: String, size: Int) async throws {
+        let body = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        try await LivePeer.with { base in
+            let response = try await client.execute(
+                HTTPClientRequest(method: method, url: base + "/upload", body: body), timeout: .seconds(10))
+            #expect(response.status == 200)
+            #expect(response.header("X-Method") == method)
+            #expect(response.header("X-Body-Length") == String(size))
+            #expect(response.body == body)
+        }
+    }
+
+    @Test func streamedRequestBody_isSentChunked() async throws {
+        let chunks = Chunks([Array("hello ".utf8), [], Array("world".utf8)])
+        try await LivePeer.with { base in
+            let request = HTTPClientRequest(
+                method: "PUT", url: base + "/s", body: .stream(length: nil, next: { await chunks.next() }))
+            let response = try await client.execute(request, timeout: .seconds(5))
+            #expect(response.status == 200)
+            #expect(String(decoding: response.body, as: UTF8.self) == "hello world")
+        }
+    }
+
+    @Test func headers_roundTrip() async throws {
+        try await LivePeer.with { base in
+            let request = HTTPClientRequest(
+                url: base + "/h", headers: [("X-Echo-One", "1"), ("X-Echo-Two", "a b, c"), ("X-Echo-One", "again")])
+            let response = try await client.execute(request, timeout: .seconds(5))
+            #expect(response.headers.filter { $0.0 == "X-Echo-One" }.map(\.1) == ["1", "again"])
+            #expect(response.header("x-echo-two") == "a b, c")
+        }
+    }
+
+    @Test(arguments: [201, 204, 301, 400, 404, 429, 500, 503])
+    func statuses_areResponsesNotErrors(status: Int) async throws {
+        try await LivePeer.with { base in
+            let response = try await client.execute(
+                HTTPClientRequest(url: base + "/s?status=\(status)"), timeout: .seconds(5))
+            #expect(response.status == status)
+        }
+    }
+
+    @Test func sequentialRequests_reuseOneConnection() async throws {
+        try await LivePeer.with { base in
+            var remotes: [String] = []
+            for _ in 0..<5 {
+                let response = try await client.execute(HTTPClientRequest(url: base + "/r"), timeout: .seconds(5))
+                remotes.append(response.header("X-Remote") ?? "")
+            }
+            #expect(Set(remotes).count == 1)
+            #expect(remotes.first?.isEmpty == false)
+        }
+    }
+
+    @Test func slowServer_timesOut() async throws {
+        try await LivePeer.with { base in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let error = await #expect(throws: HTTPClientError.self) {
+                try await client.execute(HTTPClientRequest(url: base + "/slow?sleep_ms=2000"), timeout: .milliseconds(300))
+            }
+            #expect(error?.code == .timeout)
+            #expect(clock.now - started < .milliseconds(1500))
+        }
+    }
+
+    @Test func nothingListening_failsToConnect() async throws {
+        let base = try await LivePeer.with { $0 }
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await client.execute(HTTPClientRequest(url: base + "/"), timeout: .seconds(5))
+        }
+        #expect(error?.code == .connectFailed)
+        #expect(error?.curlCode == 7)
+    }
+
+    @Test func redirectLoop_failsAfterMaxRedirects() async throws {
+        var configuration = CurlHTTPClient.Configuration()
+        configuration.maxRedirects = 3
+        let following = try CurlHTTPClient(configuration: configuration)
+        try await LivePeer.with { base in
+            let error = await #expect(throws: HTTPClientError.self) {
+                try await following.execute(HTTPClientRequest(url: base + "/loop"), timeout: .seconds(5))
+            }
+            #expect(error?.code == .tooManyRedirects)
+            let unfollowed = try await client.execute(HTTPClientRequest(url: base + "/loop"), timeout: .seconds(5))
+            #expect(unfollowed.status == 302)
+            #expect(unfollowed.header("location") == "/loop")
+        }
+    }
+
+    @Test func afterShutdown_requestsFail() async throws {
+        client.shutdown()
+        await #expect(throws: HTTPClientError(.shutdown)) {
+            try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:1/"), timeout: .seconds(1))
+        }
+    }
+
+    @Test func streamedRequest_toNothingListening_throwsBeforeConsuming() async throws {
+        let base = try await LivePeer.with { $0 }
+        await #expect(throws: HTTPClientError(.connectFailed)) {
+            try await client.stream(HTTPClientRequest(url: base + "/"), timeout: .seconds(5)) { head, _ in head.status }
+        }
+    }
+
+    @Test(arguments: [("X-Evil", "a\r\nX-Injected: 1"), ("X-Nul", "a\u{0}b"), ("Bad Name", "v"), ("", "v")])
+    func unsafeHeaderFields_areRejected(field: (String, String)) async throws {
+        await #expect(throws: HTTPClientError(.invalidRequest)) {
+            try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:1/", headers: [field]), timeout: .seconds(1))
+        }
+    }
+
+    @Test func malformedURL_isInvalidRequest() async throws {
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await client.execute(HTTPClientRequest(url: "nope://"), timeout: .seconds(1))
+        }
+        #expect(error?.code == .invalidRequest)
+    }
+
+    @Test func fiftyConcurrentRequests_allSucceed() async throws {
+        try await LivePeer.with { base in
+            try await withThrowingTaskGroup(of: (Int, HTTPClientResponse).self) { group in
+                for index in 0..<50 {
+                    group.addTask {
+                        let body = Array("request \(index)".utf8)
+                        let response = try await client.execute(
+                            HTTPClientRequest(method: "POST", url: base + "/c?sleep_ms=20", body: body), timeout: .seconds(10))
+                        return (index, response)
+                    }
+                }
+                var seen = 0
+                for try await (index, response) in group {
+                    #expect(response.status == 200)
+                    #expect(response.body == Array("request \(index)".utf8))
+                    seen += 1
+                }
+                #expect(seen == 50)
+            }
+        }
+    }
+
+    @Test func cancellation_stopsTheTransfer() async throws {
+        try await LivePeer.with { base in
+            let task = Task { try await client.execute(HTTPClientRequest(url: base + "/slow?sleep_ms=3000"), timeout: .seconds(10)) }
+            try await Task.sleep(for: .milliseconds(200))
+            task.cancel()
+            let error = await #expect(throws: HTTPClientError.self) { try await task.value }
+            #expect(error?.code == .cancelled)
+        }
+    }
+
+    @Test func streamedResponse_arrivesInChunks() async throws {
+        let body = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0) }
+        try await LivePeer.with { base in
+            let (status, received) = try await client.stream(
+                HTTPClientRequest(method: "PUT", url: base + "/big", body: body), timeout: .seconds(10)
+            ) { head, chunks in
+                (head.status, try await chunks.collect())
+            }
+            #expect(status == 200)
+            #expect(received == body)
+        }
+    }
+
+    @Test func streamedResponse_consumerMayStopEarly() async throws {
+        let body = [UInt8](repeating: 7, count: 4 << 20)
+        try await LivePeer.with { base in
+            let first = try await client.stream(
+                HTTPClientRequest(method: "PUT", url: base + "/big", body: body), timeout: .seconds(10)
+            ) { _, chunks in
+                var iterator = chunks.makeAsyncIterator()
+                return try await iterator.next()?.count ?? 0
+            }
+            #expect(first > 0)
+            let after = try await client.execute(HTTPClientRequest(url: base + "/after"), timeout: .seconds(5))
+            #expect(after.status == 200)
+        }
+    }
+}
+
+/// Hands out chunks one by one for a streamed request body.
+actor Chunks {
+    private var chunks: [[UInt8]]
+    init(_ chunks: [[UInt8]]) { self.chunks = chunks }
+    func next() -> [UInt8]? { chunks.isEmpty ? nil : chunks.removeFirst() }
+}
