@@ -39,7 +39,8 @@ enum APIJSON {
         case .dataCorrupted(let context):
             return DomainError.invalid(field: path(context.codingPath), reason: "has an invalid value")
         case .typeMismatch(let type, let context):
-            if context.codingPath.isEmpty { return APIProblem(.badRequest, detail: "the body must be a JSON object") }
+            // Valid JSON of the wrong shape (a top-level array too) is 422, not 400.
+            if context.codingPath.isEmpty { return DomainError.invalid(field: "body", reason: "must be a JSON object") }
             return DomainError.invalid(field: path(context.codingPath), reason: "must be \(describe(type))")
         case .valueNotFound(let type, let context):
             return DomainError.invalid(field: path(context.codingPath), reason: "must be \(describe(type))")

@@ -134,7 +134,8 @@ struct TokensAPITests {
         let admin = Self.adminSecret
 
         Self.expectProblem(try server.send("POST", "/v1/tokens", token: admin, body: #"{"name":"#), 400)
-        Self.expectProblem(try server.send("POST", "/v1/tokens", token: admin, body: "[]"), 400)
+        Self.expectProblem(try server.send("POST", "/v1/tokens", token: admin, body: ""), 400)
+        Self.expectProblem(try server.send("POST", "/v1/tokens", token: admin, body: "[]"), 422)
 
         let invalid = try server.send("POST", "/v1/tokens", token: admin, body: #"{"name":"Bad_Name","role":"root"}"#)
         Self.expectProblem(invalid, 422)
