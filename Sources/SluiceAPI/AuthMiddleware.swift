@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 public import SluiceDomain
 public import SluiceHTTP
 
@@ -25,7 +26,16 @@ public struct AuthMiddleware: HTTPMiddleware {
         guard let secret = Self.bearerToken(request.headers) else {
             return DomainError.unauthorized("a bearer token is required").response()
         }
-        guard let caller = try await tokens.authenticate(secret: secret) else {
+        let found: APIToken?
+        do {
+            found = try await tokens.authenticate(secret: secret)
+        } catch {
+            // The store is down (the database, as `/readyz` reports): the
+            // client may retry; this is not a bug to answer with a 500.
+            context.logger.debug("token lookup failed", metadata: ["error": "\(error)"])
+            return APIProblem(.serviceUnavailable, detail: "authentication is unavailable; try again", headers: ["Retry-After": "1"]).response()
+        }
+        guard let caller = found else {
             return DomainError.unauthorized("the bearer token is invalid or revoked").response()
         }
         var context = context

@@ -111,4 +111,21 @@ import Testing
         #expect(DomainError.unauthorized("x").status == .unauthorized)
         #expect(DomainError.forbidden(required: .deployer).problem.detail.contains("deployer"))
     }
+
+    @Test func storeFailure_is503NotA500() async throws {
+        struct Down: TokenStore {
+            struct Failure: Error {}
+            func authenticate(secret: String) async throws -> APIToken? { throw Failure() }
+            func create(name: String, role: Role, secret: String, actor: String) async throws -> APIToken { throw Failure() }
+            func list(limit: Int, after: UUID?) async throws -> [APIToken] { throw Failure() }
+            func revoke(id: UUID, actor: String) async throws { throw Failure() }
+            func bootstrapAdmin(secret: String, onlyIfNoActiveAdmin: Bool) async throws -> BootstrapOutcome { throw Failure() }
+        }
+        var builder = RouterBuilder()
+        builder.add(middleware: AuthMiddleware(tokens: Down()))
+        builder.on(.get, "/v1/whoami") { _, _ in HTTPResponse(status: .ok) }
+        let response = try await builder.build(logger: Self.silent).respond(to: Self.request(.get, "/v1/whoami", token: "x"))
+        #expect(response.status == .serviceUnavailable)
+        #expect(response.headers.values(for: "Retry-After") == ["1"])
+    }
 }
