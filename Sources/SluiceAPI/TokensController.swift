@@ -26,7 +26,7 @@ public struct TokensController: Sendable {
         let (name, role) = try body.validated()
         let secret = APIToken.generateSecret()
         let token = try await store.create(name: name, role: role, secret: secret, actor: caller.name)
-        context.logger.notice("token created", metadata: ["token_id": "\(token.id)", "role": "\(role)", "actor": "\(caller.name)"])
+        context.logger.debug("token created", metadata: ["token_id": "\(token.id)", "role": "\(role)", "actor": "\(caller.name)"])
         return try APIJSON.response(.created, CreatedToken(token, secret: secret))
     }
 
@@ -49,7 +49,7 @@ public struct TokensController: Sendable {
         let raw = context.parameters["id"] ?? ""
         guard let id = UUID(uuidString: raw) else { throw DomainError.notFound("token \(raw) not found") }
         try await store.revoke(id: id, actor: caller.name)
-        context.logger.notice("token revoked", metadata: ["token_id": "\(id)", "actor": "\(caller.name)"])
+        context.logger.debug("token revoked", metadata: ["token_id": "\(id)", "actor": "\(caller.name)"])
         return HTTPResponse(status: .noContent)
     }
 
