@@ -51,8 +51,13 @@ let package = Package(
         .target(name: "SluiceAWS", dependencies: ["COpenSSL"], swiftSettings: settings),
         .target(name: "SluicePostgres", dependencies: ["CLibPQ", log], swiftSettings: settings),
 
+        // Domain, persistence and API.
+        .target(name: "SluiceDomain", swiftSettings: settings),
+        .target(name: "SluiceStore", dependencies: ["SluiceDomain", "SluicePostgres"], swiftSettings: settings),
+        .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
+
         // Application.
-        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluicePostgres", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
+        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
         .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
 
         // Test support and tests.
@@ -66,6 +71,9 @@ let package = Package(
         .testTarget(name: "SluiceHTTPClientTests", dependencies: ["SluiceHTTPClient", "SluiceTesting", "SluiceHTTP"], swiftSettings: settings),
         .testTarget(name: "SluiceAWSTests", dependencies: ["SluiceAWS", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
-        .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceHTTP", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
+        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceDomain", "SluiceHTTP", log], swiftSettings: settings),
+        .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceHTTP", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
     ]
 )

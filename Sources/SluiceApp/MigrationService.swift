@@ -10,6 +10,9 @@ struct MigrationService: Service {
     let logger: Logger
     /// Whether the first attempt, made before the server started, succeeded.
     let alreadyMigrated: Bool
+    /// Runs once after a migration that succeeds here (the admin token
+    /// bootstrap, which needs the schema).
+    let afterMigrating: @Sendable () async throws -> Void
 
     func run() async throws {
         var delay = Duration.milliseconds(250)
@@ -17,6 +20,7 @@ struct MigrationService: Service {
             do {
                 let applied = try await database.migrate()
                 logger.notice("database migrated", metadata: ["applied": "\(applied.map(\.fileName))"])
+                try await afterMigrating()
                 break
             } catch {
                 if Database.isFatalMigrationError(error) { throw error }

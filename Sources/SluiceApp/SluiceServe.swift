@@ -1,8 +1,11 @@
 import Foundation
 public import Logging
 import ServiceLifecycle
+import SluiceAPI
+import SluiceDomain
 import SluiceHTTP
 import SluicePostgres
+import SluiceStore
 import UnixSignals
 
 /// The composition root of `sluice serve`: builds every part from the
@@ -21,12 +24,15 @@ public struct SluiceServe: Sendable {
     }
 
     /// Builds the router with every controller and the standard middleware.
-    static func makeRouter(readiness: ReadinessChecks, logger: Logger) throws -> Router {
+    /// Ops routes stay unauthenticated; `AuthMiddleware` guards `/v1`.
+    static func makeRouter(readiness: ReadinessChecks, tokens: any TokenStore, logger: Logger) throws -> Router {
         var router = RouterBuilder()
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: AuthMiddleware(tokens: tokens))
         OpsController(readiness: readiness, startedAt: Date()).addRoutes(to: &router)
+        TokensController(store: tokens).addRoutes(to: &router)
         return try router.build(logger: logger)
     }
 
@@ -74,9 +80,20 @@ public struct SluiceServe: Sendable {
     private func serve(databaseURL: String) async throws {
         let database = Database(url: databaseURL, migrations: Database.migrationsDirectory(), logger: logger)
         let migrated = try await Self.migrateAtStart(database, logger: logger)
+        let tokens = PostgresTokenStore(pool: database.pool)
+        let bootstrap: @Sendable () async throws -> Void = { [configuration, logger] in
+            try await AdminBootstrap.run(store: tokens, adminToken: configuration.adminToken, logger: logger)
+        }
+        if migrated {
+            do {
+                try await bootstrap()
+            } catch {
+                throw StartFailure(description: "admin token bootstrap: \(Database.describe(error))")
+            }
+        }
         let readiness = ReadinessChecks()
         readiness.register("database") { await database.readinessProblem() }
-        let router = try Self.makeRouter(readiness: readiness, logger: logger)
+        let router = try Self.makeRouter(readiness: readiness, tokens: tokens, logger: logger)
         var http = HTTPServerConfiguration(host: configuration.host, port: configuration.port)
         http.shutdownGracePeriod = .seconds(10)
         let server = HTTPServer(configuration: http, responder: router, logger: logger)
@@ -85,7 +102,8 @@ public struct SluiceServe: Sendable {
             // start the binary on port 0.
             FileHandle.standardOutput.write(Data("sluice serve listening on http://\(address)\n".utf8))
         }
-        let migrations = MigrationService(database: database, logger: logger, alreadyMigrated: migrated)
+        let migrations = MigrationService(
+            database: database, logger: logger, alreadyMigrated: migrated, afterMigrating: bootstrap)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: migrations, successTerminationBehavior: .ignore),

@@ -23,9 +23,18 @@ struct DatabaseLifecycleTests {
         return last
     }
 
-    static func migrationsFolder(_ files: [String: String]) throws -> URL {
+    /// A migrations folder with `files` and, unless `productSchema` is
+    /// false, the repository's migrations (`sluice serve` needs its tables,
+    /// `api_tokens` for the admin bootstrap); test files sort after them.
+    static func migrationsFolder(_ files: [String: String], productSchema: Bool = true) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-mig-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        if productSchema {
+            let repository = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations")
+            for name in try FileManager.default.contentsOfDirectory(atPath: repository.path) where name.hasSuffix(".sql") {
+                try FileManager.default.copyItem(at: repository.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+            }
+        }
         for (name, sql) in files { try sql.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
         return dir
     }
@@ -53,7 +62,7 @@ struct DatabaseLifecycleTests {
         let server = try await TestPostgres.launch()
         let database = try await server.createDatabase()
         try await server.stop()
-        let migrations = try Self.migrationsFolder(["0001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
+        let migrations = try Self.migrationsFolder(["9001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
         let sluice = try await SluiceProcess.serve(environment: [
             "SLUICE_DATABASE_URL": database.url, "SLUICE_MIGRATIONS_DIR": migrations.path,
         ])
@@ -68,7 +77,7 @@ struct DatabaseLifecycleTests {
 
     @Test func editedMigration_stopsTheStart_namingTheFile() async throws {
         let database = try await TestPostgres.shared().createDatabase()
-        let migrations = try Self.migrationsFolder(["0001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
+        let migrations = try Self.migrationsFolder(["9001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
         let env = ["SLUICE_DATABASE_URL": database.url, "SLUICE_MIGRATIONS_DIR": migrations.path]
         let first = try await SluiceProcess.serve(environment: env)
         #expect(try Self.get("/readyz", port: first.port).status == 200)
@@ -80,7 +89,7 @@ struct DatabaseLifecycleTests {
         #expect(second.terminate() == 0)
 
         try "CREATE TABLE things (id bigint PRIMARY KEY, name text);"
-            .write(to: migrations.appendingPathComponent("0001_things.sql"), atomically: true, encoding: .utf8)
+            .write(to: migrations.appendingPathComponent("9001_things.sql"), atomically: true, encoding: .utf8)
         var environment = env
         environment["SLUICE_LOG_LEVEL"] = "warning"
         let refused = try await Task.detached {
@@ -88,14 +97,14 @@ struct DatabaseLifecycleTests {
         }.value
         let status = refused.waitForExit(timeout: 20)
         #expect(status != nil && status != 0)
-        #expect(refused.standardError.contains("0001_things.sql"))
+        #expect(refused.standardError.contains("9001_things.sql"))
     }
 
     @Test func embeddedDefault_startsStopsAndKeepsItsData() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-embedded-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let migrations = try Self.migrationsFolder(["0001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
+        let migrations = try Self.migrationsFolder(["9001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
         let env = ["SLUICE_MIGRATIONS_DIR": migrations.path]
 
         let first = try await Task.detached { try SluiceProcess(environment: env, currentDirectory: folder) }.value
@@ -122,7 +131,7 @@ extension DatabaseLifecycleTests {
         let database = try await TestPostgres.shared().createDatabase()
         let migrations = try Self.migrationsFolder([
             "0001_a.sql": "CREATE TABLE a (id bigint);", "0002_b.sql": "CREATE TABLE b (id bigint);",
-        ])
+        ], productSchema: false)
         let env = ["SLUICE_DATABASE_URL": database.url, "SLUICE_MIGRATIONS_DIR": migrations.path]
         for expected in ["applied: 0001_a.sql, 0002_b.sql", "database is up to date"] {
             let run = try await Task.detached {

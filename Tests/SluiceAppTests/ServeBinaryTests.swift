@@ -42,7 +42,7 @@ struct ServeBinaryTests {
         let sluice = try await SluiceProcess.serve()
         defer { sluice.terminate() }
         let client = try RawClient(port: sluice.port)
-        try client.send("GET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+        try client.send("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.status == 404)
         #expect(response.header("content-type") == "application/problem+json")

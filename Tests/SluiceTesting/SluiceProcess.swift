@@ -16,6 +16,9 @@ public final class SluiceProcess: @unchecked Sendable {
     private let stderr = Pipe()
     private let lock = NSLock()
     private var errorText = ""
+    /// What the process wrote to standard output up to its listening line
+    /// (for example the generated admin token).
+    public private(set) var startupOutput = ""
 
     /// The `sluice` binary next to the test bundle (both are build products).
     public static var binary: URL {
@@ -66,6 +69,7 @@ public final class SluiceProcess: @unchecked Sendable {
                 if let newline = rest.firstIndex(of: "\n"), let colon = rest[..<newline].lastIndex(of: ":"),
                    let port = UInt16(rest[rest.index(after: colon)..<newline]) {
                     self.port = port
+                    startupOutput = text
                     return
                 }
             }

@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+public import SluiceDomain
+public import SluiceHTTP
+
+/// Authenticates `Authorization: Bearer <token>` on every route under `/v1`
+/// except webhooks and callbacks, which carry their own signatures
+/// (DESIGN.md §3), and puts the caller in the request context.
+///
+/// Missing, malformed, unknown and revoked tokens all get the same 401, so
+/// the answer tells nothing about which tokens exist. Roles are checked by
+/// handlers through ``SluiceHTTP/RequestContext/require(_:)``. The token is
+/// never logged.
+public struct AuthMiddleware: HTTPMiddleware {
+    private let tokens: any TokenStore
+
+    /// Authenticates against `tokens`.
+    public init(tokens: any TokenStore) {
+        self.tokens = tokens
+    }
+
+    public func handle(_ request: HTTPRequest, context: RequestContext, next: HTTPNext) async throws -> HTTPResponse {
+        // The matched pattern when there is one, so dot segments or
+        // encodings in the raw path cannot dodge the check.
+        guard Self.isProtected(context.route ?? request.path) else { return try await next(request, context) }
+        guard let secret = Self.bearerToken(request.headers) else {
+            return DomainError.unauthorized("a bearer token is required").response()
+        }
+        let found: APIToken?
+        do {
+            found = try await tokens.authenticate(secret: secret)
+        } catch {
+            // The store is down (the database, as `/readyz` reports): the
+            // client may retry; this is not a bug to answer with a 500.
+            context.logger.debug("token lookup failed", metadata: ["error": "\(error)"])
+            return APIProblem(.serviceUnavailable, detail: "authentication is unavailable; try again", headers: ["Retry-After": "1"]).response()
+        }
+        guard let caller = found else {
+            return DomainError.unauthorized("the bearer token is invalid or revoked").response()
+        }
+        var context = context
+        context.values[RequestContext.callerKey] = caller
+        return try await next(request, context)
+    }
+
+    /// Whether `path` needs a token: `/v1` and below, except webhooks and callbacks.
+    static func isProtected(_ path: String) -> Bool {
+        guard path == "/v1" || path.hasPrefix("/v1/") else { return false }
+        return !(path.hasPrefix("/v1/webhooks/") || path.hasPrefix("/v1/callbacks/"))
+    }
+
+    /// The token of a single `Authorization: Bearer <token>` field (scheme
+    /// case-insensitive, RFC 9110 §11.1), or `nil`.
+    static func bearerToken(_ headers: HTTPHeaders) -> String? {
+        let fields = headers.values(for: "Authorization")
+        guard fields.count == 1, let field = fields.first else { return nil }
+        let parts = field.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        guard !token.isEmpty, token.utf8.count <= 512, !token.contains(" ") else { return nil }
+        return token
+    }
+}
+
+extension RequestContext {
+    /// The key of the caller (an ``SluiceDomain/APIToken``) in ``values``.
+    public static let callerKey = "sluice.caller"
+
+    /// The authenticated caller, or `nil` outside `/v1`.
+    public var caller: APIToken? { values[Self.callerKey] as? APIToken }
+
+    /// The caller, when its role includes `role`; throws
+    /// ``SluiceDomain/DomainError/unauthorized(_:)`` or ``SluiceDomain/DomainError/forbidden(required:)``.
+    public func require(_ role: Role) throws(DomainError) -> APIToken {
+        guard let caller else { throw .unauthorized("a bearer token is required") }
+        guard caller.role.satisfies(role) else { throw .forbidden(required: role) }
+        return caller
+    }
+}
