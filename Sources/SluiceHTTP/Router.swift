@@ -27,7 +27,13 @@ public struct Router: HTTPResponder {
             return endpoint
         }
         self.trie = trie
-        self.notFound = compose { request, _ in throw HTTPError(.notFound, "no route for \(request.head.path)") }
+        self.notFound = compose { request, _ in
+            // `OPTIONS *` asks about the server itself (RFC 9110 §9.3.7).
+            if request.method == .options && request.head.target == "*" {
+                return HTTPResponse(status: .noContent, headers: ["Allow": Self.implemented.joined(separator: ", ")])
+            }
+            throw HTTPError(.notFound, "no route for \(request.head.path)")
+        }
         self.logger = logger
         self.defaultBodyLimit = defaultBodyLimit
     }
@@ -62,9 +68,17 @@ public struct Router: HTTPResponder {
             if request.method == .options {
                 return HTTPResponse(status: .noContent, headers: ["Allow": allow])
             }
+            // RFC 9110 §15.6.2: a method the server does not implement at
+            // all is 501; a known one this resource does not allow is 405.
+            guard Self.implemented.contains(request.method.rawValue) || request.method == .trace || request.method == .connect else {
+                throw HTTPError(.notImplemented, "\(request.method) is not implemented", headers: ["Allow": allow])
+            }
             throw HTTPError(.methodNotAllowed, "\(request.method) is not allowed here", headers: ["Allow": allow])
         }
     }
+
+    /// The methods this router can route.
+    private static let implemented = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
 
     private static func allowed(_ endpoint: RouteTrie.Endpoint) -> String {
         var methods = Set(endpoint.handlers.keys.map(\.rawValue))

@@ -122,6 +122,22 @@ import Testing
         #expect(try Self.problem(response)["status"] as? Int == 405)
     }
 
+    @Test func unimplementedMethod_is501_whileKnownUnroutedOnesAre405() async throws {
+        let router = try Self.router { r in r.on(.get, "/v1/items", handler: Self.answer("list")) }
+        let brew = await router.respond(to: .mock(HTTPMethod(rawValue: "BREW"), "/v1/items"))
+        #expect(brew.status.code == 501)
+        #expect(brew.headers["Allow"] == "GET, HEAD, OPTIONS")
+        #expect(await router.respond(to: .mock(.trace, "/v1/items")).status.code == 405)
+    }
+
+    @Test func optionsAsterisk_describesTheServer() async throws {
+        let router = try Self.router { r in r.on(.get, "/v1/items", handler: Self.answer("list")) }
+        let response = await router.respond(to: .mock(.options, "*"))
+        #expect(response.status.code == 204)
+        #expect(response.headers["Allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT")
+        #expect(await router.respond(to: .mock(.get, "/nothing")).status.code == 404)
+    }
+
     @Test func head_fallsBackToGetUnlessRouted() async throws {
         let router = try Self.router { r in
             r.on(.get, "/a", handler: Self.answer("get a"))
@@ -152,7 +168,7 @@ import Testing
 
     @Test func methods_matchCaseSensitively() async throws {
         let router = try Self.router { r in r.on(.get, "/a", handler: Self.answer("a")) }
-        #expect(await router.respond(to: .mock(HTTPMethod(rawValue: "get"), "/a")).status == .methodNotAllowed)
+        #expect(await router.respond(to: .mock(HTTPMethod(rawValue: "get"), "/a")).status == .notImplemented)
     }
 
     // MARK: Building
