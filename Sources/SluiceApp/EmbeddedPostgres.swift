@@ -72,7 +72,12 @@ struct EmbeddedPostgres: Sendable {
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         if asPostgresUser {
             // The server runs as `postgres`: it must own the folder, and reach it.
-            try run("/bin/chown", ["-R", "postgres:postgres", directory.path], asPostgres: false)
+            // Only a new folder needs handing over; walking the whole data
+            // directory on every start would be wasted work.
+            let owner = try? fm.attributesOfItem(atPath: directory.path)[.ownerAccountName] as? String
+            if owner != "postgres" {
+                try run("/bin/chown", ["-R", "postgres:postgres", directory.path], asPostgres: false)
+            }
             guard (try? run("/bin/test", ["-x", directory.path])) != nil else {
                 throw Failure(description: "embedded database: the postgres user cannot reach \(directory.path) (a parent folder is not searchable); run from another folder or set SLUICE_DATABASE_URL")
             }
