@@ -43,6 +43,9 @@ public struct SluiceServe: Sendable {
         ModelsController(store: PostgresModelStore(pool: pool), verifier: verifier).addRoutes(to: &router)
         DeploymentsController(store: PostgresDeploymentStore(pool: pool)).addRoutes(to: &router)
         EventsController(store: PostgresEventStore(pool: pool)).addRoutes(to: &router)
+        let dataStore = PostgresMLDataStore(pool: pool)
+        DataStoreController(store: dataStore).addRoutes(to: &router)
+        EndpointsController(store: PostgresEndpointStore(pool: pool), data: dataStore).addRoutes(to: &router)
         return try router.build(logger: logger)
     }
 
