@@ -27,14 +27,15 @@ extension EndpointsController {
                 let policy = try await policyStore.policy(region: candidate.spec.region, endpoint: candidate.spec.endpoint)
                 let task = try await Self.task(of: candidate, data: data)
                 let now = Date()
+                let first = try await data.firstPrediction(region: candidate.spec.region, endpoint: candidate.spec.endpoint, deployment: candidate.id)
                 var comparison: PairedComparison?
-                if let live {
+                if let live, let first {
+                    // Every request both have answered since the candidate's first.
                     let paired = try await data.paired(
-                        region: candidate.spec.region, endpoint: candidate.spec.endpoint, since: candidate.createdAt,
-                        until: now.addingTimeInterval(1), live: live.id)
+                        region: candidate.spec.region, endpoint: candidate.spec.endpoint, since: first,
+                        until: now.addingTimeInterval(IngestRules.maxFutureSkew), live: live.id)
                     comparison = paired[candidate.id]?[policy.scoreMetric(for: task)]
                 }
-                let first = try await data.firstPrediction(region: candidate.spec.region, endpoint: candidate.spec.endpoint, deployment: candidate.id)
                 let scored = first.map { Int(now.timeIntervalSince($0)) } ?? 0
                 let checks = policy.evaluate(
                     task: task, liveDeploymentID: live?.id, comparison: comparison, scoredSeconds: scored, approvers: approvers,

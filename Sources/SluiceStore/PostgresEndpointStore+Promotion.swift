@@ -21,7 +21,7 @@ extension PostgresEndpointStore {
                 """)
             try await EventLog.record(
                 on: connection, actor: actor, action: "deployment.\(action)", resourceType: "deployment",
-                resourceID: StoreSupport.text(id), detail: try Self.detail(evidence))
+                resourceID: StoreSupport.text(id), json: try Self.detail(evidence))
             return (promoted, evidence)
         }
     }
@@ -30,7 +30,7 @@ extension PostgresEndpointStore {
         try await pool.withTransaction { connection in
             try await EventLog.record(
                 on: connection, actor: actor, action: "deployment.promotion_refused", resourceType: "deployment",
-                resourceID: StoreSupport.text(deployment), detail: try Self.detail(evidence))
+                resourceID: StoreSupport.text(deployment), json: try Self.detail(evidence))
         }
     }
 
@@ -75,13 +75,12 @@ extension PostgresEndpointStore {
         return try await Self.deployment(candidate.id, on: connection, lock: false)
     }
 
-    /// Evidence as an event's detail: the whole JSON under `evidence`.
-    static func detail(_ evidence: PromotionEvidence) throws -> [String: String] {
+    /// Evidence as an event's detail: the whole evidence, as the API shows it.
+    static func detail(_ evidence: PromotionEvidence) throws -> [String: JSONValue] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        return ["evidence": String(decoding: try encoder.encode(evidence), as: UTF8.self),
-                "failed": evidence.failed.map(\.rule).joined(separator: ","), "forced": "\(evidence.forced)"]
+        let json = try JSONDecoder().decode(JSONValue.self, from: try encoder.encode(evidence))
+        return ["evidence": json, "failed": .array(evidence.failed.map { .string($0.rule) }), "forced": .bool(evidence.forced)]
     }
 
     public func routing(region: String, endpoint: String) async throws -> RoutingDocument {

@@ -63,15 +63,32 @@ struct APIServer {
 
     /// A version of `model` inserted straight into the database, for tests
     /// of deployments that do not need the cloud checks of registration.
-    func seedModelVersion(model: String, version: Int = 1) async throws {
+    func seedModelVersion(model: String, version: Int = 1, task: String = "classification") async throws {
         _ = try await query("""
-            INSERT INTO models (name, task) VALUES (\(model), 'classification') ON CONFLICT (name) DO NOTHING
+            INSERT INTO models (name, task) VALUES (\(model), \(task)) ON CONFLICT (name) DO NOTHING
             """)
         _ = try await query("""
             INSERT INTO model_versions (model_id, version, artifact_uri, image, image_digest, created_by)
             SELECT id, \(version), 's3://rnd/models/model.tar.gz', 'models/m:v1', 'sha256:00', 'test'
             FROM models WHERE name = \(model)
             """)
+    }
+
+    /// `value` as JSON text.
+    static func encode(_ value: Any) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: value), as: UTF8.self)
+    }
+
+    /// A deployment with an external target on loopback; returns its id.
+    func deploy(_ name: String, model: String, mode: String, endpoint: String, token: String = adminSecret) throws -> String {
+        let response = try send("POST", "/v1/deployments", token: token, body: #"""
+            {"name":"\#(name)","region":"eu-west-1","endpoint":"\#(endpoint)","model":"\#(model)","version":1,"mode":"\#(mode)",
+             "target":{"type":"external","urls":["http://127.0.0.1:9"]}}
+            """#)
+        guard response.status == 201, let id = Self.json(response)["id"] as? String else {
+            throw SetupFailure(description: "deployment failed: \(response)")
+        }
+        return id
     }
 
     static func json(_ response: RawClient.Response) -> [String: Any] {
