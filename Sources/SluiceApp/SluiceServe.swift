@@ -117,11 +117,17 @@ public struct SluiceServe: Sendable {
         }
         let migrations = MigrationService(
             database: database, logger: logger, alreadyMigrated: migrated, afterMigrating: bootstrap)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: migrations, successTerminationBehavior: .ignore),
+        ]
+        if configuration.workers {
+            services.append(.init(
+                service: RetentionService(store: PostgresMLDataStore(pool: database.pool), logger: logger),
+                successTerminationBehavior: .ignore))
+        }
+        services.append(.init(service: service))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: migrations, successTerminationBehavior: .ignore),
-                .init(service: service),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         do {
             try await group.run()
