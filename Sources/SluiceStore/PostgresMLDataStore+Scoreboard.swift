@@ -4,7 +4,8 @@ import SluicePostgres
 
 extension PostgresMLDataStore {
     public func scoreboard(region: String, endpoint: String, since: Date, until: Date) async throws -> Scoreboard {
-        try await pool.withConnection { connection in
+        try await pool.withTransaction { connection in
+            try await Self.prepareAnalytics(connection)
             let live = try await connection.query("""
                 SELECT id FROM deployments
                 WHERE region = \(region) AND endpoint = \(endpoint) AND mode = 'live' AND deletion_requested_at IS NULL
@@ -69,8 +70,9 @@ extension PostgresMLDataStore {
     public func paired(
         region: String, endpoint: String, since: Date, until: Date, live: UUID
     ) async throws -> [UUID: [ScoreMetric: PairedComparison]] {
-        try await pool.withConnection { connection in
-            try await Self.pairedAgainstLive(live, connection, region, endpoint, since, until)
+        try await pool.withTransaction { connection in
+            try await Self.prepareAnalytics(connection)
+            return try await Self.pairedAgainstLive(live, connection, region, endpoint, since, until)
         }
     }
 
@@ -88,6 +90,18 @@ extension PostgresMLDataStore {
             throw DomainError.notFound("model \(model) not found")
         }
         return task
+    }
+
+    /// Scoreboard queries join whole windows of predictions and outcomes by
+    /// request id. Fresh day partitions have no statistics yet, and the
+    /// planner's guess of one row per partition turns the joins into nested
+    /// loops that are quadratic in the window; hash joins are right for every
+    /// size here, so this transaction forbids nested loops and gives the
+    /// hashes and sorts the memory they need.
+    static func prepareAnalytics(_ connection: PGConnection) async throws {
+        try await connection.query("SET TRANSACTION READ ONLY")
+        try await connection.query("SET LOCAL enable_nestloop = off")
+        try await connection.query("SET LOCAL work_mem = '256MB'")
     }
 
     struct Matched {

@@ -42,6 +42,9 @@ public struct PostgresMLDataStore: MLDataStore {
                     "\(prediction.latencyMS)", try Self.timestamp(prediction.at)]
         }
         let inserted = try await pool.withTransaction { connection in
+            // The new keys are joined back to the copied rows: a hash join,
+            // whatever the planner guesses of an unanalysed temporary table.
+            try await connection.query("SET LOCAL enable_nestloop = off")
             try await connection.query("""
                 CREATE TEMP TABLE incoming_predictions (LIKE predictions INCLUDING DEFAULTS) ON COMMIT DROP
                 """)
@@ -82,6 +85,7 @@ public struct PostgresMLDataStore: MLDataStore {
             return [outcome.region, outcome.endpoint, outcome.requestID, number, label, try Self.timestamp(outcome.at)]
         }
         let inserted = try await pool.withTransaction { connection in
+            try await connection.query("SET LOCAL enable_nestloop = off")
             try await connection.query("CREATE TEMP TABLE incoming_outcomes (LIKE outcomes INCLUDING DEFAULTS) ON COMMIT DROP")
             try await connection.copyIn(
                 table: "incoming_outcomes",
