@@ -18,45 +18,13 @@ extension EndpointsController {
             validation.text(body.reason, "reason", max: 2000)
             try validation.throwIfInvalid()
         }
-        let data = self.data
-        let approvers = try await store.approvers(of: id)
-        let policyStore = store
         do {
-            let (deployment, evidence) = try await store.promote(deployment: id, actor: caller.name, action: force ? "promotion_forced" : "promoted") {
-                candidate, live in
-                let policy = try await policyStore.policy(region: candidate.spec.region, endpoint: candidate.spec.endpoint)
-                let task = try await Self.task(of: candidate, data: data)
-                let now = Date()
-                let first = try await data.firstPrediction(region: candidate.spec.region, endpoint: candidate.spec.endpoint, deployment: candidate.id)
-                var comparison: PairedComparison?
-                if let live, let first {
-                    // Every request both have answered since the candidate's first.
-                    let paired = try await data.paired(
-                        region: candidate.spec.region, endpoint: candidate.spec.endpoint, since: first,
-                        until: now.addingTimeInterval(IngestRules.maxFutureSkew), live: live.id)
-                    comparison = paired[candidate.id]?[policy.scoreMetric(for: task)]
-                }
-                let scored = first.map { Int(now.timeIntervalSince($0)) } ?? 0
-                let checks = policy.evaluate(
-                    task: task, liveDeploymentID: live?.id, comparison: comparison, scoredSeconds: scored, approvers: approvers,
-                    requester: caller.name)
-                let evidence = PromotionEvidence(
-                    policy: policy, liveDeploymentID: live?.id, comparison: comparison, scoredSeconds: scored, approvals: approvers,
-                    checks: checks, forced: force, reason: body.reason)
-                if !evidence.failed.isEmpty && !force { throw PromotionRefused(evidence: evidence) }
-                return evidence
-            }
+            let (deployment, evidence) = try await Promoter(endpoints: store, data: data)
+                .promote(deployment: id, actor: caller.name, force: force, reason: body.reason)
             return try APIJSON.response(.ok, Promoted(deployment: deployment, evidence: evidence), headers: ETag.header(deployment.resourceVersion))
-        } catch let refused as PromotionRefused {
-            try await store.recordRefusal(deployment: id, actor: caller.name, evidence: refused.evidence)
-            throw refused
+        } catch let refusal as PromotionRefusal {
+            throw PromotionRefused(evidence: refusal.evidence)
         }
-    }
-
-    /// The task of the candidate's model: from the scoreboard's join, cheaply
-    /// read as the candidate's spec names the model.
-    static func task(of deployment: Deployment, data: any MLDataStore) async throws -> ModelTask {
-        try await data.task(ofModel: deployment.spec.model)
     }
 
     struct PromoteRequest: APIRequestBody {

@@ -121,9 +121,10 @@ public struct SluiceServe: Sendable {
             .init(service: migrations, successTerminationBehavior: .ignore),
         ]
         if configuration.workers {
-            services.append(.init(
-                service: RetentionService(store: PostgresMLDataStore(pool: database.pool), logger: logger),
-                successTerminationBehavior: .ignore))
+            let data = PostgresMLDataStore(pool: database.pool)
+            services.append(.init(service: RetentionService(store: data, logger: logger), successTerminationBehavior: .ignore))
+            let promoter = Promoter(endpoints: PostgresEndpointStore(pool: database.pool), data: data)
+            services.append(.init(service: AutoPromotionService(promoter: promoter, logger: logger), successTerminationBehavior: .ignore))
         }
         services.append(.init(service: service))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

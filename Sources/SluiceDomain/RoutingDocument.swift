@@ -89,4 +89,6 @@ public protocol EndpointStore: Sendable {
     /// Restores the previous live deployment of the endpoint.
     func rollback(region: String, endpoint: String, actor: String) async throws -> Deployment
     func routing(region: String, endpoint: String) async throws -> RoutingDocument
+    /// Stealth deployments of endpoints whose policy has `auto_promote`.
+    func autoPromotionCandidates() async throws -> [UUID]
 }

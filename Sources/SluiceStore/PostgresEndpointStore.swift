@@ -73,6 +73,15 @@ public struct PostgresEndpointStore: EndpointStore {
         return try rows.map { try $0.decode("approver") }
     }
 
+    public func autoPromotionCandidates() async throws -> [UUID] {
+        let rows = try await pool.query("""
+            SELECT d.id FROM deployments d JOIN endpoint_policies p ON p.region = d.region AND p.endpoint = d.endpoint
+            WHERE p.auto_promote AND d.mode = 'stealth' AND d.deletion_requested_at IS NULL
+            ORDER BY d.created_at, d.id
+            """)
+        return try rows.map { try $0.decode("id") }
+    }
+
     static func policy(_ row: PGRow) throws -> PromotionPolicy {
         PromotionPolicy(
             region: try row.decode("region"), endpoint: try row.decode("endpoint"), minOutcomes: try row.decode("min_outcomes"),
