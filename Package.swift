@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "SluiceSockets", dependencies: ["CSluiceSystem"], swiftSettings: settings),
         .target(name: "SluiceHTTP", dependencies: ["SluiceSockets", log, coreMetrics], swiftSettings: settings),
         .target(name: "SluiceHTTPClient", dependencies: ["CCurl"], swiftSettings: settings),
-        .target(name: "SluiceAWS", dependencies: ["COpenSSL"], swiftSettings: settings),
+        .target(name: "SluiceAWS", dependencies: ["SluiceHTTPClient", "COpenSSL"], swiftSettings: settings),
         .target(name: "SluicePostgres", dependencies: ["CLibPQ", log], swiftSettings: settings),
 
         // Domain, persistence and API.
@@ -69,7 +69,11 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "SluiceHTTPClientTests", dependencies: ["SluiceHTTPClient", "SluiceTesting", "SluiceHTTP"], swiftSettings: settings),
-        .testTarget(name: "SluiceAWSTests", dependencies: ["SluiceAWS", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(
+            name: "SluiceAWSTests",
+            dependencies: ["SluiceAWS", "SluiceHTTPClient", "SluiceHTTP", "SluiceTesting"],
+            swiftSettings: settings
+        ),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),

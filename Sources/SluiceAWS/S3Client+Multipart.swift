@@ -1,0 +1,115 @@
+import Foundation
+import SluiceHTTPClient
+
+extension S3Client {
+    /// Uploads a body produced in chunks (`next` returns `nil` at the end)
+    /// without holding it in memory: up to ``partSize`` bytes go in one
+    /// `PutObject`; a longer body goes as a multipart upload of `partSize`
+    /// parts, each sent (and retried) from a buffer of that size. If any step
+    /// fails, the upload is aborted (`AbortMultipartUpload`) and the error rethrown.
+    /// Returns the ETag.
+    @discardableResult
+    public func upload(
+        bucket: String, key: String, options: S3PutOptions = S3PutOptions(),
+        next: @escaping @Sendable () async throws -> [UInt8]?
+    ) async throws -> String {
+        var reader = ChunkReader(next: next)
+        let first = try await reader.read(partSize)
+        if first.count < partSize {
+            return try await putObject(bucket: bucket, key: key, body: first, options: options)
+        }
+        let uploadID = try await createMultipartUpload(bucket: bucket, key: key, options: options)
+        do {
+            var parts: [(Int, String)] = []
+            var part = first
+            while !part.isEmpty {
+                let number = parts.count + 1
+                parts.append((number, try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, number: number, body: part)))
+                part = try await reader.read(partSize)
+            }
+            return try await completeMultipartUpload(bucket: bucket, key: key, uploadID: uploadID, parts: parts)
+        } catch {
+            try? await abortMultipartUpload(bucket: bucket, key: key, uploadID: uploadID)
+            throw error
+        }
+    }
+
+    /// `CreateMultipartUpload`; returns the upload id.
+    public func createMultipartUpload(bucket: String, key: String, options: S3PutOptions = S3PutOptions()) async throws -> String {
+        let response = try await client.send(
+            request("POST", bucket: bucket, key: key, query: [("uploads", "")], headers: options.headers, body: .bytes([])))
+        guard let id = (try? XMLTree.parse(response.body))?.value("UploadId"), !id.isEmpty else {
+            throw AWSError(service: "s3", code: "InvalidResponse", message: "CreateMultipartUpload without UploadId", status: response.status)
+        }
+        return id
+    }
+
+    /// `UploadPart` number `number` (1...10,000); returns its ETag.
+    public func uploadPart(bucket: String, key: String, uploadID: String, number: Int, body: [UInt8]) async throws -> String {
+        let query = [("partNumber", String(number)), ("uploadId", uploadID)]
+        let response = try await client.send(request("PUT", bucket: bucket, key: key, query: query, body: .bytes(body)))
+        return response.header("ETag") ?? ""
+    }
+
+    /// `CompleteMultipartUpload` with the parts' numbers and ETags; returns the object's ETag.
+    public func completeMultipartUpload(bucket: String, key: String, uploadID: String, parts: [(Int, String)]) async throws
+        -> String
+    {
+        var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        for (number, etag) in parts {
+            xml += "<Part><PartNumber>\(number)</PartNumber><ETag>\(Self.xmlEscaped(etag))</ETag></Part>"
+        }
+        xml += "</CompleteMultipartUpload>"
+        let response = try await client.send(
+            request("POST", bucket: bucket, key: key, query: [("uploadId", uploadID)], body: .bytes(Array(xml.utf8))))
+        let tree = try? XMLTree.parse(response.body)
+        if let tree, tree.name == "Error" {  // S3 can fail a completion inside a 200
+            throw AWSError.parse(service: "s3", status: 500, headers: response.headers, body: response.body)
+        }
+        return tree?.value("ETag") ?? ""
+    }
+
+    /// `AbortMultipartUpload`: frees the parts uploaded so far.
+    public func abortMultipartUpload(bucket: String, key: String, uploadID: String) async throws {
+        _ = try await client.send(request("DELETE", bucket: bucket, key: key, query: [("uploadId", uploadID)]))
+    }
+
+    static func xmlEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+/// Regroups a stream of chunks of any size into buffers of a given size.
+struct ChunkReader {
+    let next: @Sendable () async throws -> [UInt8]?
+    private var pending: [UInt8] = []
+    private var pendingStart = 0
+    private var ended = false
+
+    init(next: @escaping @Sendable () async throws -> [UInt8]?) {
+        self.next = next
+    }
+
+    /// Up to `count` bytes; fewer only at the end of the stream.
+    mutating func read(_ count: Int) async throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            if pendingStart == pending.count {
+                if ended { break }
+                guard let chunk = try await next() else {
+                    ended = true
+                    break
+                }
+                pending = chunk
+                pendingStart = 0
+                continue
+            }
+            let take = min(count - out.count, pending.count - pendingStart)
+            out.append(contentsOf: pending[pendingStart..<pendingStart + take])
+            pendingStart += take
+        }
+        return out
+    }
+}
