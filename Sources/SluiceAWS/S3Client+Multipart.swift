@@ -74,6 +74,14 @@ extension S3Client {
         _ = try await client.send(request("DELETE", bucket: bucket, key: key, query: [("uploadId", uploadID)]))
     }
 
+    /// `ListMultipartUploads`: the uploads in progress in `bucket` (first
+    /// 1,000), as key and upload id.
+    public func listMultipartUploads(bucket: String) async throws -> [(key: String, uploadID: String)] {
+        let response = try await client.send(request("GET", bucket: bucket, query: [("uploads", "")]))
+        let tree = try? XMLTree.parse(response.body)
+        return (tree?.children("Upload") ?? []).map { ($0.value("Key") ?? "", $0.value("UploadId") ?? "") }
+    }
+
     static func xmlEscaped(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
