@@ -8,7 +8,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 CONFIG ?= debug
 
-.PHONY: run test build build-tests deps test-deps bench bench-http bench-eventloop fuzz clean
+.PHONY: run test build build-tests deps test-deps bench bench-http bench-eventloop bench-aws fuzz clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -34,7 +34,7 @@ test: build-tests
 	SLUICE_TEST_PYTHON="$$(scripts/python-venv.sh)" $(SWIFT) test --skip-build --no-parallel
 
 ## make bench — every benchmark (long; not part of make test).
-bench: bench-http bench-eventloop
+bench: bench-http bench-eventloop bench-aws
 
 bench-http: deps
 	Benchmarks/run-http.sh
@@ -42,6 +42,10 @@ bench-http: deps
 bench-eventloop:
 	$(SWIFT) build -c release --package-path Benchmarks --scratch-path Benchmarks/.build --product EventLoopBench
 	Benchmarks/.build/release/EventLoopBench 64 5
+
+## make bench-aws — SluiceAWS against boto3 on S3 (moto on loopback); docs/benchmarks.md.
+bench-aws: deps
+	Benchmarks/run-aws.sh
 
 ## make fuzz — fuzz the HTTP decoder for FUZZ_SECONDS (default 300).
 FUZZ_SECONDS ?= 300

@@ -28,6 +28,8 @@ let package = Package(
         .executable(name: "sluice", targets: ["Sluice"]),
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .library(name: "SluiceSockets", targets: ["SluiceSockets"]),
+        .library(name: "SluiceHTTPClient", targets: ["SluiceHTTPClient"]),
+        .library(name: "SluiceAWS", targets: ["SluiceAWS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),

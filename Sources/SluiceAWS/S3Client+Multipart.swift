@@ -5,28 +5,48 @@ extension S3Client {
     /// Uploads a body produced in chunks (`next` returns `nil` at the end)
     /// without holding it in memory: up to ``partSize`` bytes go in one
     /// `PutObject`; a longer body goes as a multipart upload of `partSize`
-    /// parts, each sent (and retried) from a buffer of that size. If any step
-    /// fails, the upload is aborted (`AbortMultipartUpload`) and the error rethrown.
-    /// Returns the ETag.
+    /// parts, ``partConcurrency`` of them in flight, each sent (and retried)
+    /// from its own buffer, so at most `partConcurrency × partSize` bytes are
+    /// held. If any step fails, the upload is aborted
+    /// (`AbortMultipartUpload`) and the error rethrown. Returns the ETag.
     @discardableResult
     public func upload(
         bucket: String, key: String, options: S3PutOptions = S3PutOptions(),
         next: @escaping @Sendable () async throws -> [UInt8]?
     ) async throws -> String {
         var reader = ChunkReader(next: next)
-        let first = try await reader.read(partSize)
-        if first.count < partSize {
-            return try await putObject(bucket: bucket, key: key, body: first, options: options)
+        var part: [UInt8] = []
+        try await reader.read(partSize, into: &part)
+        if part.count < partSize {
+            return try await putObject(bucket: bucket, key: key, body: part, options: options)
         }
         let uploadID = try await createMultipartUpload(bucket: bucket, key: key, options: options)
         do {
-            var parts: [(Int, String)] = []
-            var part = first
-            while !part.isEmpty {
-                let number = parts.count + 1
-                parts.append((number, try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, number: number, body: part)))
-                part = try await reader.read(partSize)
+            var etags: [Int: String] = [:]
+            try await withThrowingTaskGroup(of: (Int, String, [UInt8]).self) { group in
+                var number = 0
+                var inFlight = 0
+                var spare: [[UInt8]] = []  // buffers back from finished parts, reused: no malloc churn
+                while !part.isEmpty {
+                    number += 1
+                    let body = part
+                    part = spare.popLast() ?? []  // the task holds the only reference to `body`
+                    group.addTask { [number] in
+                        let etag = try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, number: number, body: body)
+                        return (number, etag, body)
+                    }
+                    inFlight += 1
+                    if inFlight >= partConcurrency, let (done, etag, buffer) = try await group.next() {
+                        etags[done] = etag
+                        spare.append(buffer)
+                        inFlight -= 1
+                    }
+                    if part.capacity == 0, let buffer = spare.popLast() { part = buffer }
+                    try await reader.read(partSize, into: &part)
+                }
+                while let (done, etag, _) = try await group.next() { etags[done] = etag }
             }
+            let parts = etags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             return try await completeMultipartUpload(bucket: bucket, key: key, uploadID: uploadID, parts: parts)
         } catch {
             try? await abortMultipartUpload(bucket: bucket, key: key, uploadID: uploadID)
@@ -99,9 +119,10 @@ struct ChunkReader {
         self.next = next
     }
 
-    /// Up to `count` bytes; fewer only at the end of the stream.
-    mutating func read(_ count: Int) async throws -> [UInt8] {
-        var out: [UInt8] = []
+    /// Replaces `out`'s contents (keeping its storage when it is the only
+    /// reference) with up to `count` bytes; fewer only at the end of the stream.
+    mutating func read(_ count: Int, into out: inout [UInt8]) async throws {
+        out.removeAll(keepingCapacity: true)
         out.reserveCapacity(count)
         while out.count < count {
             if pendingStart == pending.count {
@@ -118,6 +139,5 @@ struct ChunkReader {
             out.append(contentsOf: pending[pendingStart..<pendingStart + take])
             pendingStart += take
         }
-        return out
     }
 }
