@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
 
         // Application.
-        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
+        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceHTTPClient", "SluiceAWS", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
         .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
 
         // Test support and tests.

@@ -8,8 +8,8 @@
 ///   `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`. The service-specific one wins.
 /// - S3 uses path-style addressing whenever its endpoint is overridden (an
 ///   emulator or a private gateway rarely has wildcard DNS), or when
-///   `AWS_S3_FORCE_PATH_STYLE=true`.
-public struct AWSConfiguration: Sendable {
+///   ``forcesPathStyle`` is set.
+public struct AWSConfiguration: Sendable, Equatable {
     /// The region, e.g. `eu-west-1`.
     public var region: String
     /// Overridden endpoints by service (`s3`, `ec2`, `ecr`, `sts`); absent means AWS's own.
@@ -62,9 +62,7 @@ public struct AWSConfiguration: Sendable {
                 overrides[service.name] = endpoint
             }
         }
-        self.init(
-            region: region, endpointOverrides: overrides,
-            forcesPathStyle: setting("AWS_S3_FORCE_PATH_STYLE")?.lowercased() == "true")
+        self.init(region: region, endpointOverrides: overrides)
     }
 
     /// The endpoint of `service` (`s3`, `ec2`, `ecr`, `sts`): the override, or AWS's regional one.
