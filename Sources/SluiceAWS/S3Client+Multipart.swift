@@ -6,8 +6,9 @@ extension S3Client {
     /// without holding it in memory: up to ``partSize`` bytes go in one
     /// `PutObject`; a longer body goes as a multipart upload of `partSize`
     /// parts, ``partConcurrency`` of them in flight, each sent (and retried)
-    /// from its own buffer, so at most `partConcurrency × partSize` bytes are
-    /// held. If any step fails, the upload is aborted
+    /// from its own buffer; the next part is read when a slot frees, into the
+    /// buffer of the part that finished, so at most `partConcurrency × partSize`
+    /// bytes are held. If any step fails, the upload is aborted
     /// (`AbortMultipartUpload`) and the error rethrown. Returns the ETag.
     @discardableResult
     public func upload(
@@ -15,34 +16,36 @@ extension S3Client {
         next: @escaping @Sendable () async throws -> [UInt8]?
     ) async throws -> String {
         var reader = ChunkReader(next: next)
-        var part: [UInt8] = []
-        try await reader.read(partSize, into: &part)
-        if part.count < partSize {
-            return try await putObject(bucket: bucket, key: key, body: part, options: options)
+        var current = PartBuffer()
+        try await reader.read(partSize, into: &current.bytes)
+        if current.bytes.count < partSize {
+            return try await putObject(bucket: bucket, key: key, body: current.bytes, options: options)
         }
         let uploadID = try await createMultipartUpload(bucket: bucket, key: key, options: options)
         do {
             var etags: [Int: String] = [:]
-            try await withThrowingTaskGroup(of: (Int, String, [UInt8]).self) { group in
+            try await withThrowingTaskGroup(of: (Int, String, PartBuffer).self) { group in
                 var number = 0
                 var inFlight = 0
-                var spare: [[UInt8]] = []  // buffers back from finished parts, reused: no malloc churn
-                while !part.isEmpty {
+                while !current.bytes.isEmpty {
                     number += 1
-                    let body = part
-                    part = spare.popLast() ?? []  // the task holds the only reference to `body`
+                    let buffer = current
                     group.addTask { [number] in
-                        let etag = try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, number: number, body: body)
-                        return (number, etag, body)
+                        let etag = try await uploadPart(
+                            bucket: bucket, key: key, uploadID: uploadID, number: number, body: buffer.bytes)
+                        return (number, etag, buffer)
                     }
                     inFlight += 1
-                    if inFlight >= partConcurrency, let (done, etag, buffer) = try await group.next() {
+                    // A slot frees before the next part is read, into the finished
+                    // part's buffer: `partConcurrency` buffers in all, no malloc churn.
+                    if inFlight >= partConcurrency, let (done, etag, freed) = try await group.next() {
                         etags[done] = etag
-                        spare.append(buffer)
+                        current = freed
                         inFlight -= 1
+                    } else {
+                        current = PartBuffer()
                     }
-                    if part.capacity == 0, let buffer = spare.popLast() { part = buffer }
-                    try await reader.read(partSize, into: &part)
+                    try await reader.read(partSize, into: &current.bytes)
                 }
                 while let (done, etag, _) = try await group.next() { etags[done] = etag }
             }
@@ -106,6 +109,14 @@ extension S3Client {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
+}
+
+/// The bytes of one part, lent to one upload task at a time and handed
+/// back when it finishes. The task holds the box, not the array, so once the
+/// request is done the array is uniquely referenced again and its storage
+/// is refilled in place instead of reallocated (decisions.md 16).
+final class PartBuffer: @unchecked Sendable {
+    var bytes: [UInt8] = []
 }
 
 /// Regroups a stream of chunks of any size into buffers of a given size.

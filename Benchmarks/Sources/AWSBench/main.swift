@@ -61,7 +61,8 @@ let credentials = StaticCredentialProvider(
 var httpConfiguration = CurlHTTPClient.Configuration()
 httpConfiguration.maxConnections = max(16, concurrency)
 let http = try CurlHTTPClient(configuration: httpConfiguration)
-let partConcurrency = ProcessInfo.processInfo.environment["PART_CONCURRENCY"].flatMap { Int($0) } ?? 2
+// PART_CONCURRENCY overrides S3Client.partConcurrency (default 1) for experiments.
+let partConcurrency = ProcessInfo.processInfo.environment["PART_CONCURRENCY"].flatMap { Int($0) } ?? 1
 let s3 = S3Client(
     client: AWSServiceClient(service: "s3", configuration: configuration, credentials: credentials, http: http),
     partConcurrency: partConcurrency)
