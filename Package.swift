@@ -80,6 +80,6 @@ let package = Package(
         .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceDomain", "SluiceHTTP", log], swiftSettings: settings),
-        .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceHTTP", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceAWS", "SluiceHTTP", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
     ]
 )

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SluiceAWS
 
 /// The service's configuration: environment first, flags second (flags
