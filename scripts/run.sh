@@ -11,11 +11,12 @@ On the first start it prints "admin token: <token>" (unless SLUICE_ADMIN_TOKEN i
   curl -s -H "Authorization: Bearer <token>" http://$host:$port/v1/tokens
 MSG
 
-# With no AWS_* variable set, a local AWS emulator (moto, signatures
-# checked) on a free loopback port stands in for AWS; it exits with sluice
-# (--watch-pid: exec keeps this shell's pid). Any AWS_* variable means
-# "use that AWS" and skips it.
-if ! compgen -e | grep -q '^AWS_'; then
+# With no AWS configured, a local AWS emulator (moto, signatures checked) on
+# a free loopback port stands in for AWS; it exits with sluice (--watch-pid:
+# exec keeps this shell's pid). A region, keys, a profile, an endpoint, web
+# identity or a container endpoint means "use that AWS" and skips it (the
+# same list as AWSConfiguration.isRequested(by:)).
+if ! compgen -e | grep -qE '^AWS_(REGION|DEFAULT_REGION|PROFILE|ACCESS_KEY_ID|WEB_IDENTITY_TOKEN_FILE|ROLE_ARN|CONTAINER_CREDENTIALS_(RELATIVE|FULL)_URI|ENDPOINT_URL.*)$'; then
   mkdir -p .sluice
   if python=$(scripts/python-venv.sh 2>.sluice/venv.log); then
     ready=.sluice/moto-ready.json

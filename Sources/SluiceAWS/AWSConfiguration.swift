@@ -24,6 +24,19 @@ public struct AWSConfiguration: Sendable, Equatable {
         self.forcesPathStyle = forcesPathStyle
     }
 
+    /// Whether `environment` asks for AWS at all: a region, keys, a
+    /// profile, an endpoint, web identity or a container endpoint. Variables
+    /// that only tune a connection (`AWS_CA_BUNDLE`, ...) do not count.
+    public static func isRequested(by environment: [String: String]) -> Bool {
+        let names = [
+            "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        ]
+        return environment.contains { name, value in
+            !value.isEmpty && (names.contains(name) || name.hasPrefix("AWS_ENDPOINT_URL"))
+        }
+    }
+
     /// The services whose endpoint variables are read, by signing name and variable suffix.
     static let services: [(name: String, suffix: String)] = [("s3", "S3"), ("ec2", "EC2"), ("ecr", "ECR"), ("sts", "STS")]
 

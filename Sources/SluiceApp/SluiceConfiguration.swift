@@ -30,8 +30,9 @@ public struct SluiceConfiguration: Sendable, Equatable {
     /// `SLUICE_LOG_LEVEL` (trace … critical, default info).
     public var logLevel: String = "info"
     /// Region and endpoints from the `AWS_*` variables (and the shared
-    /// config file), resolved as the AWS SDKs do; `nil` when no `AWS_*`
-    /// variable is set, and then nothing in AWS is touched.
+    /// config file), resolved as the AWS SDKs do; `nil` when none of them asks
+    /// for AWS (`AWSConfiguration.isRequested(by:)`), and then nothing in AWS
+    /// is touched.
     public var aws: AWSConfiguration?
 
     /// The defaults.
@@ -78,7 +79,7 @@ public struct SluiceConfiguration: Sendable, Equatable {
         if let check = value("SLUICE_INSTANCE_HEALTHCHECK") { config.instanceHealthcheck = try onOff(check, "SLUICE_INSTANCE_HEALTHCHECK") }
         if let port = value("SLUICE_GATEWAY_PORT") { config.gatewayPort = try validPort(port, "SLUICE_GATEWAY_PORT") }
         if let level = value("SLUICE_LOG_LEVEL") { config.logLevel = try validLevel(level, "SLUICE_LOG_LEVEL") }
-        if env.contains(where: { $0.key.hasPrefix("AWS_") && !$0.value.isEmpty }) {
+        if AWSConfiguration.isRequested(by: env) {
             do {
                 config.aws = try AWSConfiguration(environment: env)
             } catch {
