@@ -63,9 +63,11 @@ httpConfiguration.maxConnections = max(16, concurrency)
 let http = try CurlHTTPClient(configuration: httpConfiguration)
 // PART_CONCURRENCY overrides S3Client.partConcurrency (default 1) for experiments.
 let partConcurrency = ProcessInfo.processInfo.environment["PART_CONCURRENCY"].flatMap { Int($0) } ?? 1
+// PART_SIZE_MIB overrides S3Client.partSize (default 8 MiB).
+let partSize = (ProcessInfo.processInfo.environment["PART_SIZE_MIB"].flatMap { Int($0) } ?? 8) << 20
 let s3 = S3Client(
     client: AWSServiceClient(service: "s3", configuration: configuration, credentials: credentials, http: http),
-    partConcurrency: partConcurrency)
+    partSize: partSize, partConcurrency: partConcurrency)
 
 let small = [UInt8](repeating: 0x61, count: 1024)
 let start = ContinuousClock.now
