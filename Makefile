@@ -8,7 +8,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 CONFIG ?= debug
 
-.PHONY: run test build build-tests deps test-deps validate-deploy bench bench-http bench-eventloop bench-datastore fuzz clean
+.PHONY: run test build build-tests deps test-deps validate-deploy bench bench-http bench-eventloop bench-datastore bench-aws fuzz clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -41,7 +41,7 @@ test: validate-deploy build-tests
 	SLUICE_TEST_PYTHON="$$(scripts/python-venv.sh)" $(SWIFT) test --skip-build --no-parallel
 
 ## make bench — every benchmark (long; not part of make test).
-bench: bench-http bench-eventloop bench-datastore
+bench: bench-http bench-eventloop bench-datastore bench-aws
 
 bench-http: deps
 	Benchmarks/run-http.sh
@@ -53,6 +53,10 @@ bench-datastore: deps
 bench-eventloop:
 	$(SWIFT) build -c release --package-path Benchmarks --scratch-path Benchmarks/.build --product EventLoopBench
 	Benchmarks/.build/release/EventLoopBench 64 5
+
+## make bench-aws — SluiceAWS against boto3 on S3 (moto on loopback); docs/benchmarks.md.
+bench-aws: deps
+	Benchmarks/run-aws.sh
 
 ## make fuzz — fuzz the HTTP decoder for FUZZ_SECONDS (default 300).
 FUZZ_SECONDS ?= 300

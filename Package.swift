@@ -28,6 +28,8 @@ let package = Package(
         .executable(name: "sluice", targets: ["Sluice"]),
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .library(name: "SluiceSockets", targets: ["SluiceSockets"]),
+        .library(name: "SluiceHTTPClient", targets: ["SluiceHTTPClient"]),
+        .library(name: "SluiceAWS", targets: ["SluiceAWS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -48,7 +50,7 @@ let package = Package(
         .target(name: "SluiceSockets", dependencies: ["CSluiceSystem"], swiftSettings: settings),
         .target(name: "SluiceHTTP", dependencies: ["SluiceSockets", log, coreMetrics], swiftSettings: settings),
         .target(name: "SluiceHTTPClient", dependencies: ["CCurl"], swiftSettings: settings),
-        .target(name: "SluiceAWS", dependencies: ["COpenSSL"], swiftSettings: settings),
+        .target(name: "SluiceAWS", dependencies: ["SluiceHTTPClient", "COpenSSL"], swiftSettings: settings),
         .target(name: "SluicePostgres", dependencies: ["CLibPQ", log], swiftSettings: settings),
 
         // Domain, persistence and API.
@@ -57,7 +59,7 @@ let package = Package(
         .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
 
         // Application.
-        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
+        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceHTTPClient", "SluiceAWS", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
         .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
 
         // Test support and tests.
@@ -69,11 +71,15 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "SluiceHTTPClientTests", dependencies: ["SluiceHTTPClient", "SluiceTesting", "SluiceHTTP"], swiftSettings: settings),
-        .testTarget(name: "SluiceAWSTests", dependencies: ["SluiceAWS", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(
+            name: "SluiceAWSTests",
+            dependencies: ["SluiceAWS", "SluiceHTTPClient", "SluiceHTTP", "SluiceTesting"],
+            swiftSettings: settings
+        ),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceDomain", "SluiceHTTP", log], swiftSettings: settings),
-        .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceHTTP", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceAWS", "SluiceHTTP", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
     ]
 )

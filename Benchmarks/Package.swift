@@ -39,6 +39,15 @@ let package = Package(
             swiftSettings: settings
         ),
         .executableTarget(
+            name: "AWSBench",
+            dependencies: [
+                .product(name: "SluiceAWS", package: "sluice"),
+                .product(name: "SluiceHTTPClient", package: "sluice"),
+            ],
+            path: "Sources/AWSBench",
+            swiftSettings: settings
+        ),
+        .executableTarget(
             name: "hummingbird-bench-server",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,4 +1,5 @@
 import Foundation
+public import SluiceAWS
 
 /// The service's configuration: environment first, flags second (flags
 /// win), validated once at start. A bad value stops the process with one
@@ -28,6 +29,11 @@ public struct SluiceConfiguration: Sendable, Equatable {
     public var gatewayPort: UInt16 = 8081
     /// `SLUICE_LOG_LEVEL` (trace … critical, default info).
     public var logLevel: String = "info"
+    /// Region and endpoints from the `AWS_*` variables (and the shared
+    /// config file), resolved as the AWS SDKs do; `nil` when none of them asks
+    /// for AWS (`AWSConfiguration.isRequested(by:)`), and then nothing in AWS
+    /// is touched.
+    public var aws: AWSConfiguration?
 
     /// The defaults.
     public init() {}
@@ -73,6 +79,15 @@ public struct SluiceConfiguration: Sendable, Equatable {
         if let check = value("SLUICE_INSTANCE_HEALTHCHECK") { config.instanceHealthcheck = try onOff(check, "SLUICE_INSTANCE_HEALTHCHECK") }
         if let port = value("SLUICE_GATEWAY_PORT") { config.gatewayPort = try validPort(port, "SLUICE_GATEWAY_PORT") }
         if let level = value("SLUICE_LOG_LEVEL") { config.logLevel = try validLevel(level, "SLUICE_LOG_LEVEL") }
+        if AWSConfiguration.isRequested(by: env) {
+            do {
+                config.aws = try AWSConfiguration(environment: env)
+            } catch {
+                // The detail opens with the variable's name ("AWS_REGION is not set ...").
+                let variable = error.detail.prefix { $0 != " " }
+                throw Invalid(variable: variable.hasPrefix("AWS_") ? String(variable) : "AWS_*", problem: error.detail)
+            }
+        }
         return config
     }
 

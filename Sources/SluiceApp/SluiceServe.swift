@@ -54,6 +54,7 @@ public struct SluiceServe: Sendable {
         ProcessLimits.ignoreSIGPIPE()
         ProcessLimits.raiseOpenFileLimit()
         _ = SluiceMetrics.registry
+        try AWSStartup.check(configuration, logger: logger)
         let embedded = try await startEmbeddedDatabaseIfNeeded()
         do {
             try await serve(databaseURL: embedded?.url ?? configuration.databaseURL ?? "")

@@ -1,3 +1,4 @@
+import SluiceAWS
 import SluiceApp
 import Testing
 
@@ -34,6 +35,29 @@ import Testing
             _ = try SluiceConfiguration.fromEnvironment([parts[0]: parts[1]])
         } throws: { error in
             (error as? SluiceConfiguration.Invalid)?.variable == parts[0]
+        }
+    }
+
+    @Test func awsVariables_areResolvedAsTheSDKsDo() throws {
+        #expect(try SluiceConfiguration.fromEnvironment([:]).aws == nil)
+        let config = try SluiceConfiguration.fromEnvironment([
+            "AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+            "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000", "HOME": "/nonexistent",
+        ])
+        #expect(config.aws?.region == "eu-west-1")
+        #expect(config.aws?.endpoint(for: "s3").baseURL == "http://127.0.0.1:9000")
+        #expect(config.aws?.endpoint(for: "ec2").baseURL == "http://127.0.0.1:5000")
+    }
+
+    @Test(arguments: [
+        (["AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "HOME": "/nonexistent"], "AWS_REGION"),
+        (["AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": "s3.local", "HOME": "/nonexistent"], "AWS_ENDPOINT_URL_S3"),
+    ])
+    func invalidAWSValue_namesTheVariable(environment: [String: String], variable: String) {
+        #expect {
+            _ = try SluiceConfiguration.fromEnvironment(environment)
+        } throws: { error in
+            (error as? SluiceConfiguration.Invalid)?.variable == variable
         }
     }
 }

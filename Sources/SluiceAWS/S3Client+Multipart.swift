@@ -1,0 +1,154 @@
+import Foundation
+import SluiceHTTPClient
+
+extension S3Client {
+    /// Uploads a body produced in chunks (`next` returns `nil` at the end)
+    /// without holding it in memory: up to ``partSize`` bytes go in one
+    /// `PutObject`; a longer body goes as a multipart upload of `partSize`
+    /// parts, ``partConcurrency`` of them in flight, each sent (and retried)
+    /// from its own buffer; the next part is read when a slot frees, into the
+    /// buffer of the part that finished, so at most `partConcurrency × partSize`
+    /// bytes are held. If any step fails, the upload is aborted
+    /// (`AbortMultipartUpload`) and the error rethrown. Returns the ETag.
+    @discardableResult
+    public func upload(
+        bucket: String, key: String, options: S3PutOptions = S3PutOptions(),
+        next: @escaping @Sendable () async throws -> [UInt8]?
+    ) async throws -> String {
+        var reader = ChunkReader(next: next)
+        var current = PartBuffer()
+        try await reader.read(partSize, into: &current.bytes)
+        if current.bytes.count < partSize {
+            return try await putObject(bucket: bucket, key: key, body: current.bytes, options: options)
+        }
+        let uploadID = try await createMultipartUpload(bucket: bucket, key: key, options: options)
+        do {
+            var etags: [Int: String] = [:]
+            try await withThrowingTaskGroup(of: (Int, String, PartBuffer).self) { group in
+                var number = 0
+                var inFlight = 0
+                while !current.bytes.isEmpty {
+                    number += 1
+                    let buffer = current
+                    group.addTask { [number] in
+                        let etag = try await uploadPart(
+                            bucket: bucket, key: key, uploadID: uploadID, number: number, body: buffer.bytes)
+                        return (number, etag, buffer)
+                    }
+                    inFlight += 1
+                    // A slot frees before the next part is read, into the finished
+                    // part's buffer: `partConcurrency` buffers in all, no malloc churn.
+                    if inFlight >= partConcurrency, let (done, etag, freed) = try await group.next() {
+                        etags[done] = etag
+                        current = freed
+                        inFlight -= 1
+                    } else {
+                        current = PartBuffer()
+                    }
+                    try await reader.read(partSize, into: &current.bytes)
+                }
+                while let (done, etag, _) = try await group.next() { etags[done] = etag }
+            }
+            let parts = etags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            return try await completeMultipartUpload(bucket: bucket, key: key, uploadID: uploadID, parts: parts)
+        } catch {
+            try? await abortMultipartUpload(bucket: bucket, key: key, uploadID: uploadID)
+            throw error
+        }
+    }
+
+    /// `CreateMultipartUpload`; returns the upload id.
+    public func createMultipartUpload(bucket: String, key: String, options: S3PutOptions = S3PutOptions()) async throws -> String {
+        let response = try await client.send(
+            request("POST", bucket: bucket, key: key, query: [("uploads", "")], headers: options.headers, body: .bytes([])))
+        guard let id = (try? XMLTree.parse(response.body))?.value("UploadId"), !id.isEmpty else {
+            throw AWSError(service: "s3", code: "InvalidResponse", message: "CreateMultipartUpload without UploadId", status: response.status)
+        }
+        return id
+    }
+
+    /// `UploadPart` number `number` (1...10,000); returns its ETag.
+    public func uploadPart(bucket: String, key: String, uploadID: String, number: Int, body: [UInt8]) async throws -> String {
+        let query = [("partNumber", String(number)), ("uploadId", uploadID)]
+        let response = try await client.send(request("PUT", bucket: bucket, key: key, query: query, body: .bytes(body)))
+        return response.header("ETag") ?? ""
+    }
+
+    /// `CompleteMultipartUpload` with the parts' numbers and ETags; returns the object's ETag.
+    public func completeMultipartUpload(bucket: String, key: String, uploadID: String, parts: [(Int, String)]) async throws
+        -> String
+    {
+        var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        for (number, etag) in parts {
+            xml += "<Part><PartNumber>\(number)</PartNumber><ETag>\(Self.xmlEscaped(etag))</ETag></Part>"
+        }
+        xml += "</CompleteMultipartUpload>"
+        let response = try await client.send(
+            request("POST", bucket: bucket, key: key, query: [("uploadId", uploadID)], body: .bytes(Array(xml.utf8))))
+        let tree = try? XMLTree.parse(response.body)
+        if let tree, tree.name == "Error" {  // S3 can fail a completion inside a 200
+            throw AWSError.parse(service: "s3", status: 500, headers: response.headers, body: response.body)
+        }
+        return tree?.value("ETag") ?? ""
+    }
+
+    /// `AbortMultipartUpload`: frees the parts uploaded so far.
+    public func abortMultipartUpload(bucket: String, key: String, uploadID: String) async throws {
+        _ = try await client.send(request("DELETE", bucket: bucket, key: key, query: [("uploadId", uploadID)]))
+    }
+
+    /// `ListMultipartUploads`: the uploads in progress in `bucket` (first
+    /// 1,000), as key and upload id.
+    public func listMultipartUploads(bucket: String) async throws -> [(key: String, uploadID: String)] {
+        let response = try await client.send(request("GET", bucket: bucket, query: [("uploads", "")]))
+        let tree = try? XMLTree.parse(response.body)
+        return (tree?.children("Upload") ?? []).map { ($0.value("Key") ?? "", $0.value("UploadId") ?? "") }
+    }
+
+    static func xmlEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+/// The bytes of one part, lent to one upload task at a time and handed
+/// back when it finishes. The task holds the box, not the array, so once the
+/// request is done the array is uniquely referenced again and its storage
+/// is refilled in place instead of reallocated (decisions.md 16).
+final class PartBuffer: @unchecked Sendable {
+    var bytes: [UInt8] = []
+}
+
+/// Regroups a stream of chunks of any size into buffers of a given size.
+struct ChunkReader {
+    let next: @Sendable () async throws -> [UInt8]?
+    private var pending: [UInt8] = []
+    private var pendingStart = 0
+    private var ended = false
+
+    init(next: @escaping @Sendable () async throws -> [UInt8]?) {
+        self.next = next
+    }
+
+    /// Replaces `out`'s contents (keeping its storage when it is the only
+    /// reference) with up to `count` bytes; fewer only at the end of the stream.
+    mutating func read(_ count: Int, into out: inout [UInt8]) async throws {
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(count)
+        while out.count < count {
+            if pendingStart == pending.count {
+                if ended { break }
+                guard let chunk = try await next() else {
+                    ended = true
+                    break
+                }
+                pending = chunk
+                pendingStart = 0
+                continue
+            }
+            let take = min(count - out.count, pending.count - pendingStart)
+            out.append(contentsOf: pending[pendingStart..<pendingStart + take])
+            pendingStart += take
+        }
+    }
+}
