@@ -8,7 +8,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 CONFIG ?= debug
 
-.PHONY: run test build build-tests deps test-deps bench bench-http bench-eventloop fuzz clean
+.PHONY: run test build build-tests deps test-deps bench bench-http bench-api bench-eventloop fuzz clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -34,10 +34,14 @@ test: build-tests
 	SLUICE_TEST_PYTHON="$$(scripts/python-venv.sh)" $(SWIFT) test --skip-build --no-parallel
 
 ## make bench — every benchmark (long; not part of make test).
-bench: bench-http bench-eventloop
+bench: bench-http bench-api bench-eventloop
 
 bench-http: deps
 	Benchmarks/run-http.sh
+
+## make bench-api — the REST API through HTTP, auth, pool and PostgreSQL (Benchmarks/run-api.sh).
+bench-api: deps
+	Benchmarks/run-api.sh
 
 bench-eventloop:
 	$(SWIFT) build -c release --package-path Benchmarks --scratch-path Benchmarks/.build --product EventLoopBench

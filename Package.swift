@@ -28,6 +28,8 @@ let package = Package(
         .executable(name: "sluice", targets: ["Sluice"]),
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .library(name: "SluiceSockets", targets: ["SluiceSockets"]),
+        // For Benchmarks/ (the `SELECT 1` floor of the API benchmark).
+        .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
