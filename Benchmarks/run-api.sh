@@ -19,6 +19,8 @@
 #    - floor:     `SELECT 1` over a raw libpq connection per request
 #      (sluice-db-bench-server: SluiceHTTP + PGConnection, no auth, no pool,
 #      one connection per client), as fast as it goes
+#    - floor@rate: the same at RATE req/s: what the machine itself adds to
+#      the p99 of a request that crosses to PostgreSQL and back
 #    The first four run against a server with the pool POOL (the default, 10).
 #    Every request of get and list authenticates its bearer token (a SHA-256
 #    and a lookup in PostgreSQL) before reading the model: two round trips
@@ -172,6 +174,7 @@ for round in $(seq "$ROUNDS"); do
     stop_server
     start_floor
     measure floor floor 0 "$round"
+    measure "floor@$RATE" floor "$RATE" "$round"
     stop_server
 done
 

@@ -22,7 +22,8 @@ def describe(scenario):
         return DESCRIPTIONS[scenario]
     if "@" in scenario:
         what, rate = scenario.split("@")
-        path = "`GET /v1/models/{name}`" if what == "get" else "`GET /v1/models?limit=20`"
+        paths = {"get": "`GET /v1/models/{name}`", "list": "`GET /v1/models?limit=20`", "floor": "floor: `SELECT 1`"}
+        path = paths.get(what, what)
         return f"{path} at a fixed {rate} req/s"
     if "/pool" in scenario:
         pool = scenario.split("/pool")[1]
