@@ -2,11 +2,13 @@ import Foundation
 import SluiceTesting
 import Testing
 
-/// Query parameters that reach SQL: a value PostgreSQL cannot hold (a NUL)
-/// or that cannot match is a 400 naming the parameter, never a 500
-/// (schemathesis found the NUL through `GET /v1/deployments`).
+/// Inputs at the edges, each once a wrong status: query parameters that
+/// reach SQL (a NUL, which PostgreSQL cannot hold, was a 500: schemathesis
+/// found it through `GET /v1/deployments`), page cursors, numbers.
 @Suite(.serialized)
-struct QueryParameterTests {
+struct InputEdgeCaseTests {
+    /// Query parameters: a value PostgreSQL cannot hold or that cannot
+    /// match is a 400 naming the parameter.
     @Test func invalidFilters_are400_validOnesFilter() async throws {
         let server = try await TokensAPITests.Server.start()
         defer { server.process.terminate() }
@@ -35,5 +37,17 @@ struct QueryParameterTests {
         let response = try server.send("GET", "/v1/clients/acme/approved-funds/versions?page_token=\(token)", token: admin)
         #expect(response.status == 200, "\(response)")
         #expect(response.text.contains(#""version":1"#), "\(response.text)")
+    }
+
+    /// Valid JSON whose number does not fit an integer field is a 422
+    /// (it was answered 400 "not valid JSON").
+    @Test func nonIntegerNumber_forAnIntegerField_is422() async throws {
+        let server = try await TokensAPITests.Server.start()
+        defer { server.process.terminate() }
+        for version in ["1.5", "1e300", "99999999999999999999"] {
+            let body = #"{"name":"d","region":"eu-west-1","endpoint":"e","model":"m","version":\#(version),"mode":"stealth","instance_type":"m5.large"}"#
+            let response = try server.send("POST", "/v1/deployments", token: TokensAPITests.adminSecret, body: body)
+            TokensAPITests.expectProblem(response, 422)
+        }
     }
 }
