@@ -43,6 +43,9 @@ public struct SluiceServe: Sendable {
         ModelsController(store: PostgresModelStore(pool: pool), verifier: verifier).addRoutes(to: &router)
         DeploymentsController(store: PostgresDeploymentStore(pool: pool)).addRoutes(to: &router)
         EventsController(store: PostgresEventStore(pool: pool)).addRoutes(to: &router)
+        let dataStore = PostgresMLDataStore(pool: pool)
+        DataStoreController(store: dataStore).addRoutes(to: &router)
+        EndpointsController(store: PostgresEndpointStore(pool: pool), data: dataStore).addRoutes(to: &router)
         return try router.build(logger: logger)
     }
 
@@ -115,11 +118,17 @@ public struct SluiceServe: Sendable {
         }
         let migrations = MigrationService(
             database: database, logger: logger, alreadyMigrated: migrated, afterMigrating: bootstrap)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: migrations, successTerminationBehavior: .ignore),
+        ]
+        if configuration.workers {
+            services.append(.init(
+                service: RetentionService(store: PostgresMLDataStore(pool: database.pool), logger: logger),
+                successTerminationBehavior: .ignore))
+        }
+        services.append(.init(service: service))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: migrations, successTerminationBehavior: .ignore),
-                .init(service: service),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         do {
             try await group.run()

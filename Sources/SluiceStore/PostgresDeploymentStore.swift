@@ -38,6 +38,12 @@ public struct PostgresDeploymentStore: DeploymentStore {
                     resourceID: StoreSupport.text(deployment.id),
                     detail: ["name": name, "region": spec.region, "endpoint": spec.endpoint, "model": spec.model,
                              "version": "\(spec.version)", "mode": spec.mode.rawValue])
+                if spec.mode == .live {
+                    try await connection.query("""
+                        INSERT INTO live_history (region, endpoint, deployment_id, reason, actor)
+                        VALUES (\(spec.region), \(spec.endpoint), \(deployment.id), 'created', \(actor))
+                        """)
+                }
                 try await Self.notify(deployment.id, on: connection)
                 return deployment
             }
