@@ -8,7 +8,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 CONFIG ?= debug
 
-.PHONY: run test build build-tests deps test-deps validate-deploy bench bench-http bench-eventloop bench-datastore bench-aws fuzz clean
+.PHONY: run test build build-tests deps test-deps validate-deploy bench bench-http bench-api bench-eventloop bench-datastore bench-aws fuzz clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -41,10 +41,14 @@ test: validate-deploy build-tests
 	SLUICE_TEST_PYTHON="$$(scripts/python-venv.sh)" $(SWIFT) test --skip-build --no-parallel
 
 ## make bench — every benchmark (long; not part of make test).
-bench: bench-http bench-eventloop bench-datastore bench-aws
+bench: bench-http bench-api bench-eventloop bench-datastore bench-aws
 
 bench-http: deps
 	Benchmarks/run-http.sh
+
+## make bench-api — the REST API through HTTP, auth, pool and PostgreSQL (Benchmarks/run-api.sh).
+bench-api: deps
+	Benchmarks/run-api.sh
 
 ## make bench-datastore — ML Data Store ingest beside psql \copy; scoreboard over 10M rows.
 bench-datastore: deps

@@ -30,6 +30,8 @@ let package = Package(
         .library(name: "SluiceSockets", targets: ["SluiceSockets"]),
         .library(name: "SluiceHTTPClient", targets: ["SluiceHTTPClient"]),
         .library(name: "SluiceAWS", targets: ["SluiceAWS"]),
+        // For Benchmarks/ (the `SELECT 1` floor of the API benchmark).
+        .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -37,6 +39,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // YAML (DESIGN.md §1: config-as-code files); today only the tests
+        // read docs/openapi.yaml with it.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C shims and system libraries.
@@ -81,6 +86,10 @@ let package = Package(
         .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceDomain", "SluiceHTTP", log], swiftSettings: settings),
-        .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceAWS", "SluiceHTTP", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(
+            name: "SluiceAppTests",
+            dependencies: ["SluiceApp", "SluiceAWS", "SluiceHTTP", "SluicePostgres", "SluiceTesting", log, .product(name: "Yams", package: "Yams")],
+            swiftSettings: settings
+        ),
     ]
 )

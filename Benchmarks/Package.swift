@@ -2,7 +2,8 @@
 // Benchmarks for Sluice, in their own package so that Hummingbird (the
 // yardstick) never enters the product's dependency graph. Build with
 //   swift build -c release --package-path Benchmarks --scratch-path Benchmarks/.build
-// and run with `make bench-http` (Benchmarks/run-http.sh); results: docs/benchmarks.md.
+// and run with `make bench-http` (Benchmarks/run-http.sh) or `make bench-api`
+// (Benchmarks/run-api.sh); results: docs/benchmarks.md.
 import PackageDescription
 
 /// One settings array for every target (STYLE.md §12).
@@ -23,13 +24,31 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
+        .target(
+            name: "BenchSupport",
+            dependencies: [.product(name: "SluiceHTTP", package: "sluice"), .product(name: "SluiceSockets", package: "sluice")],
+            path: "Sources/BenchSupport",
+            swiftSettings: settings
+        ),
         .executableTarget(
             name: "sluice-http-bench-server",
             dependencies: [
+                "BenchSupport",
                 .product(name: "SluiceHTTP", package: "sluice"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/SluiceHTTPBenchServer",
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "sluice-db-bench-server",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "SluiceHTTP", package: "sluice"),
+                .product(name: "SluicePostgres", package: "sluice"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/SluiceDBBenchServer",
             swiftSettings: settings
         ),
         .executableTarget(

@@ -55,6 +55,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# shellcheck source=Tools/server.sh
+source "$BENCH/Tools/server.sh"
+
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # 10,000 idle clients need 10,000 descriptors in the client and the server.
@@ -98,17 +101,6 @@ start_server() {
     fi
 }
 
-# stop_server: SIGTERM, then SIGKILL after 15 s.
-stop_server() {
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 150); do
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=
-}
 
 CLK_TCK=$(getconf CLK_TCK)
 

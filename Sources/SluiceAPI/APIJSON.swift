@@ -92,7 +92,9 @@ enum APIJSON {
     static func problem(for error: DecodingError) -> any Error {
         switch error {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
-            return APIProblem(.badRequest, detail: "the body is not valid JSON")
+            // JSONSerialization accepted the body, so it is JSON: the decoder
+            // refused a value without naming it (1.5 or 1e300 for an integer).
+            return DomainError.invalid(field: "body", reason: "holds a value of the wrong type or out of range: \(context.debugDescription)")
         case .dataCorrupted(let context):
             return DomainError.invalid(field: path(context.codingPath), reason: "has an invalid value")
         case .typeMismatch(let type, let context):

@@ -39,8 +39,28 @@ public struct DeploymentsController: Sendable {
         _ = try context.require(.viewer)
         let page = try PageRequest(query: request.head.query)
         let query = QueryParameters(request.head.query)
-        let result = try await store.list(region: query["region"], endpoint: query["endpoint"], page: page.query)
+        let (region, endpoint) = try Self.filters(query)
+        let result = try await store.list(region: region, endpoint: endpoint, page: page.query)
         return try APIJSON.response(.ok, Page(result))
+    }
+
+    /// The `region` and `endpoint` filters, each absent or valid: anything
+    /// else (a NUL, which PostgreSQL text cannot hold, included) is a 400,
+    /// like a bad `limit`, rather than a query that fails.
+    static func filters(_ query: QueryParameters) throws(APIProblem) -> (region: String?, endpoint: String?) {
+        var errors: [APIProblem.FieldError] = []
+        let region = query["region"].flatMap { $0.isEmpty ? nil : $0 }
+        let endpoint = query["endpoint"].flatMap { $0.isEmpty ? nil : $0 }
+        if let region, !DeploymentSpec.isRegion(region) {
+            errors.append(.init(field: "region", message: "must be an AWS region such as eu-west-1"))
+        }
+        if let endpoint, !ResourceName.isValid(endpoint) {
+            errors.append(.init(field: "endpoint", message: ResourceName.rule))
+        }
+        guard errors.isEmpty else {
+            throw APIProblem(.badRequest, detail: errors.map { "\($0.field) \($0.message)" }.joined(separator: "; "), errors: errors)
+        }
+        return (region, endpoint)
     }
 
     func get(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {

@@ -23,7 +23,9 @@ public struct EventsController: Sendable {
         var id: String?
         if let resource = QueryParameters(request.head.query)["resource"], !resource.isEmpty {
             let parts = resource.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard parts[0].utf8.count <= 64, parts.count == 1 || !(parts.last ?? "").isEmpty, resource.utf8.count <= 256 else {
+            // No control characters: PostgreSQL text cannot hold a NUL.
+            let printable = !resource.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            guard parts[0].utf8.count <= 64, parts.count == 1 || !(parts.last ?? "").isEmpty, resource.utf8.count <= 256, printable else {
                 throw APIProblem(.badRequest, detail: "resource must be '<type>' or '<type>/<id>'",
                     errors: [.init(field: "resource", message: "must be '<type>' or '<type>/<id>', for example deployment/<id>")])
             }

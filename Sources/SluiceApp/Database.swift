@@ -10,9 +10,9 @@ final class Database: Sendable {
     let migrator: PGMigrator
     private let state = Mutex<(migrated: Bool, problem: String?)>((false, "migrations not applied yet"))
 
-    init(url: String, migrations: URL, logger: Logger) {
+    init(url: String, migrations: URL, poolSize: Int = 10, logger: Logger) {
         var configuration = PGPoolConfiguration(url: url)
-        configuration.maxConnections = 10
+        configuration.maxConnections = poolSize
         configuration.acquireTimeout = .seconds(5)
         configuration.connection.statementTimeout = .seconds(30)
         configuration.connection.connectTimeout = .seconds(5)

@@ -11,6 +11,8 @@ public struct SluiceConfiguration: Sendable, Equatable {
     public var port: UInt16 = 8080
     /// `SLUICE_DATABASE_URL`; `nil` means the embedded cluster.
     public var databaseURL: String?
+    /// `SLUICE_DATABASE_POOL_SIZE`: most connections to PostgreSQL (1-1000, default 10).
+    public var databasePoolSize: Int = 10
     /// `SLUICE_ADMIN_TOKEN`; `nil` means generate one and print it once.
     public var adminToken: String?
     /// `SLUICE_BITBUCKET_SECRET`; `nil` refuses webhooks.
@@ -66,6 +68,12 @@ public struct SluiceConfiguration: Sendable, Equatable {
                 throw Invalid(variable: "SLUICE_DATABASE_URL", problem: "must be a postgres:// URL")
             }
             return url
+        }
+        if let size = value("SLUICE_DATABASE_POOL_SIZE") {
+            guard let parsed = Int(size), (1...1000).contains(parsed) else {
+                throw Invalid(variable: "SLUICE_DATABASE_POOL_SIZE", problem: "must be an integer from 1 to 1000")
+            }
+            config.databasePoolSize = parsed
         }
         config.adminToken = value("SLUICE_ADMIN_TOKEN")
         if let token = config.adminToken, token.utf8.count < 16 {

@@ -94,6 +94,18 @@ struct RouteTrie: Sendable {
         }
     }
 
+    /// Every endpoint, in no particular order.
+    var endpoints: [Endpoint] {
+        var found: [Endpoint] = []
+        var stack = [root]
+        while let node = stack.popLast() {
+            if let endpoint = node.endpoint { found.append(endpoint) }
+            stack.append(contentsOf: node.literals.values)
+            if let (_, child) = node.parameter { stack.append(child) }
+        }
+        return found
+    }
+
     /// Segments of a path; one trailing slash is ignored.
     static func segments(_ path: String) -> [Substring] {
         var trimmed = Substring(path)

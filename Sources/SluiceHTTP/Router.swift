@@ -10,6 +10,10 @@ public struct Router: HTTPResponder {
     private let notFound: HTTPNext
     private let logger: Logger
     private let defaultBodyLimit: Int?
+    /// Every route added to the builder, sorted by pattern then method:
+    /// what a handler answers, without the HEAD and OPTIONS the router
+    /// derives. Tests hold `docs/openapi.yaml` to this list.
+    public let routes: [Route]
 
     /// Composes the middleware around every handler once, so a request
     /// costs no closure allocations for the chain.
@@ -29,6 +33,8 @@ public struct Router: HTTPResponder {
             return endpoint
         }
         self.trie = trie
+        routes = trie.endpoints.flatMap { endpoint in endpoint.handlers.keys.map { Route(method: $0, pattern: endpoint.pattern) } }
+            .sorted { ($0.pattern, $0.method.rawValue) < ($1.pattern, $1.method.rawValue) }
         self.notFound = compose { request, _ in
             // `OPTIONS *` asks about the server itself (RFC 9110 §9.3.7).
             if request.method == .options && request.head.target == "*" {
@@ -109,6 +115,17 @@ public struct Router: HTTPResponder {
         logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
         return ProblemDocument.response(.internalServerError, detail: "internal error")
     }
+}
+
+/// A method and path pattern a ``Router`` has a handler for.
+public struct Route: Sendable, Hashable, CustomStringConvertible {
+    /// The method, for example `GET`.
+    public var method: HTTPMethod
+    /// The pattern as registered, for example `/v1/models/{name}`.
+    public var pattern: String
+
+    /// `GET /v1/models/{name}`.
+    public var description: String { "\(method.rawValue) \(pattern)" }
 }
 
 /// Collects routes and middleware, then builds a frozen ``Router``.

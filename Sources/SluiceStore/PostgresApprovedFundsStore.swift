@@ -53,7 +53,7 @@ public struct PostgresApprovedFundsStore: ApprovedFundsStore {
         let after = try StoreSupport.integerCursor(page.after)
         let rows = try await pool.query("""
             SELECT client, version, fund_ids, created_by, created_at FROM approved_funds
-            WHERE client = \(client) AND (\(after)::int IS NULL OR version < \(after)::int)
+            WHERE client = \(client) AND (\(after)::bigint IS NULL OR version < \(after)::bigint)
             ORDER BY version DESC LIMIT \(page.limit + 1)
             """)
         return ResourcePage(fetched: try rows.map(Self.funds), limit: page.limit) { "\($0.version)" }

@@ -114,7 +114,7 @@ public struct PostgresDatasetStore: DatasetStore {
         if found.isEmpty { throw DomainError.notFound("dataset \(dataset) not found") }
         let rows = try await pool.query("""
             SELECT \(unsafeSQL: Self.versionColumns) FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id
-            WHERE d.name = \(dataset) AND (\(after)::int IS NULL OR v.version < \(after)::int)
+            WHERE d.name = \(dataset) AND (\(after)::bigint IS NULL OR v.version < \(after)::bigint)
             ORDER BY v.version DESC LIMIT \(page.limit + 1)
             """)
         return ResourcePage(fetched: try rows.map(Self.version), limit: page.limit) { "\($0.version)" }

@@ -52,7 +52,7 @@ extension PostgresModelStore {
         if found.isEmpty { throw DomainError.notFound("model \(model) not found") }
         let rows = try await pool.query("""
             SELECT \(unsafeSQL: Self.versionColumns) FROM model_versions v JOIN models m ON m.id = v.model_id
-            WHERE m.name = \(model) AND (\(after)::int IS NULL OR v.version < \(after)::int)
+            WHERE m.name = \(model) AND (\(after)::bigint IS NULL OR v.version < \(after)::bigint)
             ORDER BY v.version DESC LIMIT \(page.limit + 1)
             """)
         return ResourcePage(fetched: try rows.map(Self.version), limit: page.limit) { "\($0.version)" }

@@ -46,7 +46,8 @@ import Testing
 
     @Test(arguments: [
         ("Bearer abc", "abc"), ("bearer abc", "abc"), ("BEARER  abc", "abc"), ("Basic abc", nil), ("Bearer", nil),
-        ("Bearer a b", nil), ("abc", nil),
+        ("Bearer a b", nil), ("abc", nil), ("Bearer \tabc\t", "abc"), ("Bearer a\tb", nil), ("Bearer \t", nil),
+        ("Bearel abc", nil), ("Bearer é", "é"),
     ] as [(String, String?)])
     func bearerToken_isParsedFromOneAuthorizationField(field: String, token: String?) {
         #expect(AuthMiddleware.bearerToken(["Authorization": field]) == token)

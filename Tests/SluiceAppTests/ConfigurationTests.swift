@@ -11,6 +11,7 @@ import Testing
         #expect(config.workers)
         #expect(config.instanceHealthcheck)
         #expect(config.gatewayPort == 8081)
+        #expect(config.databasePoolSize == 10)
         #expect(config.effectivePublicURL == "http://127.0.0.1:8080")
     }
 
@@ -18,8 +19,9 @@ import Testing
         let config = try SluiceConfiguration.fromEnvironment([
             "SLUICE_HOST": "0.0.0.0", "SLUICE_PORT": "9000", "SLUICE_WORKERS": "off",
             "SLUICE_INSTANCE_HEALTHCHECK": "off", "SLUICE_DATABASE_URL": "postgres://u@h/db",
-            "SLUICE_PUBLIC_URL": "https://sluice.example.com",
+            "SLUICE_PUBLIC_URL": "https://sluice.example.com", "SLUICE_DATABASE_POOL_SIZE": "16",
         ])
+        #expect(config.databasePoolSize == 16)
         #expect(config.host == "0.0.0.0")
         #expect(config.port == 9000)
         #expect(!config.workers)
@@ -28,7 +30,8 @@ import Testing
         #expect(config.effectivePublicURL == "https://sluice.example.com")
     }
 
-    @Test(arguments: ["SLUICE_PORT=70000", "SLUICE_GATEWAY_PORT=-1", "SLUICE_ADMIN_TOKEN=short", "SLUICE_LOG_LEVEL=loud", "SLUICE_KUBEFLOW_URL=nourl"])
+    @Test(arguments: ["SLUICE_PORT=70000", "SLUICE_GATEWAY_PORT=-1", "SLUICE_ADMIN_TOKEN=short", "SLUICE_LOG_LEVEL=loud", "SLUICE_KUBEFLOW_URL=nourl",
+        "SLUICE_DATABASE_POOL_SIZE=0", "SLUICE_DATABASE_POOL_SIZE=many"])
     func invalidValue_namesTheVariable(assignment: String) {
         let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
         #expect {

@@ -42,6 +42,19 @@ import Testing
         }
     }
 
+    @Test func routes_listWhatHandlersAnswer_sorted_withoutDerivedMethods() throws {
+        let router = try Self.router { r in
+            r.on(.post, "/v1/items", handler: Self.answer("create"))
+            r.on(.get, "/v1/items/{id}", handler: Self.answer("item"))
+            r.on(.get, "/v1/items", handler: Self.answer("list"))
+            r.on(.delete, "/v1/items/{id}", handler: Self.answer("delete"))
+        }
+        // HEAD (from GET) and OPTIONS are answered but not registered.
+        #expect(router.routes.map(\.description) == [
+            "GET /v1/items", "POST /v1/items", "DELETE /v1/items/{id}", "GET /v1/items/{id}",
+        ])
+    }
+
     @Test func deadEndLiteralBranch_backtracksToParameter() async throws {
         let router = try Self.router { r in
             r.on(.get, "/a/new/x", handler: Self.answer("literal"))

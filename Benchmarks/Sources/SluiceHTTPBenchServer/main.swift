@@ -6,6 +6,7 @@
 //
 // Prints the bound port alone on a line, then serves until SIGTERM or
 // SIGINT. Nothing is logged per request.
+import BenchSupport
 import Dispatch
 import Logging
 import SluiceHTTP
@@ -102,15 +103,4 @@ configuration.eventLoopCount = options.loops
 configuration.handlerExecutor = options.executor
 let server = HTTPServer(configuration: configuration, responder: router, logger: logger)
 
-// SIGTERM and SIGINT start a graceful shutdown; `run()` then returns.
-let signalSources = [SIGTERM, SIGINT].map { signalNumber in
-    signal(signalNumber, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .main)
-    source.setEventHandler { Task { await server.shutdown() } }
-    source.resume()
-    return source
-}
-
-let address = try await server.start()
-writeRaw("\(address.port)\n", to: 1)
-try await server.run()
+try await serveUntilSignal(server)
