@@ -36,12 +36,20 @@ public struct DataStoreController: Sendable {
         return try APIJSON.response(.ok, try await store.ingest(outcomes: items))
     }
 
-    /// `GET .../scoreboard?since=&until=` (RFC 3339; default the last 7 days).
+    /// `GET .../scoreboard?since=&until=&exact=` (RFC 3339; default the last
+    /// 7 days; `exact=true` computes from the rows instead of the hourly rollups).
     func scoreboard(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         _ = try context.require(.viewer)
         let (region, endpoint) = try Self.endpoint(context)
         let (since, until) = try Self.window(request)
-        return try APIJSON.response(.ok, try await store.scoreboard(region: region, endpoint: endpoint, since: since, until: until))
+        let exact: Bool
+        switch QueryParameters(request.head.query)["exact"] {
+        case nil, "false": exact = false
+        case "true": exact = true
+        default:
+            throw APIProblem(.badRequest, detail: "exact must be true or false", errors: [.init(field: "exact", message: "must be true or false")])
+        }
+        return try APIJSON.response(.ok, try await store.scoreboard(region: region, endpoint: endpoint, since: since, until: until, exact: exact))
     }
 
     static func isNDJSON(_ request: HTTPRequest) -> Bool {

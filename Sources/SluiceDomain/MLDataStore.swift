@@ -8,8 +8,10 @@ public protocol MLDataStore: Sendable {
     func ingest(predictions: [Prediction]) async throws -> IngestResult
     /// Stores a batch of outcomes all or nothing; duplicates are skipped.
     func ingest(outcomes: [Outcome]) async throws -> IngestResult
-    /// The scoreboard of one endpoint over `[since, until)`.
-    func scoreboard(region: String, endpoint: String, since: Date, until: Date) async throws -> Scoreboard
+    /// The scoreboard of one endpoint over `[since, until)`: from hourly
+    /// rollups (the window widened to whole hours, latency percentiles within
+    /// 1%), or with `exact` from the rows themselves (slow on large windows).
+    func scoreboard(region: String, endpoint: String, since: Date, until: Date, exact: Bool) async throws -> Scoreboard
     /// The paired comparison of every challenger of the endpoint with the
     /// `live` deployment, for every ``ScoreMetric``.
     func paired(region: String, endpoint: String, since: Date, until: Date, live: UUID) async throws -> [UUID: [ScoreMetric: PairedComparison]]

@@ -36,6 +36,9 @@ extension PostgresMLDataStore {
         }
         try await pool.query("DELETE FROM prediction_keys WHERE at < \(cutoff)")
         try await pool.query("DELETE FROM outcome_keys WHERE at < \(cutoff)")
+        for table in ["score_rollup", "class_rollup", "latency_rollup", "pair_rollup"] {
+            try await pool.query("DELETE FROM \(unsafeSQL: table) WHERE hour < date_trunc('hour', \(cutoff)::timestamptz)")
+        }
         partitions.reset()
         // Endpoints that keep less than the longest retention: delete rows.
         for (region, endpoint, days) in shorter where days < longest {
@@ -54,6 +57,23 @@ extension PostgresMLDataStore {
                     WHERE k.region = \(region) AND k.endpoint = \(endpoint) AND k.request_id = g.request_id RETURNING 1
                     """)
                 removed += predictions.count + outcomes.count
+                // The endpoint's rollups of hours wholly before the limit.
+                try await connection.query("""
+                    DELETE FROM score_rollup WHERE region = \(region) AND endpoint = \(endpoint)
+                      AND hour < date_trunc('hour', \(limit)::timestamptz)
+                    """)
+                let ids = try await connection.query(
+                    "SELECT id FROM deployments WHERE region = \(region) AND endpoint = \(endpoint)")
+                let deploymentIDs = try ids.map { try $0.decode("id", as: UUID.self) }
+                for table in ["class_rollup", "latency_rollup"] {
+                    try await connection.query("""
+                        DELETE FROM \(unsafeSQL: table) WHERE deployment_id = ANY(\(deploymentIDs))
+                          AND hour < date_trunc('hour', \(limit)::timestamptz)
+                        """)
+                }
+                try await connection.query("""
+                    DELETE FROM pair_rollup WHERE a = ANY(\(deploymentIDs)) AND hour < date_trunc('hour', \(limit)::timestamptz)
+                    """)
             }
         }
         return removed

@@ -41,10 +41,9 @@ public struct PostgresMLDataStore: MLDataStore {
             return [prediction.deploymentID.uuidString, prediction.requestID, region, endpoint, number, label, probabilities,
                     "\(prediction.latencyMS)", try Self.timestamp(prediction.at)]
         }
+        let endpoints = Set(places.values.map { "\($0.0)/\($0.1)" })
         let inserted = try await pool.withTransaction { connection in
-            // The new keys are joined back to the copied rows: a hash join,
-            // whatever the planner guesses of an unanalysed temporary table.
-            try await connection.query("SET LOCAL enable_nestloop = off")
+            try await Self.lock(endpoints: endpoints, on: connection)
             try await connection.query("""
                 CREATE TEMP TABLE incoming_predictions (LIKE predictions INCLUDING DEFAULTS) ON COMMIT DROP
                 """)
@@ -53,21 +52,26 @@ public struct PostgresMLDataStore: MLDataStore {
                 columns: ["deployment_id", "request_id", "region", "endpoint", "output_number", "output_label",
                           "probabilities", "latency_ms", "at"],
                 rows: copyRows)
-            let result = try await connection.query("""
+            try await connection.query("ANALYZE incoming_predictions")
+            try await connection.query("""
+                DELETE FROM incoming_predictions a USING incoming_predictions b
+                WHERE a.ctid > b.ctid AND a.deployment_id = b.deployment_id AND a.request_id = b.request_id
+                """)
+            // Keep only the rows whose keys are new, then store them.
+            try await connection.query("""
                 WITH fresh AS (
                     INSERT INTO prediction_keys (deployment_id, request_id, at)
                     SELECT deployment_id, request_id, at FROM incoming_predictions
-                    ON CONFLICT DO NOTHING RETURNING deployment_id, request_id),
-                moved AS (
-                    INSERT INTO predictions (deployment_id, request_id, region, endpoint, output_number, output_label,
-                        probabilities, latency_ms, at)
-                    SELECT DISTINCT ON (i.deployment_id, i.request_id) i.deployment_id, i.request_id, i.region, i.endpoint,
-                        i.output_number, i.output_label, i.probabilities, i.latency_ms, i.at
-                    FROM incoming_predictions i JOIN fresh f USING (deployment_id, request_id)
-                    RETURNING 1)
+                    ON CONFLICT DO NOTHING RETURNING deployment_id, request_id)
+                DELETE FROM incoming_predictions i
+                WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.deployment_id = i.deployment_id AND f.request_id = i.request_id)
+                """)
+            let moved = try await connection.query("""
+                WITH moved AS (INSERT INTO predictions SELECT * FROM incoming_predictions RETURNING 1)
                 SELECT count(*) AS n FROM moved
                 """)
-            return try result.first?.decode("n", as: Int.self) ?? 0
+            try await ScoreRollups.afterPredictions(on: connection)
+            return try moved.first?.decode("n", as: Int.self) ?? 0
         }
         return IngestResult(accepted: inserted, duplicates: predictions.count - inserted)
     }
@@ -84,28 +88,44 @@ public struct PostgresMLDataStore: MLDataStore {
             }
             return [outcome.region, outcome.endpoint, outcome.requestID, number, label, try Self.timestamp(outcome.at)]
         }
+        let endpoints = Set(outcomes.map { "\($0.region)/\($0.endpoint)" })
         let inserted = try await pool.withTransaction { connection in
-            try await connection.query("SET LOCAL enable_nestloop = off")
+            try await Self.lock(endpoints: endpoints, on: connection)
             try await connection.query("CREATE TEMP TABLE incoming_outcomes (LIKE outcomes INCLUDING DEFAULTS) ON COMMIT DROP")
             try await connection.copyIn(
                 table: "incoming_outcomes",
                 columns: ["region", "endpoint", "request_id", "actual_number", "actual_label", "at"], rows: copyRows)
-            let result = try await connection.query("""
+            try await connection.query("ANALYZE incoming_outcomes")
+            try await connection.query("""
+                DELETE FROM incoming_outcomes a USING incoming_outcomes b
+                WHERE a.ctid > b.ctid AND a.region = b.region AND a.endpoint = b.endpoint AND a.request_id = b.request_id
+                """)
+            try await connection.query("""
                 WITH fresh AS (
                     INSERT INTO outcome_keys (region, endpoint, request_id, at)
                     SELECT region, endpoint, request_id, at FROM incoming_outcomes
-                    ON CONFLICT DO NOTHING RETURNING region, endpoint, request_id),
-                moved AS (
-                    INSERT INTO outcomes (region, endpoint, request_id, actual_number, actual_label, at)
-                    SELECT DISTINCT ON (i.region, i.endpoint, i.request_id) i.region, i.endpoint, i.request_id,
-                        i.actual_number, i.actual_label, i.at
-                    FROM incoming_outcomes i JOIN fresh f USING (region, endpoint, request_id)
-                    RETURNING 1)
+                    ON CONFLICT DO NOTHING RETURNING region, endpoint, request_id)
+                DELETE FROM incoming_outcomes i
+                WHERE NOT EXISTS (SELECT 1 FROM fresh f
+                    WHERE f.region = i.region AND f.endpoint = i.endpoint AND f.request_id = i.request_id)
+                """)
+            let moved = try await connection.query("""
+                WITH moved AS (INSERT INTO outcomes SELECT * FROM incoming_outcomes RETURNING 1)
                 SELECT count(*) AS n FROM moved
                 """)
-            return try result.first?.decode("n", as: Int.self) ?? 0
+            try await ScoreRollups.afterOutcomes(on: connection)
+            return try moved.first?.decode("n", as: Int.self) ?? 0
         }
         return IngestResult(accepted: inserted, duplicates: outcomes.count - inserted)
+    }
+
+    /// Ingests of one endpoint run one at a time: the rollups pair a new row
+    /// with the rows of the same request, which a concurrent ingest's
+    /// uncommitted rows would hide. Sorted, so two batches cannot deadlock.
+    static func lock(endpoints: Set<String>, on connection: PGConnection) async throws {
+        for endpoint in endpoints.sorted() {
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('ingest'), hashtext(\(endpoint)))")
+        }
     }
 
     /// PostgreSQL's input form of `date` (microseconds, UTC).

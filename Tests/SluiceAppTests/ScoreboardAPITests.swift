@@ -39,7 +39,7 @@ struct ScoreboardAPITests {
         #expect(APIServer.json(late)["duplicates"] as? Int == early.count)
 
         let since = Self.iso(now.addingTimeInterval(-7200))
-        let response = try server.send("GET", "/v1/endpoints/eu-west-1/churn/scoreboard?since=\(since)")
+        let response = try server.send("GET", "/v1/endpoints/eu-west-1/churn/scoreboard?since=\(since)&exact=true")
         #expect(response.status == 200, "\(response)")
         let board = APIServer.json(response)
         #expect(board["live_deployment_id"] as? String == ids["live"])
@@ -107,6 +107,36 @@ struct ScoreboardAPITests {
             #expect(versus?["significant"] as? Bool == true, "\(key) differs from live by 15 points over 500 requests")
             #expect(((versus?["improvement"] as? Double ?? 0) > 0) == (key == "better"))
         }
+        // The hourly rollups give the same numbers (latency within its 2% buckets).
+        let rolled = APIServer.json(try server.send("GET", "/v1/endpoints/eu-west-1/churn/scoreboard?since=\(since)"))
+        Self.expectSameScores(exact: rows, rollup: rolled["deployments"] as? [[String: Any]] ?? [])
+    }
+
+    /// Every number of two scoreboards agrees; latencies within 2%.
+    static func expectSameScores(exact: [[String: Any]], rollup: [[String: Any]], sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(exact.count == rollup.count, sourceLocation: sourceLocation)
+        for row in exact {
+            let other = rollup.first { $0["deployment_id"] as? String == row["deployment_id"] as? String } ?? [:]
+            for key in ["predictions", "outcomes_matched"] {
+                #expect(row[key] as? Int == other[key] as? Int, "\(key)", sourceLocation: sourceLocation)
+            }
+            let a = row["metrics"] as? [String: Double] ?? [:]
+            let b = other["metrics"] as? [String: Double] ?? [:]
+            #expect(Set(a.keys) == Set(b.keys), sourceLocation: sourceLocation)
+            for (name, value) in a { #expect(abs(value - (b[name] ?? .nan)) < 1e-9, "\(name)", sourceLocation: sourceLocation) }
+            let va = row["versus_live"] as? [String: Any] ?? [:]
+            let vb = other["versus_live"] as? [String: Any] ?? [:]
+            for name in ["difference", "ci_low", "ci_high", "p_value", "agreement_rate", "challenger", "live"] {
+                #expect(abs((va[name] as? Double ?? 0) - (vb[name] as? Double ?? 0)) < 1e-9, "\(name)", sourceLocation: sourceLocation)
+            }
+            #expect(va["paired_requests"] as? Int == vb["paired_requests"] as? Int, sourceLocation: sourceLocation)
+            let la = row["latency_ms"] as? [String: Double] ?? [:]
+            let lb = other["latency_ms"] as? [String: Double] ?? [:]
+            for name in ["p50", "p95", "p99"] {
+                let x = la[name] ?? 0, y = lb[name] ?? 0
+                #expect(abs(x - y) <= 0.021 * x, "\(name) \(x) vs \(y)", sourceLocation: sourceLocation)
+            }
+        }
     }
 
     @Test func regression_maeRmseMeanErrorAndPairedMAE() async throws {
@@ -128,7 +158,7 @@ struct ScoreboardAPITests {
             #expect(APIServer.json(response)["accepted"] as? Int == 500, "\(response)")
         }
         _ = try server.send("POST", "/v1/outcomes", body: try APIServer.encode(traffic.outcomes(region: "eu-west-1", endpoint: "price", at: Self.iso(now))))
-        let board = APIServer.json(try server.send("GET", "/v1/endpoints/eu-west-1/price/scoreboard?since=\(Self.iso(now.addingTimeInterval(-3600)))"))
+        let board = APIServer.json(try server.send("GET", "/v1/endpoints/eu-west-1/price/scoreboard?since=\(Self.iso(now.addingTimeInterval(-3600)))&exact=true"))
         let rows = board["deployments"] as? [[String: Any]] ?? []
         let matched = traffic.requests.filter { traffic.actualNumbers[$0] != nil }
         for (key, id) in ids {
@@ -147,6 +177,8 @@ struct ScoreboardAPITests {
             #expect(abs((versus["difference"] as? Double ?? -9) - Reference.mean(d)) < 1e-9)
             #expect(((versus["improvement"] as? Double ?? 0) > 0) == (key == "better"))
         }
+        let rolled = APIServer.json(try server.send("GET", "/v1/endpoints/eu-west-1/price/scoreboard?since=\(Self.iso(now.addingTimeInterval(-3600)))"))
+        Self.expectSameScores(exact: rows, rollup: rolled["deployments"] as? [[String: Any]] ?? [])
     }
 
     @Test func ingest_refusesWholeBatchesWithItemErrors() async throws {
