@@ -8,7 +8,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 CONFIG ?= debug
 
-.PHONY: run test build build-tests deps test-deps bench bench-http bench-eventloop bench-aws fuzz clean
+.PHONY: run test build build-tests deps test-deps validate-deploy bench bench-http bench-eventloop bench-datastore bench-aws fuzz clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -26,18 +26,29 @@ run: build
 build-tests: test-deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 
+## make validate-deploy — check deploy/ offline: Terraform (layout, IAM
+## actions, bucket and database settings) and the Kubernetes manifests
+## (schemas, probes, replicas, disruption budgets). A few seconds.
+validate-deploy: test-deps
+	scripts/validate-deploy.sh
+
 ## make test — install what the tests need and run the whole suite.
 # Suites run one after another (about a minute in all): the wire tests
 # assert timeouts of a few hundred milliseconds, and on two shared cores the
 # parallel suites' blocking clients and servers could starve their threads.
-test: build-tests
+# deploy/ is validated first: it takes seconds, the Swift build minutes.
+test: validate-deploy build-tests
 	SLUICE_TEST_PYTHON="$$(scripts/python-venv.sh)" $(SWIFT) test --skip-build --no-parallel
 
 ## make bench — every benchmark (long; not part of make test).
-bench: bench-http bench-eventloop bench-aws
+bench: bench-http bench-eventloop bench-datastore bench-aws
 
 bench-http: deps
 	Benchmarks/run-http.sh
+
+## make bench-datastore — ML Data Store ingest beside psql \copy; scoreboard over 10M rows.
+bench-datastore: deps
+	Benchmarks/run-datastore.sh
 
 bench-eventloop:
 	$(SWIFT) build -c release --package-path Benchmarks --scratch-path Benchmarks/.build --product EventLoopBench

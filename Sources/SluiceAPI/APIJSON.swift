@@ -2,34 +2,91 @@ import Foundation
 import SluiceDomain
 import SluiceHTTP
 
-/// JSON in and out of the API: `snake_case` keys, RFC 3339 UTC times with
-/// milliseconds; a body that is not JSON is a 400, JSON of the wrong shape a 422.
+/// JSON in and out of the API (DESIGN.md §3): `snake_case` keys spelled out
+/// by each type's `CodingKeys` (never a key strategy, which would also
+/// rewrite the keys of free-form objects such as `parameters`), RFC 3339
+/// UTC times with milliseconds. A body that is not JSON is a 400; JSON of the
+/// wrong shape, an unknown field or a NUL in a string is a 422.
 enum APIJSON {
-    /// Decodes a request body as `T`.
-    static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+    /// Decodes a request body as `T`, refusing fields `T` does not know.
+    static func decode<T: APIRequestBody>(_ type: T.Type, from body: [UInt8]) throws -> T {
+        let object: Any
         do {
-            return try decoder.decode(T.self, from: Data(body))
+            object = try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+        } catch {
+            throw APIProblem(.badRequest, detail: "the body is not valid JSON")
+        }
+        guard let members = object as? [String: Any] else {
+            throw DomainError.invalid(field: "body", reason: "must be a JSON object")
+        }
+        var validation = Validation()
+        checkFields(members, allowed: T.fields, path: "", into: &validation)
+        if containsEscapedNUL(body) { validation.add("body", "strings must not contain NUL (\\u0000)") }
+        try validation.throwIfInvalid()
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body))
         } catch let error as DecodingError {
             throw problem(for: error)
         }
     }
 
     /// A response with `value` as JSON.
-    static func response<T: Encodable>(_ status: HTTPStatus, _ value: T) throws -> HTTPResponse {
+    static func response<T: Encodable>(_ status: HTTPStatus, _ value: T, headers: HTTPHeaders = [:]) throws -> HTTPResponse {
+        var all = headers
+        all.replaceOrAdd(name: "Content-Type", value: "application/json")
+        return HTTPResponse(status: status, headers: all, body: try encode(value))
+    }
+
+    /// `value` as JSON bytes.
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: Array(try encoder.encode(value)))
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(timestamp(date))
+        }
+        return Array(try encoder.encode(value))
     }
 
     /// `2026-11-27T18:09:32.123Z`.
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+    }
+
+    /// Records every member of `object` that `allowed` does not list.
+    /// `allowed` names fields as paths: `kubeflow.pipeline_id`; `parameters.*`
+    /// accepts anything below `parameters`.
+    static func checkFields(_ object: [String: Any], allowed: Set<String>, path: String, into validation: inout Validation) {
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+            let field = path.isEmpty ? key : "\(path).\(key)"
+            guard allowed.contains(field) || allowed.contains("\(field).*") else {
+                validation.add(field, "is not a known field")
+                continue
+            }
+            if allowed.contains("\(field).*") { continue }
+            if let nested = value as? [String: Any], allowed.contains(where: { $0.hasPrefix(field + ".") }) {
+                checkFields(nested, allowed: allowed, path: field, into: &validation)
+            }
+        }
+    }
+
+    /// Whether the raw JSON holds the escape `\u0000` (PostgreSQL text and
+    /// `jsonb` cannot store NUL). An escaped backslash before `u0000` is text.
+    static func containsEscapedNUL(_ body: [UInt8]) -> Bool {
+        let pattern = Array("u0000".utf8)
+        var index = 0
+        while index < body.count {
+            if body[index] == UInt8(ascii: "\\"), index + 1 < body.count {
+                if body[index + 1] == UInt8(ascii: "u"), index + 5 < body.count,
+                    Array(body[(index + 1)...(index + 5)]) == pattern {
+                    return true
+                }
+                index += 2
+                continue
+            }
+            index += 1
+        }
+        return false
     }
 
     static func problem(for error: DecodingError) -> any Error {
@@ -39,7 +96,6 @@ enum APIJSON {
         case .dataCorrupted(let context):
             return DomainError.invalid(field: path(context.codingPath), reason: "has an invalid value")
         case .typeMismatch(let type, let context):
-            // Valid JSON of the wrong shape (a top-level array too) is 422, not 400.
             if context.codingPath.isEmpty { return DomainError.invalid(field: "body", reason: "must be a JSON object") }
             return DomainError.invalid(field: path(context.codingPath), reason: "must be \(describe(type))")
         case .valueNotFound(let type, let context):
@@ -52,25 +108,26 @@ enum APIJSON {
     }
 
     private static func path(_ codingPath: [any CodingKey]) -> String {
-        let path = codingPath.map { key in key.intValue.map { "[\($0)]" } ?? snakeCase(key.stringValue) }
+        let path = codingPath.map { key in key.intValue.map { "[\($0)]" } ?? key.stringValue }
             .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
         return path.isEmpty ? "body" : path
-    }
-
-    private static func snakeCase(_ name: String) -> String {
-        var out = ""
-        for character in name {
-            if character.isUppercase { out += "_" + character.lowercased() } else { out.append(character) }
-        }
-        return out
     }
 
     private static func describe(_ type: Any.Type) -> String {
         switch type {
         case is String.Type: "a string"
-        case is Int.Type, is Double.Type: "a number"
+        case is Int.Type: "an integer"
+        case is Double.Type: "a number"
         case is Bool.Type: "a boolean"
+        case is [String].Type: "an array of strings"
         default: "of another type"
         }
     }
+}
+
+/// A request body: `Decodable`, with the fields it accepts listed so that
+/// a misspelt field is a 422 rather than silently ignored.
+protocol APIRequestBody: Decodable {
+    /// Accepted field paths (`kubeflow.pipeline_id`; `parameters.*` for free-form).
+    static var fields: Set<String> { get }
 }

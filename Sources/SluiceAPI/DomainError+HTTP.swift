@@ -27,6 +27,8 @@ extension DomainError: HTTPResponseError {
             APIProblem(.unauthorized, detail: detail, headers: ["WWW-Authenticate": #"Bearer realm="sluice""#])
         case .forbidden(let required):
             APIProblem(.forbidden, detail: "this action requires the \(required) role")
+        case .unavailable(let detail):
+            APIProblem(.serviceUnavailable, detail: detail, headers: ["Retry-After": "5"])
         }
     }
 }

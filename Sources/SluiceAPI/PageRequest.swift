@@ -1,14 +1,15 @@
 import Foundation
+import SluiceDomain
 import SluiceHTTP
 
 /// `?limit=` (default 50, 1-500) and `?page_token=` of a list (DESIGN.md §3).
-/// The page token is opaque to clients: base64url of the last item's id.
+/// The page token is opaque to clients: base64url of the store's cursor.
 struct PageRequest {
     static let defaultLimit = 50
     static let maxLimit = 500
 
     var limit: Int
-    var after: UUID?
+    var after: String?
 
     init(query: String?) throws(APIProblem) {
         let parameters = QueryParameters(query)
@@ -23,27 +24,33 @@ struct PageRequest {
             limit = Self.defaultLimit
         }
         if let token = parameters["page_token"], !token.isEmpty {
-            guard let id = Self.decode(token) else {
-                throw APIProblem(
-                    .badRequest, detail: "page_token is not one this server issued",
-                    errors: [.init(field: "page_token", message: "is not a valid page token")])
-            }
-            after = id
+            guard let cursor = Self.decode(token) else { throw Self.invalidToken }
+            after = cursor
         }
     }
 
-    /// The token that continues after `id`.
-    static func encode(_ id: UUID) -> String {
-        Data(id.uuidString.lowercased().utf8).base64EncodedString()
+    /// The query a store takes.
+    var query: PageQuery { PageQuery(limit: limit, after: after) }
+
+    static let invalidToken = APIProblem(
+        .badRequest, detail: "page_token is not one this server issued",
+        errors: [.init(field: "page_token", message: "is not a valid page token")])
+
+    /// The token that continues after `cursor`.
+    static func encode(_ cursor: String) -> String {
+        Data(("c1:" + cursor).utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func decode(_ token: String) -> UUID? {
+    static func decode(_ token: String) -> String? {
+        guard token.utf8.count <= 512 else { return nil }
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64) else { return nil }
-        return UUID(uuidString: String(decoding: data, as: UTF8.self))
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+            text.hasPrefix("c1:"), !text.contains("\u{0}")
+        else { return nil }
+        return String(text.dropFirst(3))
     }
 }
 
@@ -54,7 +61,18 @@ struct Page<Item: Encodable>: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case items
-        case nextPageToken
+        case nextPageToken = "next_page_token"
+    }
+
+    /// A page of a store's list.
+    init(items: [Item], nextPageToken: String?) {
+        self.items = items
+        self.nextPageToken = nextPageToken
+    }
+
+    /// The API form of a store's page.
+    init(_ page: ResourcePage<Item>) where Item: Sendable {
+        self.init(items: page.items, nextPageToken: page.next.map(PageRequest.encode))
     }
 
     func encode(to encoder: any Encoder) throws {

@@ -34,11 +34,15 @@ public struct TokensController: Sendable {
     func list(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         _ = try context.require(.admin)
         let page = try PageRequest(query: request.head.query)
-        var tokens = try await store.list(limit: page.limit + 1, after: page.after)
+        let after = try page.after.map { cursor throws(APIProblem) in
+            guard let id = UUID(uuidString: cursor) else { throw PageRequest.invalidToken }
+            return id
+        }
+        var tokens = try await store.list(limit: page.limit + 1, after: after)
         var next: String?
         if tokens.count > page.limit {
             tokens.removeLast(tokens.count - page.limit)
-            next = tokens.last.map { PageRequest.encode($0.id) }
+            next = tokens.last.map { PageRequest.encode($0.id.uuidString.lowercased()) }
         }
         return try APIJSON.response(.ok, Page(items: tokens.map(TokenSummary.init), nextPageToken: next))
     }
@@ -53,9 +57,11 @@ public struct TokensController: Sendable {
         return HTTPResponse(status: .noContent)
     }
 
-    struct CreateRequest: Decodable {
+    struct CreateRequest: APIRequestBody {
         var name: String?
         var role: String?
+
+        static let fields: Set<String> = ["name", "role"]
 
         /// Every field problem at once.
         func validated() throws(DomainError) -> (String, Role) {
@@ -89,6 +95,10 @@ public struct TokensController: Sendable {
             role = token.role.rawValue
             createdAt = APIJSON.timestamp(token.createdAt)
         }
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, role, createdAt = "created_at"
+        }
     }
 
     struct CreatedToken: Encodable {
@@ -104,6 +114,10 @@ public struct TokensController: Sendable {
             role = token.role.rawValue
             self.token = secret
             createdAt = APIJSON.timestamp(token.createdAt)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, role, token, createdAt = "created_at"
         }
     }
 }

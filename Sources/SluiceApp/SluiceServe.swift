@@ -25,14 +25,27 @@ public struct SluiceServe: Sendable {
 
     /// Builds the router with every controller and the standard middleware.
     /// Ops routes stay unauthenticated; `AuthMiddleware` guards `/v1`.
-    static func makeRouter(readiness: ReadinessChecks, tokens: any TokenStore, logger: Logger) throws -> Router {
+    static func makeRouter(
+        readiness: ReadinessChecks, pool: PGPool, verifier: (any ArtifactVerifier)?, logger: Logger
+    ) throws -> Router {
+        let tokens = PostgresTokenStore(pool: pool)
         var router = RouterBuilder()
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: AuthMiddleware(tokens: tokens))
+        router.add(middleware: IdempotencyMiddleware(store: PostgresIdempotencyStore(pool: pool)))
         OpsController(readiness: readiness, startedAt: Date()).addRoutes(to: &router)
         TokensController(store: tokens).addRoutes(to: &router)
+        ApprovedFundsController(store: PostgresApprovedFundsStore(pool: pool)).addRoutes(to: &router)
+        DatasetsController(store: PostgresDatasetStore(pool: pool)).addRoutes(to: &router)
+        ExperimentsController(store: PostgresExperimentStore(pool: pool)).addRoutes(to: &router)
+        ModelsController(store: PostgresModelStore(pool: pool), verifier: verifier).addRoutes(to: &router)
+        DeploymentsController(store: PostgresDeploymentStore(pool: pool)).addRoutes(to: &router)
+        EventsController(store: PostgresEventStore(pool: pool)).addRoutes(to: &router)
+        let dataStore = PostgresMLDataStore(pool: pool)
+        DataStoreController(store: dataStore).addRoutes(to: &router)
+        EndpointsController(store: PostgresEndpointStore(pool: pool), data: dataStore).addRoutes(to: &router)
         return try router.build(logger: logger)
     }
 
@@ -94,7 +107,7 @@ public struct SluiceServe: Sendable {
         }
         let readiness = ReadinessChecks()
         readiness.register("database") { await database.readinessProblem() }
-        let router = try Self.makeRouter(readiness: readiness, tokens: tokens, logger: logger)
+        let router = try Self.makeRouter(readiness: readiness, pool: database.pool, verifier: nil, logger: logger)
         var http = HTTPServerConfiguration(host: configuration.host, port: configuration.port)
         http.shutdownGracePeriod = .seconds(10)
         let server = HTTPServer(configuration: http, responder: router, logger: logger)
@@ -105,11 +118,18 @@ public struct SluiceServe: Sendable {
         }
         let migrations = MigrationService(
             database: database, logger: logger, alreadyMigrated: migrated, afterMigrating: bootstrap)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: migrations, successTerminationBehavior: .ignore),
+        ]
+        if configuration.workers {
+            let data = PostgresMLDataStore(pool: database.pool)
+            services.append(.init(service: RetentionService(store: data, logger: logger), successTerminationBehavior: .ignore))
+            let promoter = Promoter(endpoints: PostgresEndpointStore(pool: database.pool), data: data)
+            services.append(.init(service: AutoPromotionService(promoter: promoter, logger: logger), successTerminationBehavior: .ignore))
+        }
+        services.append(.init(service: service))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: migrations, successTerminationBehavior: .ignore),
-                .init(service: service),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         do {
             try await group.run()

@@ -15,6 +15,8 @@ public enum DomainError: Error, Sendable, Equatable {
     case unauthorized(String)
     /// The caller is authenticated but needs at least `required`.
     case forbidden(required: Role)
+    /// A dependency (the cloud, the database) cannot answer now; retry later.
+    case unavailable(String)
 
     /// One field and what is wrong with it.
     public struct FieldViolation: Sendable, Equatable {

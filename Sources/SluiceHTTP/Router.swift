@@ -15,8 +15,10 @@ public struct Router: HTTPResponder {
     /// costs no closure allocations for the chain.
     init(trie: RouteTrie, middleware: [any HTTPMiddleware], logger: Logger, defaultBodyLimit: Int?) {
         func compose(_ handler: @escaping HTTPHandler) -> HTTPNext {
+            // Each layer maps its own errors too, so the layers outside it
+            // (request id, access log, metrics) always see a response.
             middleware.reversed().reduce(Self.mapping(handler)) { next, middleware in
-                { request, context in try await middleware.handle(request, context: context, next: next) }
+                Self.mapping { request, context in try await middleware.handle(request, context: context, next: next) }
             }
         }
         trie.updateEndpoints { endpoint in

@@ -1,3 +1,4 @@
+import SluiceDomain
 import SluicePostgres
 
 /// Writes audit events (`events`), always on the connection of the
@@ -9,6 +10,17 @@ enum EventLog {
     static func record(
         on connection: PGConnection, actor: String, action: String, resourceType: String, resourceID: String,
         detail: [String: String]
+    ) async throws {
+        try await connection.query("""
+            INSERT INTO events (actor, action, resource_type, resource_id, detail)
+            VALUES (\(actor), \(action), \(resourceType), \(resourceID), \(PGJSON(detail)))
+            """)
+    }
+
+    /// Records an event whose detail is any JSON object.
+    static func record(
+        on connection: PGConnection, actor: String, action: String, resourceType: String, resourceID: String,
+        json detail: [String: JSONValue]
     ) async throws {
         try await connection.query("""
             INSERT INTO events (actor, action, resource_type, resource_id, detail)

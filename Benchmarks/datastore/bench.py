@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""ML Data Store benchmark: ingest through HTTP beside psql \\copy, and the
+scoreboard over millions of rows. Stdlib only; loopback only."""
+import argparse, http.client, json, os, pwd, shutil, socket, statistics, subprocess, sys, tempfile, threading, time, uuid
+from datetime import datetime, timedelta, timezone
+
+PGBIN = "/usr/lib/postgresql/15/bin"
+ADMIN = "bench-admin-token-0123456789"
+
+
+def as_postgres(cmd, **kw):
+    """PostgreSQL refuses root: run its tools as the postgres user then."""
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--"] + cmd
+    result = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:6])}...: {result.stderr.strip()[:500]}")
+    return result
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="sluice-bench-pg-")
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        self.data = os.path.join(self.dir, "data")
+        as_postgres([f"{PGBIN}/initdb", "-D", self.data, "-U", "bench", "--auth=trust", "-E", "UTF8"])
+        opts = f"-k {self.dir} -c listen_addresses='' -c fsync=on -c shared_buffers=512MB -c max_wal_size=4GB"
+        as_postgres([f"{PGBIN}/pg_ctl", "-D", self.data, "-o", opts, "-w", "-l", os.path.join(self.dir, "log"), "start"])
+        self.psql("postgres", "CREATE DATABASE sluice")
+        self.url = f"postgres:///sluice?host={self.dir}&user=bench"
+
+    def psql(self, db, sql, *extra):
+        return as_postgres(["psql", "-h", self.dir, "-U", "bench", "-d", db, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql, *extra]).stdout
+
+    def stop(self):
+        try:
+            as_postgres([f"{PGBIN}/pg_ctl", "-D", self.data, "-m", "fast", "stop"])
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def request(port, method, path, body=None, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    conn.request(method, path, body=body, headers={"Authorization": f"Bearer {ADMIN}", **(headers or {})})
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response.status, data
+
+
+def ingest_round(port, bodies, clients):
+    """POSTs every body once over `clients` keep-alive connections."""
+    queue = list(bodies)
+    lock = threading.Lock()
+    errors = []
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                body = queue.pop()
+            conn.request("POST", "/v1/predictions", body=body,
+                         headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
+            response = conn.getresponse()
+            data = response.read()
+            if response.status != 200:
+                errors.append((response.status, data[:200]))
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise SystemExit(f"ingest errors: {errors[:3]}")
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sluice", required=True)
+    parser.add_argument("--migrations", required=True)
+    args = parser.parse_args()
+    rounds = int(os.environ.get("ROUNDS", 3))
+    batches = int(os.environ.get("BATCHES", 100))
+    clients = int(os.environ.get("CLIENTS", 4))
+    rows = int(os.environ.get("ROWS", 10_000_000))
+    queries = int(os.environ.get("QUERIES", 5))
+
+    cluster = Cluster()
+    port = free_port()
+    env = dict(os.environ, SLUICE_DATABASE_URL=cluster.url, SLUICE_ADMIN_TOKEN=ADMIN, SLUICE_PORT=str(port),
+               SLUICE_MIGRATIONS_DIR=args.migrations, SLUICE_WORKERS="off", SLUICE_LOG_LEVEL="warning")
+    server = subprocess.Popen([args.sluice, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                if request(port, "GET", "/readyz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        cluster.psql("sluice", """
+            INSERT INTO models (name, task) VALUES ('bench', 'classification');
+            INSERT INTO model_versions (model_id, version, artifact_uri, image, created_by)
+                SELECT id, 1, 's3://b/m', 'b/m:1', 'bench' FROM models;
+            INSERT INTO deployments (id, name, region, endpoint, model_id, model_version, mode, runtime, target, created_by)
+                SELECT ('00000000-0000-0000-0000-00000000000' || n)::uuid, 'd' || n, 'eu-west-1', 'bench', m.id, 1,
+                       CASE WHEN n = 1 THEN 'live' ELSE 'stealth' END, 'torchserve',
+                       '{"type":"external","urls":["http://127.0.0.1:9"]}', 'bench'
+                FROM models m, generate_series(1, 3) n;
+            CREATE TABLE copy_floor (LIKE predictions INCLUDING DEFAULTS);
+            """)
+        deployment = "00000000-0000-0000-0000-000000000001"
+        now = datetime.now(timezone.utc)
+        at = (now - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        ingest_rates, copy_rates = [], []
+        for r in range(rounds):
+            items = [[{"deployment_id": deployment, "request_id": f"r{r}-{b}-{i}",
+                       "output": {"label": "a" if i % 3 else "b", "probabilities": {"a": 0.7, "b": 0.3}},
+                       "latency_ms": 3.5 + i % 7, "at": at} for i in range(1000)] for b in range(batches)]
+            bodies = [json.dumps(batch).encode() for batch in items]
+            elapsed = ingest_round(port, bodies, clients)
+            ingest_rates.append(batches * 1000 / elapsed)
+            csv_path = os.path.join(cluster.dir, f"rows-{r}.csv")
+            with open(csv_path, "w") as f:
+                for batch in items:
+                    for p in batch:
+                        f.write(f'{deployment},{p["request_id"]},eu-west-1,bench,,{p["output"]["label"]},'
+                                f'"{{""a"": 0.7, ""b"": 0.3}}",{p["latency_ms"]},{at}\n')
+            os.chmod(csv_path, 0o644)
+            start = time.perf_counter()
+            cluster.psql("sluice", f"\\copy copy_floor (deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at) FROM '{csv_path}' WITH (FORMAT csv)")
+            copy_rates.append(batches * 1000 / (time.perf_counter() - start))
+        count = int(cluster.psql("sluice", "SELECT count(*) FROM predictions").strip())
+        assert count == rounds * batches * 1000, count
+
+        # Scoreboard over `rows` predictions: three deployments answering the same requests.
+        per = rows // 3
+        start = time.perf_counter()
+        cluster.psql("sluice", f"""
+            SELECT sluice_ensure_day_partition('predictions', d::date), sluice_ensure_day_partition('outcomes', d::date)
+                FROM generate_series(now() - interval '3 days', now(), interval '1 day') d;
+            INSERT INTO predictions (deployment_id, request_id, region, endpoint, output_label, probabilities, latency_ms, at)
+                SELECT ('00000000-0000-0000-0000-00000000000' || n)::uuid, 's' || i, 'eu-west-1', 'bench',
+                       CASE WHEN (i * n) % 5 < 3 THEN 'a' ELSE 'b' END,
+                       CASE WHEN n < 3 THEN jsonb_build_object('a', ((i * n) % 10) / 10.0, 'b', 1 - ((i * n) % 10) / 10.0) END,
+                       1 + (i % 50) / 3.0, now() - interval '2 days' + (i % 86400) * interval '1 second'
+                FROM generate_series(1, {per}) i, generate_series(1, 3) n;
+            INSERT INTO outcomes (region, endpoint, request_id, actual_label, at)
+                SELECT 'eu-west-1', 'bench', 's' || i, CASE WHEN i % 7 < 4 THEN 'a' ELSE 'b' END, now() - interval '1 day'
+                FROM generate_series(1, {per}) i;
+            ANALYZE predictions; ANALYZE outcomes;
+            """)
+        load_seconds = time.perf_counter() - start
+        since = (now - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        until = (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        latencies = []
+        for _ in range(queries):
+            start = time.perf_counter()
+            status, body = request(port, "GET", f"/v1/endpoints/eu-west-1/bench/scoreboard?since={since}&until={until}")
+            latencies.append(time.perf_counter() - start)
+            if status != 200:
+                raise SystemExit(f"scoreboard: {status} {body[:300]}")
+        board = json.loads(body)
+        total = sum(d["predictions"] for d in board["deployments"])
+
+        print("# ML Data Store benchmark\n")
+        print(f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}\n")
+        print(f"## Ingest: {rounds} rounds x {batches} batches of 1,000 predictions, {clients} connections\n")
+        print("| path | predictions/s (median) | rounds |")
+        print("|---|---|---|")
+        print(f"| POST /v1/predictions (HTTP, JSON, auth, COPY, dedup) | {statistics.median(ingest_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in ingest_rates)} |")
+        print(f"| psql \\copy CSV into a plain table (floor) | {statistics.median(copy_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in copy_rates)} |")
+        print(f"\nRatio Sluice / floor: {statistics.median(ingest_rates) / statistics.median(copy_rates):.2f}\n")
+        print(f"## Scoreboard over {total + rounds * batches * 1000:,} predictions and {per:,} outcomes (3 deployments, paired)\n")
+        print(f"Loaded in {load_seconds:.0f} s. GET .../scoreboard, {queries} queries: median {statistics.median(latencies) * 1000:.0f} ms, "
+              f"max {max(latencies) * 1000:.0f} ms.")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+import Foundation
+public import SluiceDomain
+public import SluiceHTTP
+
+/// `Idempotency-Key` on `POST` under `/v1` (DESIGN.md §3): a retry with the
+/// same key and body gets the first successful response again (marked
+/// `Idempotent-Replayed: true`); the same key with another body or path is a
+/// 422; a retry while the first request still runs is a 409. Keys belong to
+/// the caller's token. A request that fails releases its key, so the client
+/// can retry it.
+public struct IdempotencyMiddleware: HTTPMiddleware {
+    private let store: any IdempotencyStore
+
+    /// Keeps responses in `store`.
+    public init(store: any IdempotencyStore) {
+        self.store = store
+    }
+
+    public func handle(_ request: HTTPRequest, context: RequestContext, next: HTTPNext) async throws -> HTTPResponse {
+        guard request.head.method == .post, let key = request.headers["Idempotency-Key"], let caller = context.caller else {
+            return try await next(request, context)
+        }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            return APIProblem(.badRequest, detail: "Idempotency-Key must be 1-255 visible ASCII characters").response()
+        }
+        let actor = caller.id.uuidString.lowercased()
+        let path = request.head.target
+        switch try await store.begin(actor: actor, key: key, method: request.head.method.rawValue, path: path, body: request.body) {
+        case .replay(let stored):
+            return Self.response(stored)
+        case .mismatch:
+            return DomainError.invalid(field: "Idempotency-Key", reason: "was already used for a different request").response()
+        case .inProgress:
+            return APIProblem(.conflict, detail: "a request with this Idempotency-Key is still in progress; retry later",
+                headers: ["Retry-After": "1"]).response()
+        case .claimed:
+            break
+        }
+        let response: HTTPResponse
+        do {
+            response = try await next(request, context)
+        } catch {
+            try? await store.release(actor: actor, key: key)
+            throw error
+        }
+        guard (200..<300).contains(response.status.code), case .bytes(let body) = response.body else {
+            try? await store.release(actor: actor, key: key)
+            return response
+        }
+        try await store.complete(actor: actor, key: key, response: StoredResponse(
+            status: response.status.code, contentType: response.headers["Content-Type"],
+            location: response.headers["Location"], body: body))
+        return response
+    }
+
+    static func response(_ stored: StoredResponse) -> HTTPResponse {
+        var headers: HTTPHeaders = ["Idempotent-Replayed": "true"]
+        if let contentType = stored.contentType { headers.add(name: "Content-Type", value: contentType) }
+        if let location = stored.location { headers.add(name: "Location", value: location) }
+        return HTTPResponse(status: HTTPStatus(code: stored.status), headers: headers, body: stored.body)
+    }
+}

@@ -1,0 +1,83 @@
+public import Foundation
+
+/// One model's answer to one production request, as the ML Data Store
+/// keeps it (DESIGN.md §4).
+public struct Prediction: Sendable, Equatable {
+    public var deploymentID: UUID
+    public var requestID: String
+    public var output: PredictionOutput
+    public var latencyMS: Double
+    public var at: Date
+
+    /// A prediction.
+    public init(deploymentID: UUID, requestID: String, output: PredictionOutput, latencyMS: Double, at: Date) {
+        self.deploymentID = deploymentID
+        self.requestID = requestID
+        self.output = output
+        self.latencyMS = latencyMS
+        self.at = at
+    }
+}
+
+/// A regression value, a class label, or a label with class probabilities.
+public enum PredictionOutput: Sendable, Equatable {
+    case number(Double)
+    case label(String, probabilities: [String: Double]?)
+}
+
+/// What really happened for a request, matched to predictions by request id.
+public struct Outcome: Sendable, Equatable {
+    public var region: String
+    public var endpoint: String
+    public var requestID: String
+    public var actual: OutcomeValue
+    public var at: Date
+
+    /// An outcome.
+    public init(region: String, endpoint: String, requestID: String, actual: OutcomeValue, at: Date) {
+        self.region = region
+        self.endpoint = endpoint
+        self.requestID = requestID
+        self.actual = actual
+        self.at = at
+    }
+}
+
+/// The true value: a number (regression) or a label (classification).
+public enum OutcomeValue: Sendable, Equatable {
+    case number(Double)
+    case label(String)
+}
+
+/// What an ingest did: rows stored, and rows already stored before (a
+/// re-sent batch), which are skipped.
+public struct IngestResult: Sendable, Equatable, Encodable {
+    public var accepted: Int
+    public var duplicates: Int
+
+    /// A result.
+    public init(accepted: Int, duplicates: Int) {
+        self.accepted = accepted
+        self.duplicates = duplicates
+    }
+}
+
+/// Rules every ingested item follows.
+public enum IngestRules {
+    /// Request ids: 1-256 visible ASCII characters.
+    public static func isRequestID(_ text: String) -> Bool {
+        (1...256).contains(text.utf8.count) && text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    }
+
+    /// Labels: 1-256 characters without control characters.
+    public static func isLabel(_ text: String) -> Bool {
+        (1...256).contains(text.utf8.count) && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    /// How far in the future an `at` may be (clock skew).
+    public static let maxFutureSkew: TimeInterval = 24 * 3600
+    /// How old an `at` may be.
+    public static let maxAge: TimeInterval = 3660 * 24 * 3600
+    /// The most items in one batch.
+    public static let maxBatch = 10_000
+}

@@ -1,0 +1,88 @@
+public import Foundation
+
+/// Promotes a stealth deployment to live when its endpoint's policy allows
+/// (DESIGN.md §4): the rules are checked against the scoreboard inside the
+/// transaction that swaps live and stealth, so what was checked is what
+/// was replaced. Used by the API and by the auto-promotion worker.
+public struct Promoter: Sendable {
+    public let endpoints: any EndpointStore
+    public let data: any MLDataStore
+
+    /// A promoter over the stores.
+    public init(endpoints: any EndpointStore, data: any MLDataStore) {
+        self.endpoints = endpoints
+        self.data = data
+    }
+
+    /// Promotes `deployment` for `actor`; `force` skips the rules (the
+    /// caller checks that an admin asked, with a reason). Throws
+    /// ``PromotionRefusal`` with the evidence when a rule fails, after
+    /// recording the refusal when `recordRefusal` is set.
+    public func promote(
+        deployment id: UUID, actor: String, force: Bool = false, reason: String? = nil, recordRefusal: Bool = true
+    ) async throws -> (Deployment, PromotionEvidence) {
+        let approvers = try await endpoints.approvers(of: id)
+        let (endpoints, data) = (self.endpoints, self.data)
+        do {
+            return try await endpoints.promote(deployment: id, actor: actor, action: force ? "promotion_forced" : "promoted") {
+                candidate, live in
+                let region = candidate.spec.region
+                let endpoint = candidate.spec.endpoint
+                let policy = try await endpoints.policy(region: region, endpoint: endpoint)
+                let task = try await data.task(ofModel: candidate.spec.model)
+                let now = Date()
+                let first = try await data.firstPrediction(region: region, endpoint: endpoint, deployment: candidate.id)
+                var comparison: PairedComparison?
+                if let live, let first {
+                    // Every request both have answered since the candidate's first.
+                    let paired = try await data.paired(
+                        region: region, endpoint: endpoint, since: first, until: now.addingTimeInterval(IngestRules.maxFutureSkew),
+                        live: live.id)
+                    comparison = paired[candidate.id]?[policy.scoreMetric(for: task)]
+                }
+                let scored = first.map { Int(now.timeIntervalSince($0)) } ?? 0
+                let checks = policy.evaluate(
+                    task: task, liveDeploymentID: live?.id, comparison: comparison, scoredSeconds: scored, approvers: approvers,
+                    requester: actor)
+                let evidence = PromotionEvidence(
+                    policy: policy, liveDeploymentID: live?.id, comparison: comparison, scoredSeconds: scored,
+                    approvals: approvers, checks: checks, forced: force, reason: reason)
+                if !evidence.failed.isEmpty && !force { throw PromotionRefusal(evidence: evidence) }
+                return evidence
+            }
+        } catch let refusal as PromotionRefusal {
+            if recordRefusal { try await endpoints.recordRefusal(deployment: id, actor: actor, evidence: refusal.evidence) }
+            throw refusal
+        }
+    }
+
+    /// Promotes every stealth deployment of an endpoint with `auto_promote`
+    /// whose rules all pass; refusals are not recorded (they would repeat
+    /// every pass). Returns the deployments promoted.
+    public func autoPromote(actor: String = "auto-promoter") async throws -> [UUID] {
+        var promoted: [UUID] = []
+        for id in try await endpoints.autoPromotionCandidates() {
+            do {
+                _ = try await promote(deployment: id, actor: actor, recordRefusal: false)
+                promoted.append(id)
+            } catch is PromotionRefusal {
+                continue
+            } catch let error as DomainError {
+                // Promoted or deleted meanwhile: nothing to do.
+                if case .conflict = error { continue }
+                throw error
+            }
+        }
+        return promoted
+    }
+}
+
+/// A promotion the endpoint's policy refuses, with the evidence.
+public struct PromotionRefusal: Error, Sendable {
+    public let evidence: PromotionEvidence
+
+    /// A refusal.
+    public init(evidence: PromotionEvidence) {
+        self.evidence = evidence
+    }
+}

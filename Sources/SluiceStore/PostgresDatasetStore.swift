@@ -1,0 +1,150 @@
+import Foundation
+public import SluiceDomain
+public import SluicePostgres
+
+/// ``DatasetStore`` on `datasets` and `dataset_versions`.
+public struct PostgresDatasetStore: DatasetStore {
+    public let pool: PGPool
+
+    /// A store on `pool`.
+    public init(pool: PGPool) {
+        self.pool = pool
+    }
+
+    static let columns = """
+        id, name, client, source_uri, destination_uri, format, fund_column, gates, created_at, updated_at, resource_version
+        """
+
+    public func create(name: String, spec: DatasetSpec, actor: String) async throws -> Dataset {
+        do {
+            return try await pool.withTransaction { connection in
+                let rows = try await connection.query("""
+                    INSERT INTO datasets (name, client, source_uri, destination_uri, format, fund_column, gates)
+                    VALUES (\(name), \(spec.client), \(spec.sourceURI), \(spec.destinationURI), \(spec.format.rawValue),
+                            \(spec.fundColumn), \(spec.gates.map { PGJSON($0) }))
+                    RETURNING \(unsafeSQL: Self.columns)
+                    """)
+                let dataset = try Self.dataset(try StoreSupport.first(rows, "INSERT datasets"))
+                try await EventLog.record(
+                    on: connection, actor: actor, action: "dataset.created", resourceType: "dataset", resourceID: name,
+                    detail: ["client": spec.client, "source_uri": spec.sourceURI, "destination_uri": spec.destinationURI])
+                return dataset
+            }
+        } catch let error as PGError where error.isUniqueViolation {
+            throw DomainError.conflict("a dataset named '\(name)' already exists")
+        }
+    }
+
+    public func get(name: String) async throws -> Dataset {
+        let rows = try await pool.query("SELECT \(unsafeSQL: Self.columns) FROM datasets WHERE name = \(name)")
+        guard let row = rows.first else { throw DomainError.notFound("dataset \(name) not found") }
+        return try Self.dataset(row)
+    }
+
+    public func list(page: PageQuery) async throws -> ResourcePage<Dataset> {
+        let rows = try await pool.query("""
+            SELECT \(unsafeSQL: Self.columns) FROM datasets
+            WHERE \(page.after)::text IS NULL OR name > \(page.after)::text
+            ORDER BY name LIMIT \(page.limit + 1)
+            """)
+        return ResourcePage(fetched: try rows.map(Self.dataset), limit: page.limit) { $0.name }
+    }
+
+    public func delete(name: String, ifMatch: Int64?, actor: String) async throws {
+        do {
+            try await pool.withTransaction { connection in
+                let rows = try await connection.query("SELECT resource_version FROM datasets WHERE name = \(name) FOR UPDATE")
+                guard let row = rows.first else { throw DomainError.notFound("dataset \(name) not found") }
+                try StoreSupport.checkIfMatch(ifMatch, current: try row.decode("resource_version"), resource: "dataset \(name)")
+                try await connection.query("DELETE FROM datasets WHERE name = \(name)")
+                try await EventLog.record(
+                    on: connection, actor: actor, action: "dataset.deleted", resourceType: "dataset", resourceID: name, detail: [:])
+            }
+        } catch let error as PGError where error.isForeignKeyViolation {
+            throw DomainError.conflict("dataset \(name) is used by an experiment; delete the experiment first")
+        }
+    }
+
+    static let versionColumns = """
+        d.name AS dataset, v.version, v.status, v.approved_funds_version, v.source_objects, v.outputs, v.records_in,
+        v.records_out, v.records_rejected, v.quality, v.reason, v.created_by, v.created_at, v.started_at, v.finished_at,
+        v.resource_version
+        """
+
+    public func createVersion(dataset: String, actor: String) async throws -> DatasetVersion {
+        try await pool.withTransaction { connection in
+            // Locking the dataset row serialises version numbers per dataset.
+            let found = try await connection.query("SELECT id, client FROM datasets WHERE name = \(dataset) FOR UPDATE")
+            guard let row = found.first else { throw DomainError.notFound("dataset \(dataset) not found") }
+            let id = try row.decode("id", as: UUID.self)
+            let client = try row.decode("client", as: String.self)
+            let funds = try await connection.query("SELECT max(version) AS version FROM approved_funds WHERE client = \(client)")
+            guard let fundsVersion = try funds.first?.decode("version", as: Int?.self) else {
+                throw DomainError.conflict("client \(client) has no approved funds yet; PUT /v1/clients/\(client)/approved-funds first")
+            }
+            let rows = try await connection.query("""
+                WITH inserted AS (
+                    INSERT INTO dataset_versions (dataset_id, version, approved_funds_version, created_by)
+                    VALUES (\(id), COALESCE((SELECT max(version) FROM dataset_versions WHERE dataset_id = \(id)), 0) + 1,
+                            \(fundsVersion), \(actor))
+                    RETURNING *)
+                SELECT \(unsafeSQL: Self.versionColumns) FROM inserted v JOIN datasets d ON d.id = v.dataset_id
+                """)
+            let version = try Self.version(try StoreSupport.first(rows, "INSERT dataset_versions"))
+            try await EventLog.record(
+                on: connection, actor: actor, action: "dataset.version_requested", resourceType: "dataset", resourceID: dataset,
+                detail: ["version": "\(version.version)", "approved_funds_version": "\(fundsVersion)"])
+            try await connection.query("SELECT pg_notify('sluice_work', \("dataset:" + StoreSupport.text(id)))")
+            return version
+        }
+    }
+
+    public func version(dataset: String, version: Int) async throws -> DatasetVersion {
+        let rows = try await pool.query("""
+            SELECT \(unsafeSQL: Self.versionColumns) FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id
+            WHERE d.name = \(dataset) AND v.version = \(version)
+            """)
+        guard let row = rows.first else { throw DomainError.notFound("dataset \(dataset) has no version \(version)") }
+        return try Self.version(row)
+    }
+
+    public func versions(dataset: String, page: PageQuery) async throws -> ResourcePage<DatasetVersion> {
+        let after = try StoreSupport.integerCursor(page.after)
+        let found = try await pool.query("SELECT 1 FROM datasets WHERE name = \(dataset)")
+        if found.isEmpty { throw DomainError.notFound("dataset \(dataset) not found") }
+        let rows = try await pool.query("""
+            SELECT \(unsafeSQL: Self.versionColumns) FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id
+            WHERE d.name = \(dataset) AND (\(after)::int IS NULL OR v.version < \(after)::int)
+            ORDER BY v.version DESC LIMIT \(page.limit + 1)
+            """)
+        return ResourcePage(fetched: try rows.map(Self.version), limit: page.limit) { "\($0.version)" }
+    }
+
+    static func dataset(_ row: PGRow) throws -> Dataset {
+        let format = try row.decode("format", as: String.self)
+        guard let parsed = DatasetFormat(rawValue: format) else { throw PGError(code: .decoding, message: "datasets.format is unknown") }
+        let spec = DatasetSpec(
+            client: try row.decode("client"), sourceURI: try row.decode("source_uri"),
+            destinationURI: try row.decode("destination_uri"), format: parsed, fundColumn: try row.decode("fund_column"),
+            gates: try row.decode("gates", as: PGJSON<QualityGates>?.self)?.value)
+        return Dataset(
+            id: try row.decode("id"), name: try row.decode("name"), spec: spec, createdAt: try row.decode("created_at"),
+            updatedAt: try row.decode("updated_at"), resourceVersion: try row.decode("resource_version"))
+    }
+
+    static func version(_ row: PGRow) throws -> DatasetVersion {
+        let status = try row.decode("status", as: String.self)
+        guard let parsed = DatasetVersionStatus(rawValue: status) else {
+            throw PGError(code: .decoding, message: "dataset_versions.status is unknown")
+        }
+        return DatasetVersion(
+            dataset: try row.decode("dataset"), version: try row.decode("version"), status: parsed,
+            approvedFundsVersion: try row.decode("approved_funds_version"),
+            sourceObjects: try StoreSupport.json(row, "source_objects"), outputs: try StoreSupport.json(row, "outputs"),
+            recordsIn: try row.decode("records_in"), recordsOut: try row.decode("records_out"),
+            recordsRejected: try row.decode("records_rejected"), quality: try StoreSupport.json(row, "quality"),
+            reason: try row.decode("reason"), createdBy: try row.decode("created_by"), createdAt: try row.decode("created_at"),
+            startedAt: try row.decode("started_at"), finishedAt: try row.decode("finished_at"),
+            resourceVersion: try row.decode("resource_version"))
+    }
+}

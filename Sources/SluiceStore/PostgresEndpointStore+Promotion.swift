@@ -1,0 +1,107 @@
+public import Foundation
+public import SluiceDomain
+import SluicePostgres
+
+extension PostgresEndpointStore {
+    public func promote(
+        deployment id: UUID, actor: String, action: String,
+        check: @Sendable (_ candidate: Deployment, _ live: Deployment?) async throws -> PromotionEvidence
+    ) async throws -> (Deployment, PromotionEvidence) {
+        try await pool.withTransaction { connection in
+            let peek = try await Self.deployment(id, on: connection, lock: false)
+            try await Self.lockEndpoint(region: peek.spec.region, endpoint: peek.spec.endpoint, on: connection)
+            let candidate = try await Self.deployment(id, on: connection, lock: true)
+            guard candidate.deletionRequestedAt == nil else { throw DomainError.conflict("deployment is being deleted") }
+            guard candidate.spec.mode == .stealth else { throw DomainError.conflict("deployment is already live") }
+            let live = try await Self.live(region: candidate.spec.region, endpoint: candidate.spec.endpoint, on: connection)
+            let evidence = try await check(candidate, live)
+            let promoted = try await swap(to: candidate, from: live, reason: action, actor: actor, on: connection)
+            try await connection.query("""
+                UPDATE promotion_approvals SET consumed_at = now() WHERE deployment_id = \(id) AND consumed_at IS NULL
+                """)
+            try await EventLog.record(
+                on: connection, actor: actor, action: "deployment.\(action)", resourceType: "deployment",
+                resourceID: StoreSupport.text(id), json: try Self.detail(evidence))
+            return (promoted, evidence)
+        }
+    }
+
+    public func recordRefusal(deployment: UUID, actor: String, evidence: PromotionEvidence) async throws {
+        try await pool.withTransaction { connection in
+            try await EventLog.record(
+                on: connection, actor: actor, action: "deployment.promotion_refused", resourceType: "deployment",
+                resourceID: StoreSupport.text(deployment), json: try Self.detail(evidence))
+        }
+    }
+
+    public func rollback(region: String, endpoint: String, actor: String) async throws -> Deployment {
+        try await pool.withTransaction { connection in
+            try await Self.lockEndpoint(region: region, endpoint: endpoint, on: connection)
+            let live = try await Self.live(region: region, endpoint: endpoint, on: connection)
+            // The newest earlier live deployment that still exists and is not being deleted.
+            let rows = try await connection.query("""
+                SELECT h.deployment_id FROM live_history h JOIN deployments d ON d.id = h.deployment_id
+                WHERE h.region = \(region) AND h.endpoint = \(endpoint) AND d.deletion_requested_at IS NULL
+                  AND d.id IS DISTINCT FROM \(live?.id)
+                ORDER BY h.id DESC LIMIT 1
+                """)
+            guard let previousID = try rows.first?.decode("deployment_id", as: UUID.self) else {
+                throw DomainError.conflict("endpoint \(endpoint) in \(region) has no previous live deployment to restore")
+            }
+            let previous = try await Self.deployment(previousID, on: connection, lock: true)
+            let restored = try await swap(to: previous, from: live, reason: "rollback", actor: actor, on: connection)
+            try await EventLog.record(
+                on: connection, actor: actor, action: "endpoint.rolled_back", resourceType: "endpoint",
+                resourceID: "\(region)/\(endpoint)",
+                detail: ["restored": StoreSupport.text(previousID), "replaced": live.map { StoreSupport.text($0.id) } ?? ""])
+            return restored
+        }
+    }
+
+    /// Demotes `live` (if any) to stealth, then makes `candidate` live: in
+    /// this order, so the one-live index holds after every statement.
+    func swap(to candidate: Deployment, from live: Deployment?, reason: String, actor: String, on connection: PGConnection) async throws -> Deployment {
+        if let live {
+            try await connection.query("UPDATE deployments SET mode = 'stealth', generation = generation + 1 WHERE id = \(live.id)")
+            try await PostgresDeploymentStore.notify(live.id, on: connection)
+        }
+        try await connection.query("UPDATE deployments SET mode = 'live', generation = generation + 1 WHERE id = \(candidate.id)")
+        try await connection.query("""
+            INSERT INTO live_history (region, endpoint, deployment_id, reason, actor)
+            VALUES (\(candidate.spec.region), \(candidate.spec.endpoint), \(candidate.id), \(reason), \(actor))
+            """)
+        try await PostgresDeploymentStore.notify(candidate.id, on: connection)
+        try await connection.query("SELECT pg_notify('sluice_routes', \(candidate.spec.region + "/" + candidate.spec.endpoint))")
+        return try await Self.deployment(candidate.id, on: connection, lock: false)
+    }
+
+    /// Evidence as an event's detail: the whole evidence, as the API shows it.
+    static func detail(_ evidence: PromotionEvidence) throws -> [String: JSONValue] {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let json = try JSONDecoder().decode(JSONValue.self, from: try encoder.encode(evidence))
+        return ["evidence": json, "failed": .array(evidence.failed.map { .string($0.rule) }), "forced": .bool(evidence.forced)]
+    }
+
+    public func routing(region: String, endpoint: String) async throws -> RoutingDocument {
+        let rows = try await pool.query("""
+            SELECT \(unsafeSQL: PostgresDeploymentStore.columns) FROM deployments x JOIN models m ON m.id = x.model_id
+            WHERE x.region = \(region) AND x.endpoint = \(endpoint) AND x.deletion_requested_at IS NULL
+            ORDER BY x.created_at, x.id
+            """)
+        let deployments = try rows.map(PostgresDeploymentStore.deployment)
+        func target(_ deployment: Deployment) -> RouteTarget {
+            let addresses: [String]
+            switch deployment.spec.target {
+            case .external(let urls): addresses = urls
+            case .ec2: addresses = deployment.status.instances.filter { $0.state == "running" }.compactMap(\.address)
+            }
+            return RouteTarget(
+                deploymentID: deployment.id, name: deployment.name, model: deployment.spec.model, version: deployment.spec.version,
+                runtime: deployment.spec.runtime, addresses: addresses)
+        }
+        return RoutingDocument(
+            region: region, endpoint: endpoint, live: deployments.first { $0.spec.mode == .live }.map(target),
+            stealth: deployments.filter { $0.spec.mode == .stealth }.map(target))
+    }
+}

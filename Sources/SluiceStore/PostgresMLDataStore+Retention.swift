@@ -1,0 +1,61 @@
+public import Foundation
+import SluiceDomain
+import SluicePostgres
+
+extension PostgresMLDataStore {
+    /// Days kept for endpoints without a policy.
+    static let defaultRetentionDays = 400
+
+    public func applyRetention(now: Date) async throws -> Int {
+        let policies = try await pool.query("SELECT region, endpoint, retention_days FROM endpoint_policies")
+        var longest = Self.defaultRetentionDays
+        var shorter: [(String, String, Int)] = []
+        for row in policies {
+            let days = try row.decode("retention_days", as: Int.self)
+            longest = max(longest, days)
+            shorter.append((try row.decode("region"), try row.decode("endpoint"), days))
+        }
+        var removed = 0
+        // Whole days older than every endpoint's retention: drop partitions.
+        let cutoff = now.addingTimeInterval(-Double(longest) * 86_400)
+        let cutoffDay = PartitionCache.day(cutoff).replacingOccurrences(of: "-", with: "")
+        for table in ["predictions", "outcomes"] {
+            let children = try await pool.query("""
+                SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = \(table)::regclass
+                """)
+            for child in children {
+                let name = try child.decode("relname", as: String.self)
+                let suffix = name.dropFirst(table.count + 1)
+                guard name.hasPrefix(table + "_"), suffix.count == 8, suffix.allSatisfy(\.isNumber), suffix < cutoffDay else { continue }
+                let counted = try await pool.query("SELECT count(*) AS n FROM \(unsafeSQL: name)")
+                removed += try counted.first?.decode("n", as: Int.self) ?? 0
+                // `name` comes from the catalog and matches `<table>_YYYYMMDD`.
+                try await pool.query("DROP TABLE \(unsafeSQL: name)")
+            }
+        }
+        try await pool.query("DELETE FROM prediction_keys WHERE at < \(cutoff)")
+        try await pool.query("DELETE FROM outcome_keys WHERE at < \(cutoff)")
+        partitions.reset()
+        // Endpoints that keep less than the longest retention: delete rows.
+        for (region, endpoint, days) in shorter where days < longest {
+            let limit = now.addingTimeInterval(-Double(days) * 86_400)
+            try await pool.withTransaction { connection in
+                let predictions = try await connection.query("""
+                    WITH gone AS (DELETE FROM predictions WHERE region = \(region) AND endpoint = \(endpoint) AND at < \(limit)
+                        RETURNING deployment_id, request_id)
+                    DELETE FROM prediction_keys k USING gone g
+                    WHERE k.deployment_id = g.deployment_id AND k.request_id = g.request_id RETURNING 1
+                    """)
+                let outcomes = try await connection.query("""
+                    WITH gone AS (DELETE FROM outcomes WHERE region = \(region) AND endpoint = \(endpoint) AND at < \(limit)
+                        RETURNING request_id)
+                    DELETE FROM outcome_keys k USING gone g
+                    WHERE k.region = \(region) AND k.endpoint = \(endpoint) AND k.request_id = g.request_id RETURNING 1
+                    """)
+                removed += predictions.count + outcomes.count
+            }
+        }
+        return removed
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import SluiceDomain
+import SluicePostgres
+import SluiceStore
+import SluiceTesting
+import Testing
+
+/// The auto-promotion pass of `Promoter` on the SQL stores.
+@Suite struct AutoPromotionTests {
+    @Test func autoPromote_promotesOnlyWhereThePolicySaysSo_andOnlyWhenItPasses() async throws {
+        try await PostgresTokenStoreTests.withStore { _, pool in
+            try await pool.query("INSERT INTO models (name, task) VALUES ('m', 'regression')")
+            try await pool.query("""
+                INSERT INTO model_versions (model_id, version, artifact_uri, image, created_by)
+                SELECT id, 1, 's3://a/b', 'r/i:t', 'test' FROM models
+                """)
+            func deploy(_ name: String, _ endpoint: String, _ mode: String) async throws -> UUID {
+                let rows = try await pool.query("""
+                    INSERT INTO deployments (name, region, endpoint, model_id, model_version, mode, runtime, target, created_by)
+                    SELECT \(name), 'eu-west-1', \(endpoint), id, 1, \(mode), 'oip', '{"type":"external","urls":["http://127.0.0.1:9"]}', 't'
+                    FROM models RETURNING id
+                    """)
+                return try rows.first?.decode("id", as: UUID.self) ?? UUID()
+            }
+            let data = PostgresMLDataStore(pool: pool)
+            let endpoints = PostgresEndpointStore(pool: pool)
+            var ids: [String: UUID] = [:]
+            for endpoint in ["auto", "manual"] {
+                ids["\(endpoint)-live"] = try await deploy("\(endpoint)-live", endpoint, "live")
+                ids["\(endpoint)-better"] = try await deploy("\(endpoint)-better", endpoint, "stealth")
+                let at = Date().addingTimeInterval(-600)
+                var predictions: [Prediction] = []
+                var outcomes: [Outcome] = []
+                for index in 0..<200 {
+                    let truth = Double(index % 17)
+                    let request = "\(endpoint)-\(index)"
+                    predictions.append(Prediction(deploymentID: ids["\(endpoint)-live"] ?? UUID(), requestID: request,
+                        output: .number(truth + (index % 2 == 0 ? 2 : -2)), latencyMS: 1, at: at))
+                    predictions.append(Prediction(deploymentID: ids["\(endpoint)-better"] ?? UUID(), requestID: request,
+                        output: .number(truth + (index % 2 == 0 ? 0.5 : -0.5)), latencyMS: 1, at: at))
+                    outcomes.append(Outcome(region: "eu-west-1", endpoint: endpoint, requestID: request, actual: .number(truth), at: at))
+                }
+                _ = try await data.ingest(predictions: predictions)
+                _ = try await data.ingest(outcomes: outcomes)
+            }
+            let promoter = Promoter(endpoints: endpoints, data: data)
+            // A policy that refuses: nothing happens.
+            _ = try await endpoints.putPolicy(PromotionPolicy(region: "eu-west-1", endpoint: "auto", minOutcomes: 1000,
+                minDurationSeconds: 0, requiredApprovals: 0, autoPromote: true), actor: "admin")
+            #expect(try await promoter.autoPromote().isEmpty)
+            _ = try await endpoints.putPolicy(PromotionPolicy(region: "eu-west-1", endpoint: "auto", minOutcomes: 100,
+                minDurationSeconds: 0, requiredApprovals: 0, autoPromote: true), actor: "admin")
+            _ = try await endpoints.putPolicy(PromotionPolicy(region: "eu-west-1", endpoint: "manual", minOutcomes: 100,
+                minDurationSeconds: 0, requiredApprovals: 0, autoPromote: false), actor: "admin")
+            #expect(try await promoter.autoPromote() == [ids["auto-better"]].compactMap { $0 })
+            #expect(try await endpoints.routing(region: "eu-west-1", endpoint: "auto").live?.deploymentID == ids["auto-better"])
+            #expect(try await endpoints.routing(region: "eu-west-1", endpoint: "manual").live?.deploymentID == ids["manual-live"])
+            // The demoted one is worse: the next pass leaves the endpoint alone.
+            #expect(try await promoter.autoPromote().isEmpty)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import SluiceDomain
+import SluicePostgres
+import SluiceStore
+import SluiceTesting
+import Testing
+
+/// `PostgresMLDataStore` partitions and retention against a real PostgreSQL.
+@Suite struct PostgresMLDataStoreTests {
+    static func withStore(_ body: (PostgresMLDataStore, PGPool, UUID, UUID) async throws -> Void) async throws {
+        try await PostgresTokenStoreTests.withStore { _, pool in
+            try await pool.query("INSERT INTO models (name, task) VALUES ('m', 'regression')")
+            try await pool.query("""
+                INSERT INTO model_versions (model_id, version, artifact_uri, image, created_by)
+                SELECT id, 1, 's3://a/b', 'r/i:t', 'test' FROM models
+                """)
+            var ids: [UUID] = []
+            for endpoint in ["short", "long"] {
+                let rows = try await pool.query("""
+                    INSERT INTO deployments (name, region, endpoint, model_id, model_version, mode, replicas, instance_type,
+                        runtime, target, created_by)
+                    SELECT \(endpoint), 'eu-west-1', \(endpoint), id, 1, 'live', 1, 'm5.large', 'torchserve', '{"type":"ec2"}', 'test'
+                    FROM models RETURNING id
+                    """)
+                ids.append(try rows.first?.decode("id", as: UUID.self) ?? UUID())
+            }
+            try await body(PostgresMLDataStore(pool: pool), pool, ids[0], ids[1])
+        }
+    }
+
+    static func predictions(_ deployment: UUID, ages days: [Double], now: Date) -> [Prediction] {
+        days.enumerated().map { index, age in
+            Prediction(deploymentID: deployment, requestID: "r\(index)", output: .number(1), latencyMS: 1,
+                at: now.addingTimeInterval(-age * 86_400))
+        }
+    }
+
+    @Test func ingest_createsDayPartitions_andDuplicatesAreSkippedWhateverTheirTime() async throws {
+        try await Self.withStore { store, pool, short, _ in
+            let now = Date()
+            let first = try await store.ingest(predictions: Self.predictions(short, ages: [0, 1, 2, 30], now: now))
+            #expect(first == IngestResult(accepted: 4, duplicates: 0))
+            let partitions = try await pool.query("""
+                SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'predictions'::regclass
+                """)
+            #expect(try partitions.first?.decode("n", as: Int.self) == 4)
+            // The same request ids with another `at` are still duplicates.
+            let again = try await store.ingest(predictions: Self.predictions(short, ages: [5, 6, 7, 8], now: now))
+            #expect(again == IngestResult(accepted: 0, duplicates: 4))
+        }
+    }
+
+    @Test func retention_dropsOldPartitions_andTrimsShorterEndpoints() async throws {
+        try await Self.withStore { store, pool, short, long in
+            let now = Date()
+            try await pool.query("""
+                INSERT INTO endpoint_policies (region, endpoint, retention_days) VALUES ('eu-west-1', 'short', 10), ('eu-west-1', 'long', 500)
+                """)
+            _ = try await store.ingest(predictions: Self.predictions(short, ages: [1, 20, 600], now: now))
+            _ = try await store.ingest(predictions: Self.predictions(long, ages: [1, 20, 400, 600], now: now))
+            _ = try await store.ingest(outcomes: [Outcome(region: "eu-west-1", endpoint: "short", requestID: "r1", actual: .number(1), at: now.addingTimeInterval(-20 * 86_400))])
+            let removed = try await store.applyRetention(now: now)
+            #expect(removed == 4, "600-day-old rows by partition, short's 20-day-old prediction and outcome by delete")
+            let left = try await pool.query("""
+                SELECT d.endpoint, count(*) AS n FROM predictions p JOIN deployments d ON d.id = p.deployment_id
+                GROUP BY d.endpoint ORDER BY d.endpoint
+                """)
+            #expect(try left.map { "\(try $0.decode("endpoint", as: String.self))=\(try $0.decode("n", as: Int.self))" } == ["long=3", "short=1"])
+            // Dropped keys free their request ids.
+            let keys = try await pool.query("SELECT count(*) AS n FROM prediction_keys")
+            #expect(try keys.first?.decode("n", as: Int.self) == 4)
+            // Ingest still works after partitions were dropped.
+            let later = try await store.ingest(predictions: Self.predictions(short, ages: [0.5], now: now).map {
+                var p = $0
+                p.requestID = "new"
+                return p
+            })
+            #expect(later.accepted == 1)
+        }
+    }
+}
