@@ -54,10 +54,10 @@ public struct SluiceServe: Sendable {
         ProcessLimits.ignoreSIGPIPE()
         ProcessLimits.raiseOpenFileLimit()
         _ = SluiceMetrics.registry
-        try AWSStartup.check(configuration, logger: logger)
+        let aws = try AWSStartup.make(configuration, logger: logger)
         let embedded = try await startEmbeddedDatabaseIfNeeded()
         do {
-            try await serve(databaseURL: embedded?.url ?? configuration.databaseURL ?? "")
+            try await serve(databaseURL: embedded?.url ?? configuration.databaseURL ?? "", aws: aws)
         } catch {
             await embedded?.stop()
             throw error
@@ -91,7 +91,7 @@ public struct SluiceServe: Sendable {
         }
     }
 
-    private func serve(databaseURL: String) async throws {
+    private func serve(databaseURL: String, aws: AWSServices?) async throws {
         let database = Database(url: databaseURL, migrations: Database.migrationsDirectory(), logger: logger)
         let migrated = try await Self.migrateAtStart(database, logger: logger)
         let tokens = PostgresTokenStore(pool: database.pool)
@@ -107,7 +107,7 @@ public struct SluiceServe: Sendable {
         }
         let readiness = ReadinessChecks()
         readiness.register("database") { await database.readinessProblem() }
-        let router = try Self.makeRouter(readiness: readiness, pool: database.pool, verifier: nil, logger: logger)
+        let router = try Self.makeRouter(readiness: readiness, pool: database.pool, verifier: aws?.verifier, logger: logger)
         var http = HTTPServerConfiguration(host: configuration.host, port: configuration.port)
         http.shutdownGracePeriod = .seconds(10)
         let server = HTTPServer(configuration: http, responder: router, logger: logger)

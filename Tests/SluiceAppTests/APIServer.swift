@@ -11,11 +11,12 @@ struct APIServer {
     let process: SluiceProcess
     let database: TestDatabase
 
-    static func start() async throws -> APIServer {
+    static func start(environment: [String: String] = [:]) async throws -> APIServer {
         let database = try await TestPostgres.shared().createDatabase()
-        let process = try await SluiceProcess.serve(environment: [
-            "SLUICE_ADMIN_TOKEN": adminSecret, "SLUICE_DATABASE_URL": database.url,
-        ])
+        var all = environment
+        all["SLUICE_ADMIN_TOKEN"] = adminSecret
+        all["SLUICE_DATABASE_URL"] = database.url
+        let process = try await SluiceProcess.serve(environment: all)
         return APIServer(process: process, database: database)
     }
 
