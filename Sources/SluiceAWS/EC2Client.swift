@@ -21,8 +21,9 @@ public struct EC2Client: Sendable {
         self.client = client
     }
 
-    /// Sends `action` with `parameters` (a form-encoded POST) and parses the answer.
-    func call(_ action: String, _ parameters: [(String, String)]) async throws -> XMLTree {
+    /// Sends `action` with `parameters` (a form-encoded POST) and parses the
+    /// answer; for actions without a typed method (tests use it too).
+    package func call(_ action: String, _ parameters: [(String, String)]) async throws -> XMLTree {
         let form = QueryEncoding.form([("Action", action), ("Version", Self.apiVersion)] + parameters)
         let request = AWSServiceRequest(
             method: "POST", endpoint: client.endpoint, path: "/",

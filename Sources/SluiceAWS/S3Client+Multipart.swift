@@ -114,7 +114,7 @@ extension S3Client {
 /// The bytes of one part, lent to one upload task at a time and handed
 /// back when it finishes. The task holds the box, not the array, so once the
 /// request is done the array is uniquely referenced again and its storage
-/// is refilled in place instead of reallocated (decisions.md 16).
+/// is refilled in place instead of reallocated (decisions.md 26).
 final class PartBuffer: @unchecked Sendable {
     var bytes: [UInt8] = []
 }

@@ -122,6 +122,30 @@ struct CredentialEndpointTests {
     }
 }
 
+extension CredentialEndpointTests {
+    @Test func webIdentityProfile_assumesTheRoleThroughMotoSTS_andTheProfileEndpointIsUsed() async throws {
+        let moto = try await TestMoto.shared()
+        let directory = try TemporaryDirectory()
+        let tokenFile = try directory.write("token", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcm9maWxlIn0.c2ln")
+        _ = try directory.write(".aws/config", """
+            [profile eks]
+            region = eu-west-1
+            endpoint_url = \(moto.endpoint)
+            role_arn = arn:aws:iam::123456789012:role/from-profile
+            web_identity_token_file = \(tokenFile)
+            """)
+        let environment = ["AWS_PROFILE": "eks", "HOME": directory.path, "AWS_EC2_METADATA_DISABLED": "true"]
+        let configuration = try AWSConfiguration(environment: environment)
+        #expect(configuration.region == "eu-west-1")
+        #expect(configuration.endpoint(for: "sts").baseURL == moto.endpoint)
+        let chain = try CredentialProviderChain.standard(
+            environment: environment, configuration: configuration, http: try CurlHTTPClient())
+        let credential = try await chain.credential()
+        #expect(credential.accessKeyID.hasPrefix("ASIA"))
+        #expect(credential.sessionToken?.isEmpty == false)
+    }
+}
+
 /// A directory under the temporary directory, removed when the value goes away.
 final class TemporaryDirectory: Sendable {
     let path: String

@@ -16,6 +16,10 @@ struct EC2InstanceTests {
             tags: ["sluice:deployment": deployment, "sluice:revision": "1", "Name": "a name with spaces & ümlauts"]))
         #expect(launched.count == 2)
         #expect(launched.allSatisfy { $0.id.hasPrefix("i-") && $0.instanceType == "t3.micro" })
+        let attribute = try await clients.ec2.call(
+            "DescribeInstanceAttribute", [("InstanceId", launched[0].id), ("Attribute", "userData")])
+        let userData = try #require(attribute.child("userData")?.value("value"))
+        #expect(Data(base64Encoded: userData).map { String(decoding: $0, as: UTF8.self) } == "#!/bin/sh\necho 'model server' > /tmp/out\n")
 
         let found = try await clients.ec2.describeInstances(filters: [
             EC2Filter("tag:sluice:deployment", [deployment]), EC2Filter("instance-state-name", ["pending", "running"]),
