@@ -56,7 +56,11 @@ def request(port, method, path, body=None, headers=None):
     return response.status, data
 
 
-def ingest_round(port, bodies, clients):
+class IngestFailed(Exception):
+    pass
+
+
+def ingest_round(port, bodies, clients, path="/v1/predictions"):
     """POSTs every body once over `clients` keep-alive connections."""
     queue = list(bodies)
     lock = threading.Lock()
@@ -69,7 +73,7 @@ def ingest_round(port, bodies, clients):
                 if not queue:
                     break
                 body = queue.pop()
-            conn.request("POST", "/v1/predictions", body=body,
+            conn.request("POST", path, body=body,
                          headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
             response = conn.getresponse()
             data = response.read()
@@ -85,7 +89,7 @@ def ingest_round(port, bodies, clients):
         t.join()
     elapsed = time.perf_counter() - start
     if errors:
-        raise SystemExit(f"ingest errors: {errors[:3]}")
+        raise IngestFailed(f"ingest errors: {errors[:3]}")
     return elapsed
 
 
@@ -103,8 +107,10 @@ def main():
     cluster = Cluster()
     port = free_port()
     env = dict(os.environ, SLUICE_DATABASE_URL=cluster.url, SLUICE_ADMIN_TOKEN=ADMIN, SLUICE_PORT=str(port),
-               SLUICE_MIGRATIONS_DIR=args.migrations, SLUICE_WORKERS="off", SLUICE_LOG_LEVEL="warning")
-    server = subprocess.Popen([args.sluice, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               SLUICE_MIGRATIONS_DIR=args.migrations, SLUICE_WORKERS="off", SLUICE_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "warning"))
+    log_path = os.path.join(cluster.dir, "sluice.log")
+    server_log = open(log_path, "w")
+    server = subprocess.Popen([args.sluice, "serve"], env=env, stdout=server_log, stderr=server_log)
     try:
         for _ in range(200):
             try:
@@ -148,25 +154,40 @@ def main():
         count = int(cluster.psql("sluice", "SELECT count(*) FROM predictions").strip())
         assert count == rounds * batches * 1000, count
 
-        # Scoreboard over `rows` predictions: three deployments answering the same requests.
+        # Scoreboard over `rows` predictions, loaded through the API like
+        # production traffic: three deployments answering the same requests,
+        # then the outcomes, so every rollup is built by the real ingest path.
         per = rows // 3
+        hour_base = now - timedelta(hours=20)
+
+        def prediction_bodies(n):
+            template = ('{{"deployment_id":"00000000-0000-0000-0000-00000000000{n}","request_id":"s{i}",'
+                        '"output":{{"label":"{label}","probabilities":{{"a":{pa},"b":{pb}}}}},"latency_ms":{lat},"at":"{at}"}}')
+            for start in range(0, per, 1000):
+                items = []
+                for i in range(start, min(per, start + 1000)):
+                    pa = ((i * n) % 10) / 10
+                    at = (hour_base + timedelta(seconds=(i * 7) % 72000)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                    items.append(template.format(n=n, i=i, label="a" if (i * n) % 5 < 3 else "b", pa=pa, pb=round(1 - pa, 1),
+                                                 lat=1 + (i % 50) / 3, at=at))
+                yield ("[" + ",".join(items) + "]").encode()
+
+        def outcome_bodies():
+            at = (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            for start in range(0, per, 1000):
+                items = [f'{{"region":"eu-west-1","endpoint":"bench","request_id":"s{i}","actual":"{"a" if i % 7 < 4 else "b"}","at":"{at}"}}'
+                         for i in range(start, min(per, start + 1000))]
+                yield ("[" + ",".join(items) + "]").encode()
+
         start = time.perf_counter()
-        cluster.psql("sluice", f"""
-            SELECT sluice_ensure_day_partition('predictions', d::date), sluice_ensure_day_partition('outcomes', d::date)
-                FROM generate_series(now() - interval '3 days', now(), interval '1 day') d;
-            INSERT INTO predictions (deployment_id, request_id, region, endpoint, output_label, probabilities, latency_ms, at)
-                SELECT ('00000000-0000-0000-0000-00000000000' || n)::uuid, 's' || i, 'eu-west-1', 'bench',
-                       CASE WHEN (i * n) % 5 < 3 THEN 'a' ELSE 'b' END,
-                       CASE WHEN n < 3 THEN jsonb_build_object('a', ((i * n) % 10) / 10.0, 'b', 1 - ((i * n) % 10) / 10.0) END,
-                       1 + (i % 50) / 3.0, now() - interval '2 days' + (i % 86400) * interval '1 second'
-                FROM generate_series(1, {per}) i, generate_series(1, 3) n;
-            INSERT INTO outcomes (region, endpoint, request_id, actual_label, at)
-                SELECT 'eu-west-1', 'bench', 's' || i, CASE WHEN i % 7 < 4 THEN 'a' ELSE 'b' END, now() - interval '1 day'
-                FROM generate_series(1, {per}) i;
-            ANALYZE predictions; ANALYZE outcomes;
-            """)
-        load_seconds = time.perf_counter() - start
-        since = (now - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for n in (1, 2, 3):
+            ingest_round(port, list(prediction_bodies(n)), clients)
+        load_predictions = time.perf_counter() - start
+        start = time.perf_counter()
+        ingest_round(port, list(outcome_bodies()), clients, path="/v1/outcomes")
+        load_outcomes = time.perf_counter() - start
+        cluster.psql("sluice", "ANALYZE")
+        since = (now - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
         until = (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         latencies = []
         for _ in range(queries):
@@ -177,6 +198,9 @@ def main():
                 raise SystemExit(f"scoreboard: {status} {body[:300]}")
         board = json.loads(body)
         total = sum(d["predictions"] for d in board["deployments"])
+        start = time.perf_counter()
+        status, _ = request(port, "GET", f"/v1/endpoints/eu-west-1/bench/scoreboard?since={since}&until={until}&exact=true")
+        exact_seconds = time.perf_counter() - start
 
         print("# ML Data Store benchmark\n")
         print(f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}\n")
@@ -186,9 +210,15 @@ def main():
         print(f"| POST /v1/predictions (HTTP, JSON, auth, COPY, dedup) | {statistics.median(ingest_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in ingest_rates)} |")
         print(f"| psql \\copy CSV into a plain table (floor) | {statistics.median(copy_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in copy_rates)} |")
         print(f"\nRatio Sluice / floor: {statistics.median(ingest_rates) / statistics.median(copy_rates):.2f}\n")
-        print(f"## Scoreboard over {total + rounds * batches * 1000:,} predictions and {per:,} outcomes (3 deployments, paired)\n")
-        print(f"Loaded in {load_seconds:.0f} s. GET .../scoreboard, {queries} queries: median {statistics.median(latencies) * 1000:.0f} ms, "
-              f"max {max(latencies) * 1000:.0f} ms.")
+        print(f"## Scoreboard over {total:,} predictions and {per:,} outcomes (3 deployments, paired)\n")
+        print(f"Loaded through the API: predictions at {3 * per / load_predictions:,.0f}/s, outcomes at {per / load_outcomes:,.0f}/s "
+              f"(rollups maintained).\n")
+        print(f"GET .../scoreboard (rollups), {queries} queries: median {statistics.median(latencies) * 1000:.1f} ms, "
+              f"max {max(latencies) * 1000:.1f} ms. With exact=true (joins over the rows): {exact_seconds:.1f} s (status {status}).")
+    except IngestFailed as failure:
+        with open(log_path) as log:
+            errors = [line for line in log if '"error"' in line][-3:]
+        raise SystemExit(f"{failure}\nserver: {''.join(errors)[:2000]}")
     finally:
         server.terminate()
         server.wait(timeout=30)

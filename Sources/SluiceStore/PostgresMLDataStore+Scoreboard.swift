@@ -118,10 +118,10 @@ extension PostgresMLDataStore {
 
     public func firstPrediction(region: String, endpoint: String, deployment: UUID) async throws -> Date? {
         let rows = try await pool.query("""
-            SELECT at FROM predictions WHERE region = \(region) AND endpoint = \(endpoint) AND deployment_id = \(deployment)
-            ORDER BY at LIMIT 1
+            SELECT min(first_at) AS first_at FROM score_rollup
+            WHERE deployment_id = \(deployment) AND region = \(region) AND endpoint = \(endpoint)
             """)
-        return try rows.first?.decode("at", as: Date.self)
+        return try rows.first?.decode("first_at", as: Date?.self) ?? nil
     }
 
     public func task(ofModel model: String) async throws -> ModelTask {
