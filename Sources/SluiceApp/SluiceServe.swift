@@ -28,7 +28,7 @@ public struct SluiceServe: Sendable {
     static func makeRouter(
         readiness: ReadinessChecks, pool: PGPool, verifier: (any ArtifactVerifier)?, logger: Logger
     ) throws -> Router {
-        let tokens = PostgresTokenStore(pool: pool)
+        let tokens = CachingTokenStore(PostgresTokenStore(pool: pool))
         var router = RouterBuilder()
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware())
