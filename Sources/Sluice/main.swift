@@ -10,7 +10,7 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "The Sluice ML control plane.",
         version: SluiceVersion.version,
-        subcommands: [Serve.self, Migrate.self, Version.self]
+        subcommands: [Serve.self, Gateway.self, Migrate.self, Version.self]
     )
 }
 
@@ -36,6 +36,34 @@ extension SluiceCommand {
             let logger = Logger(label: "sluice")
             do {
                 try await SluiceServe(configuration: config, logger: logger).run()
+            } catch {
+                FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Gateway: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the inference gateway: live answers, stealth copies, every result in the ML Data Store.")
+
+        @Option(help: "Listen address (overrides SLUICE_HOST).") var host: String?
+        @Option(help: "Listen port, 0 for any free port (overrides SLUICE_GATEWAY_PORT).") var port: UInt16?
+
+        func run() async throws {
+            var config: SluiceConfiguration
+            do {
+                config = try SluiceConfiguration.fromEnvironment()
+            } catch {
+                FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            if let host { config.host = host }
+            if let port { config.gatewayPort = port }
+            let level = Logger.Level(rawValue: config.logLevel) ?? .info
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+            do {
+                try await GatewayServe(configuration: config, logger: Logger(label: "sluice.gateway")).run()
             } catch {
                 FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
                 throw ExitCode(1)
