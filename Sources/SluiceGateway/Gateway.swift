@@ -105,8 +105,8 @@ public final class Gateway: Sendable {
         case .noInstance: latency = nil
         }
         GatewayMetrics.modelCall(endpoint: endpoint, deployment: target.name, mode: mode, outcome: outcome, latencyMS: latency)
-        guard let status = result.recordedStatus, let latency else { return }
         recorder.record(Prediction(
-            deploymentID: target.deploymentID, requestID: requestID, output: output, latencyMS: max(0, latency), at: at, status: status))
+            deploymentID: target.deploymentID, requestID: requestID, output: output, latencyMS: max(0, latency ?? 0), at: at,
+            status: result.recordedStatus))
     }
 }

@@ -17,7 +17,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var stealthConcurrency: Int = 64
     /// Largest request body accepted on `/predict`. Default 8 MiB.
     public var maxBody: Int = 8 << 20
-    /// Consecutive failures (no answer, or 5xx) after which an instance is
+    /// Consecutive failures (no answer, or 502/503/504) after which an instance is
     /// skipped until a probe or a call succeeds again. Default 3.
     public var failureThreshold: Int = 3
     /// How often every instance's health route is probed. Default 2 s.

@@ -3,7 +3,7 @@ public import SluiceDomain
 import Synchronization
 
 /// Per-instance health and round-robin choice. An instance is skipped after
-/// `failureThreshold` consecutive failed calls (no answer or a 5xx) or a
+/// `failureThreshold` consecutive failed calls (no answer, 502, 503 or 504) or a
 /// failed health probe, and comes back on the next successful probe or
 /// call. Instances never seen are healthy.
 public final class InstanceHealth: Sendable {
@@ -50,14 +50,14 @@ public final class InstanceHealth: Sendable {
         return candidates[Int(UInt(bitPattern: turn) % UInt(candidates.count))]
     }
 
-    /// A call to `url` got an answer below 500.
+    /// A call to `url` got an answer (not 502/503/504).
     public func recordSuccess(_ url: String) {
         entries.withLock { entries in
             if entries[url] != nil { entries[url] = Entry() }
         }
     }
 
-    /// A call to `url` got no answer or a 5xx.
+    /// A call to `url` got no answer, or 502/503/504.
     public func recordFailure(_ url: String) {
         entries.withLock { $0[url, default: Entry()].failures += 1 }
     }

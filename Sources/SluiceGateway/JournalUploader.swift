@@ -65,6 +65,7 @@ public struct JournalUploader: Sendable {
 
     /// Stores one segment and removes it.
     func upload(_ segment: URL) async throws {
+        logger.debug("journal segment upload", metadata: ["segment": "\(segment.lastPathComponent)"])
         let (decoded, damaged) = JournalRecord.decode(try await journal.read(segment))
         if damaged > 0 {
             logger.error("journal segment has damaged lines; skipping them", metadata: [
@@ -88,6 +89,7 @@ public struct JournalUploader: Sendable {
             }
         }
         try await journal.remove(segment)
+        logger.debug("journal segment stored", metadata: ["segment": "\(segment.lastPathComponent)", "records": "\(predictions.count)"])
     }
 
     /// `predictions` without the items `violations` name (`[3].deployment_id`):

@@ -12,13 +12,13 @@ public enum ModelCallResult: Sendable {
     /// No healthy instance to try.
     case noInstance
 
-    /// The status to record: the server's, or 0 for no answer; `nil` when
-    /// nothing was called.
-    var recordedStatus: Int? {
+    /// The status to record: the server's, or 0 for no answer (no healthy
+    /// instance to ask counts as no answer, so every deployment has a row
+    /// for every request it was meant to see).
+    var recordedStatus: Int {
         switch self {
         case .answered(let response, _): response.status
-        case .timedOut, .unreachable: 0
-        case .noInstance: nil
+        case .timedOut, .unreachable, .noInstance: 0
         }
     }
 }
@@ -48,7 +48,14 @@ struct ModelCaller: Sendable {
             let request = HTTPClientRequest(method: "POST", url: instance + target.inferencePath, headers: headers, body: .bytes(body))
             do {
                 let response = try await client.execute(request, timeout: timeout)
-                if response.status >= 500 { health.recordFailure(instance) } else { health.recordSuccess(instance) }
+                // 502/503/504 say the server (or what stands before it) cannot
+                // serve; a 500 is usually the handler refusing one input, and
+                // must not take the instance out of rotation.
+                if [502, 503, 504].contains(response.status) {
+                    health.recordFailure(instance)
+                } else {
+                    health.recordSuccess(instance)
+                }
                 return .answered(response, latencyMS: elapsed())
             } catch let error as HTTPClientError where error.code == .connectFailed || error.code == .resolveFailed {
                 health.recordFailure(instance)
