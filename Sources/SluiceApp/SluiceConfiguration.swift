@@ -31,7 +31,7 @@ public struct SluiceConfiguration: Sendable, Equatable {
     /// The gateway's tunables from `SLUICE_GATEWAY_JOURNAL`,
     /// `SLUICE_GATEWAY_TIMEOUT_MS`, `SLUICE_GATEWAY_STEALTH_TIMEOUT_MS`,
     /// `SLUICE_GATEWAY_STEALTH_SAMPLE`, `SLUICE_GATEWAY_STEALTH_MAX_BODY`,
-    /// `SLUICE_GATEWAY_STEALTH_CONCURRENCY`, `SLUICE_GATEWAY_PROBE_INTERVAL_MS`
+    /// `SLUICE_GATEWAY_STEALTH_CONCURRENCY`, `SLUICE_GATEWAY_DURABLE_ACK`, `SLUICE_GATEWAY_PROBE_INTERVAL_MS`
     /// and `SLUICE_GATEWAY_RELOAD_INTERVAL_MS` (docs/operations.md).
     public var gateway = GatewayConfiguration()
     /// `SLUICE_LOG_LEVEL` (trace … critical, default info).
@@ -154,6 +154,7 @@ public struct SluiceConfiguration: Sendable, Equatable {
         if let t = try milliseconds("SLUICE_GATEWAY_RELOAD_INTERVAL_MS", 100...3_600_000) { gateway.reloadInterval = t }
         if let n = try count("SLUICE_GATEWAY_STEALTH_MAX_BODY", 0...(1 << 30)) { gateway.stealthMaxBody = n }
         if let n = try count("SLUICE_GATEWAY_STEALTH_CONCURRENCY", 1...100_000) { gateway.stealthConcurrency = n }
+        if let text = value("SLUICE_GATEWAY_DURABLE_ACK") { gateway.durableAcknowledgement = try onOff(text, "SLUICE_GATEWAY_DURABLE_ACK") }
         if let text = value("SLUICE_GATEWAY_STEALTH_SAMPLE") {
             guard let rate = Double(text), rate >= 0, rate <= 1 else {
                 throw Invalid(variable: "SLUICE_GATEWAY_STEALTH_SAMPLE", problem: "must be a fraction from 0 to 1")

@@ -22,6 +22,7 @@ public final class Gateway: Sendable {
     let live: ModelCaller
     let stealth: StealthDispatcher
     let maxBody: Int
+    let durable: Bool
 
     /// A gateway over `routes`. `liveClient` and `stealthClient` should be
     /// separate clients, so shadows never hold the live path's connections.
@@ -32,6 +33,7 @@ public final class Gateway: Sendable {
         self.routes = routes
         self.recorder = recorder
         self.maxBody = configuration.maxBody
+        self.durable = configuration.durableAcknowledgement
         self.live = ModelCaller(client: liveClient, health: health, timeout: configuration.liveTimeout)
         self.stealth = StealthDispatcher(
             caller: ModelCaller(client: stealthClient, health: health, timeout: configuration.stealthTimeout),
@@ -69,7 +71,8 @@ public final class Gateway: Sendable {
                 document.stealth, endpoint: endpoint, body: request.body, contentType: contentType, requestID: requestID, at: at)
         }
         let result = await live.call(target, body: request.body, contentType: contentType, requestID: requestID)
-        Self.record(result, target: target, mode: "live", endpoint: endpoint, requestID: requestID, at: at, recorder: recorder)
+        let prediction = Self.prediction(result, target: target, mode: "live", endpoint: endpoint, requestID: requestID, at: at)
+        if durable { await recorder.recordDurably(prediction) } else { recorder.record(prediction) }
         GatewayMetrics.request(endpoint: endpoint, outcome: GatewayMetrics.outcome(result))
         let headers: HTTPHeaders = [
             Self.deploymentHeader: target.name, Self.deploymentIDHeader: target.deploymentID.uuidString.lowercased(),
@@ -89,11 +92,10 @@ public final class Gateway: Sendable {
         }
     }
 
-    /// Queues the result of one call for the ML Data Store.
-    static func record(
-        _ result: ModelCallResult, target: RouteTarget, mode: String, endpoint: String, requestID: String, at: Date,
-        recorder: PredictionRecorder
-    ) {
+    /// What the ML Data Store keeps of one call (and its metrics).
+    static func prediction(
+        _ result: ModelCallResult, target: RouteTarget, mode: String, endpoint: String, requestID: String, at: Date
+    ) -> Prediction {
         let outcome = GatewayMetrics.outcome(result)
         let latency: Double?
         var output: PredictionOutput?
@@ -105,8 +107,8 @@ public final class Gateway: Sendable {
         case .noInstance: latency = nil
         }
         GatewayMetrics.modelCall(endpoint: endpoint, deployment: target.name, mode: mode, outcome: outcome, latencyMS: latency)
-        recorder.record(Prediction(
+        return Prediction(
             deploymentID: target.deploymentID, requestID: requestID, output: output, latencyMS: max(0, latency ?? 0), at: at,
-            status: result.recordedStatus))
+            status: result.recordedStatus)
     }
 }

@@ -32,6 +32,11 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var batchSize: Int = 1_000
     /// A partial batch is written after this long. Default 200 ms.
     public var flushInterval: Duration = .milliseconds(200)
+    /// Whether the live answer waits until its record is in the journal
+    /// (group commit: one `fsync` for every request that arrived meanwhile),
+    /// so that a crash (`kill -9`) loses no prediction acknowledged to a
+    /// client. Off: records wait in memory up to `flushInterval`. Default on.
+    public var durableAcknowledgement = true
     /// The journal folder. Default `./.sluice/gateway-journal`.
     public var journalDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         .appendingPathComponent(".sluice/gateway-journal")

@@ -45,17 +45,38 @@ public struct JournalUploader: Sendable {
         }
     }
 
-    /// One pass over every segment; false when the store failed.
+    /// One pass over every segment; false when the store failed. Small
+    /// consecutive segments (group commit writes many) are stored together,
+    /// up to ``mergeLimit`` records per ingest.
     public func uploadAll() async -> Bool {
-        let segments = await journal.segments()
+        var segments = await journal.segments()
         segmentsGauge.record(segments.count)
-        for (index, segment) in segments.enumerated() {
+        while !segments.isEmpty {
+            var group: [URL] = []
+            var predictions: [Prediction] = []
+            while let next = segments.first, group.isEmpty || predictions.count < Self.mergeLimit {
+                do {
+                    let (decoded, damaged) = JournalRecord.decode(try await journal.read(next))
+                    if damaged > 0 {
+                        logger.error("journal segment has damaged lines; skipping them", metadata: [
+                            "segment": "\(next.lastPathComponent)", "lines": "\(damaged)",
+                        ])
+                    }
+                    predictions += decoded
+                } catch {
+                    logger.warning("journal segment unreadable; will retry", metadata: ["segment": "\(next.lastPathComponent)", "reason": "\(error)"])
+                    return false
+                }
+                group.append(next)
+                segments.removeFirst()
+            }
             do {
-                try await upload(segment)
-                segmentsGauge.record(segments.count - index - 1)
+                try await store(predictions, from: group)
+                for segment in group { try await journal.remove(segment) }
+                segmentsGauge.record(segments.count)
             } catch {
                 logger.warning("journal upload failed; will retry", metadata: [
-                    "segment": "\(segment.lastPathComponent)", "reason": "\(error)", "segments": "\(segments.count - index)",
+                    "segment": "\(group.first?.lastPathComponent ?? "")", "reason": "\(error)", "segments": "\(segments.count + group.count)",
                 ])
                 return false
             }
@@ -63,33 +84,30 @@ public struct JournalUploader: Sendable {
         return true
     }
 
-    /// Stores one segment and removes it.
-    func upload(_ segment: URL) async throws {
-        logger.debug("journal segment upload", metadata: ["segment": "\(segment.lastPathComponent)"])
-        let (decoded, damaged) = JournalRecord.decode(try await journal.read(segment))
-        if damaged > 0 {
-            logger.error("journal segment has damaged lines; skipping them", metadata: [
-                "segment": "\(segment.lastPathComponent)", "lines": "\(damaged)",
-            ])
-        }
-        var predictions = decoded
+    /// Records per ingest when merging segments (below the store's batch limit).
+    static let mergeLimit = 5_000
+
+    /// Stores `batch`, dropping items the store refuses for good.
+    func store(_ batch: [Prediction], from group: [URL]) async throws {
+        var predictions = batch
         while !predictions.isEmpty {
             do {
                 let result = try await store.ingest(predictions: predictions)
                 stored.increment(by: result.accepted)
-                break
+                logger.debug("journal segments stored", metadata: [
+                    "segments": "\(group.count)", "records": "\(predictions.count)", "accepted": "\(result.accepted)",
+                ])
+                return
             } catch DomainError.invalidFields(let violations) {
                 let kept = Self.removingRefused(predictions, violations)
                 discarded.increment(by: predictions.count - kept.count)
                 logger.warning("journal records refused by the store; dropped", metadata: [
-                    "segment": "\(segment.lastPathComponent)", "dropped": "\(predictions.count - kept.count)",
+                    "segment": "\(group.first?.lastPathComponent ?? "")", "dropped": "\(predictions.count - kept.count)",
                     "first": "\(violations.first.map { "\($0.field): \($0.reason)" } ?? "")",
                 ])
                 predictions = kept
             }
         }
-        try await journal.remove(segment)
-        logger.debug("journal segment stored", metadata: ["segment": "\(segment.lastPathComponent)", "records": "\(predictions.count)"])
     }
 
     /// `predictions` without the items `violations` name (`[3].deployment_id`):

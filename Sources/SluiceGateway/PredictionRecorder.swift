@@ -14,7 +14,9 @@ public final class PredictionRecorder: Sendable {
     private let batchSize: Int
     private let flushInterval: Duration
     private let logger: Logger
-    private let pending = Mutex<[Prediction]>([])
+    /// Queued records with their sequence numbers, and the last number given.
+    private let pending = Mutex<(items: [(UInt64, Prediction)], last: UInt64)>(([], 0))
+    private let commit = GroupCommit()
     private let depth = Gauge(label: "sluice_gateway_queue_depth")
     private let dropped = Counter(label: "sluice_gateway_records_dropped_total")
 
@@ -28,17 +30,29 @@ public final class PredictionRecorder: Sendable {
     }
 
     /// Queues one result; drops it (counted) when the queue is full.
-    public func record(_ prediction: Prediction) {
-        let accepted = pending.withLock { queue in
-            guard queue.count < capacity else { return false }
-            queue.append(prediction)
-            return true
+    /// Returns its sequence number, `nil` when dropped.
+    @discardableResult
+    public func record(_ prediction: Prediction) -> UInt64? {
+        let sequence: UInt64? = pending.withLock { queue in
+            guard queue.items.count < capacity else { return nil }
+            queue.last += 1
+            queue.items.append((queue.last, prediction))
+            return queue.last
         }
-        if !accepted { dropped.increment() }
+        if sequence == nil { dropped.increment() }
+        return sequence
+    }
+
+    /// Queues one result and returns once it is in the journal (written and
+    /// `fsync`ed, together with whatever else was queued meanwhile), or
+    /// once a journal write failed.
+    public func recordDurably(_ prediction: Prediction) async {
+        guard let sequence = record(prediction) else { return }
+        await commit.waitUntilWritten(sequence) { await self.writeQueued() }
     }
 
     /// Records waiting for the journal.
-    public var queueDepth: Int { pending.withLock { $0.count } }
+    public var queueDepth: Int { pending.withLock { $0.items.count } }
 
     /// Writes batches until cancelled, then writes what is left.
     public func run() async {
@@ -53,21 +67,30 @@ public final class PredictionRecorder: Sendable {
     /// `batchSize`. A batch that cannot be written goes back to the front
     /// of the queue and is tried on the next flush.
     public func flush() async {
+        _ = await commit.exclusive { await self.writeQueued() }
+        depth.record(queueDepth)
+    }
+
+    /// Writes the queue; returns the sequence number up to which everything
+    /// is written, `nil` when a write failed. Runs only inside ``GroupCommit``.
+    /// Only what was queued when it started, so that a steady stream of
+    /// new records cannot keep it (and the callers waiting on it) going.
+    private func writeQueued() async -> UInt64? {
+        let target = pending.withLock { $0.last }
         while true {
-            let batch: [Prediction] = pending.withLock { queue in
-                let batch = Array(queue.prefix(batchSize))
-                queue.removeFirst(batch.count)
+            let batch: [(UInt64, Prediction)] = pending.withLock { queue in
+                let batch = Array(queue.items.prefix(batchSize).prefix { $0.0 <= target })
+                queue.items.removeFirst(batch.count)
                 return batch
             }
-            guard !batch.isEmpty else { break }
+            guard !batch.isEmpty else { return target }
             do {
-                try await journal.append(try JournalRecord.encode(batch))
+                try await journal.append(try JournalRecord.encode(batch.map(\.1)))
             } catch {
                 logger.error("journal write failed; keeping the batch in memory", metadata: ["reason": "\(String(reflecting: error))"])
-                pending.withLock { $0.insert(contentsOf: batch, at: 0) }
-                break
+                pending.withLock { $0.items.insert(contentsOf: batch, at: 0) }
+                return nil
             }
         }
-        depth.record(queueDepth)
     }
 }

@@ -44,7 +44,8 @@ final class StealthDispatcher: Sendable {
             Task.detached { [self] in
                 let result = await caller.call(target, body: body, contentType: contentType, requestID: requestID)
                 release(target.deploymentID)
-                Gateway.record(result, target: target, mode: "stealth", endpoint: endpoint, requestID: requestID, at: at, recorder: recorder)
+                recorder.record(Gateway.prediction(
+                    result, target: target, mode: "stealth", endpoint: endpoint, requestID: requestID, at: at))
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SluiceTesting
 import Testing
 
@@ -65,5 +66,51 @@ import Testing
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: journal.path)) ?? []).isEmpty)
         }
         await postgres.destroy()
+    }
+
+    @Test func killedUnderLoad_restartReplaysTheJournal_everyAcknowledgedPredictionStoredOnce() async throws {
+        let server = try await APIServer.start()
+        defer { server.stop() }
+        try await server.seedModelVersion(model: "fraud")
+        let journal = GatewayHarness.journalDirectory()
+        defer { try? FileManager.default.removeItem(at: journal) }
+        let live = FakeModel(answer: "0.25")
+        try await FakeModel.serving([live]) { ports in
+            _ = try GatewayHarness.deploy(server, "live", model: "fraud", mode: "live", endpoint: "score", urls: ["http://127.0.0.1:\(ports[0])"])
+            let first = try await GatewayHarness.start(database: server.database, journal: journal)
+            let port = first.port
+            // Four clients (threads: their calls block) send as fast as they
+            // can; the gateway is killed mid-stream.
+            let acknowledgedByClients = Mutex<[String]>([])
+            let done = DispatchGroup()
+            for client in 0..<4 {
+                done.enter()
+                Thread {
+                    for index in 0..<5_000 {
+                        let id = "k\(client)-\(index)"
+                        guard let (response, _) = try? GatewayHarness.predict(port: port, endpoint: "score", body: "{}", requestID: id)
+                        else { break }
+                        if response.status == 200 { acknowledgedByClients.withLock { $0.append(id) } }
+                    }
+                    done.leave()
+                }.start()
+            }
+            try await Task.sleep(for: .milliseconds(1500))
+            kill(first.process.processIdentifier, SIGKILL)
+            await withCheckedContinuation { continuation in done.notify(queue: .global()) { continuation.resume() } }
+            let acknowledged = acknowledgedByClients.withLock { $0 }
+            #expect(acknowledged.count > 20)
+            #expect(acknowledged.count < 20_000, "the gateway was killed after the load ended")
+
+            let second = try await GatewayHarness.start(database: server.database, journal: journal)
+            defer { second.terminate() }
+            var stored: [String] = []
+            let complete = await GatewayHarness.eventually(timeout: .seconds(20)) {
+                stored = ((try? await GatewayHarness.predictions(server)) ?? []).map(\.request)
+                return Set(acknowledged).isSubset(of: Set(stored))
+            }
+            #expect(complete, "\(Set(acknowledged).subtracting(stored).count) of \(acknowledged.count) acknowledged predictions missing")
+            #expect(stored.count == Set(stored).count)
+        }
     }
 }
