@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SluiceDomain
 
 /// Reads the prediction out of a model server's answer, for the ML Data
