@@ -5,25 +5,42 @@ import Synchronization
 import Glibc
 #endif
 
-/// The append-only journal on local disk: a folder of segment files, one
-/// per flushed batch, named by a sequence number so that listing them
-/// sorted gives them oldest first. A segment is written to a `.tmp` name,
-/// `fsync`ed, renamed into place and the folder `fsync`ed, so a segment
-/// either exists whole or not at all, whatever crash comes. Segments are
-/// removed only after the store has taken their records.
+/// The append-only journal on local disk: a folder of segment files named by
+/// a sequence number, so that listing them sorted gives them oldest first.
+///
+/// Writes go to the open segment (`segment-<seq>.jsonl.open`), each appended
+/// and `fdatasync`ed before `append` returns, so a record is on disk once
+/// its append returns, and many appends cost no new file each. The open
+/// segment is sealed — closed, renamed to `segment-<seq>.jsonl`, the folder
+/// `fsync`ed — when it holds `sealAfter` appends or on ``seal(olderThan:)``;
+/// only sealed segments are listed for upload. At start an open segment
+/// left by a crash is sealed as it is (a torn last line, never acknowledged,
+/// is skipped when read). Segments are removed only after the store has
+/// taken their records.
 ///
 /// File I/O blocks, so it runs on the journal's own serial queue, never on
-/// the cooperative pool (STYLE.md §4).
+/// the cooperative pool (STYLE.md §4); the open segment is touched only there.
 public final class Journal: Sendable {
+    struct OpenSegment {
+        var fd: Int32
+        var sequence: UInt64
+        var appends: Int
+        var openedAt: ContinuousClock.Instant
+    }
+
     /// The folder.
     public let directory: URL
+    private let sealAfter: Int
     private let queue = DispatchQueue(label: "sluice.gateway.journal")
     private let nextSequence: Mutex<UInt64>
+    private let open = Mutex<OpenSegment?>(nil)
 
-    /// Opens (creating) the folder, removes half-written `.tmp` files left by
-    /// a crash and continues the numbering after the newest segment.
-    public init(directory: URL) throws {
+    /// Opens (creating) the folder, removes half-written `.tmp` files, seals
+    /// a segment left open by a crash and continues the numbering after the
+    /// newest segment. A segment is sealed after `sealAfter` appends.
+    public init(directory: URL, sealAfter: Int = 64) throws {
         self.directory = directory
+        self.sealAfter = max(1, sealAfter)
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -34,7 +51,16 @@ public final class Journal: Sendable {
         for name in names where name.hasSuffix(".tmp") {
             try? fm.removeItem(at: directory.appendingPathComponent(name))
         }
-        let last = names.compactMap(Self.sequence(of:)).max() ?? 0
+        var last: UInt64 = 0
+        for name in names where name.hasSuffix(".open") {
+            let sealed = String(name.dropLast(".open".count))
+            guard let sequence = Self.sequence(of: sealed) else { continue }
+            last = max(last, sequence)
+            guard rename(directory.appendingPathComponent(name).path, directory.appendingPathComponent(sealed).path) == 0 else {
+                throw GatewayError(.journalWrite, "cannot seal \(name): \(String(cString: strerror(errno)))")
+            }
+        }
+        last = max(last, names.compactMap(Self.sequence(of:)).max() ?? 0)
         nextSequence = Mutex(last + 1)
     }
 
@@ -49,17 +75,21 @@ public final class Journal: Sendable {
         return "segment-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".jsonl"
     }
 
-    /// Writes `bytes` as the next segment, durably.
+    /// Appends `bytes` (whole lines) to the open segment, durably.
     public func append(_ bytes: [UInt8]) async throws {
-        let sequence = nextSequence.withLock { value in
-            defer { value += 1 }
-            return value
-        }
-        let final = directory.appendingPathComponent(Self.name(of: sequence))
-        try await onQueue { try Self.writeDurably(bytes, to: final, directory: self.directory) }
+        try await onQueue { try self.appendBlocking(bytes) }
     }
 
-    /// Segment files, oldest first.
+    /// Seals the open segment if it was opened at least `age` ago (`.zero`:
+    /// whatever its age), so the uploader can take it.
+    public func seal(olderThan age: Duration = .zero) async throws {
+        try await onQueue {
+            guard let segment = self.open.withLock({ $0 }), ContinuousClock.now - segment.openedAt >= age else { return }
+            try self.sealBlocking(segment)
+        }
+    }
+
+    /// Sealed segment files, oldest first.
     public func segments() async -> [URL] {
         (try? await onQueue {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: self.directory.path)) ?? []
@@ -92,45 +122,68 @@ public final class Journal: Sendable {
         }
     }
 
-    private static func writeDurably(_ bytes: [UInt8], to final: URL, directory: URL) throws {
-        let temporary = final.path + ".tmp"
-        func fail(_ step: String) -> GatewayError {
-            GatewayError(.journalWrite, "\(step) \(temporary): \(String(cString: strerror(errno)))")
+    private func path(_ sequence: UInt64, open: Bool) -> String {
+        directory.appendingPathComponent(Self.name(of: sequence)).path + (open ? ".open" : "")
+    }
+
+    private func fail(_ step: String, _ path: String) -> GatewayError {
+        GatewayError(.journalWrite, "\(step) \(path): \(String(cString: strerror(errno)))")
+    }
+
+    private func appendBlocking(_ bytes: [UInt8]) throws {
+        var segment: OpenSegment
+        if let current = open.withLock({ $0 }) {
+            segment = current
+        } else {
+            let sequence = nextSequence.withLock { value in
+                defer { value += 1 }
+                return value
+            }
+            let fd = Glibc.open(path(sequence, open: true), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw fail("open", path(sequence, open: true)) }
+            // The new name must survive a crash too.
+            syncDirectory()
+            segment = OpenSegment(fd: fd, sequence: sequence, appends: 0, openedAt: .now)
         }
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw fail("open") }
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { buffer -> Int in
                 guard let base = buffer.baseAddress else { return 0 }
-                return write(fd, base + written, buffer.count - written)
+                return write(segment.fd, base + written, buffer.count - written)
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                let error = fail("write")
-                close(fd)
-                unlink(temporary)
+                let error = fail("write", path(segment.sequence, open: true))
+                // The segment may now end in a torn line: seal it as it is
+                // (reading skips the torn line) and start a new one next time.
+                try? sealBlocking(segment)
                 throw error
             }
             written += n
         }
-        guard fsync(fd) == 0 else {
-            let error = fail("fsync")
+        guard fdatasync(segment.fd) == 0 else {
+            let error = fail("fdatasync", path(segment.sequence, open: true))
+            try? sealBlocking(segment)
+            throw error
+        }
+        segment.appends += 1
+        open.withLock { $0 = segment }
+        if segment.appends >= sealAfter { try sealBlocking(segment) }
+    }
+
+    private func sealBlocking(_ segment: OpenSegment) throws {
+        open.withLock { $0 = nil }
+        close(segment.fd)
+        let from = path(segment.sequence, open: true)
+        guard rename(from, path(segment.sequence, open: false)) == 0 else { throw fail("rename", from) }
+        syncDirectory()
+    }
+
+    private func syncDirectory() {
+        let fd = Glibc.open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
             close(fd)
-            unlink(temporary)
-            throw error
-        }
-        close(fd)
-        guard rename(temporary, final.path) == 0 else {
-            let error = fail("rename")
-            unlink(temporary)
-            throw error
-        }
-        // The rename itself is durable only once the folder is synced.
-        let dirFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            _ = fsync(dirFD)
-            close(dirFD)
         }
     }
 }

@@ -54,11 +54,13 @@ public final class PredictionRecorder: Sendable {
     /// Records waiting for the journal.
     public var queueDepth: Int { pending.withLock { $0.items.count } }
 
-    /// Writes batches until cancelled, then writes what is left.
+    /// Writes batches until cancelled, then writes what is left. Every
+    /// `flushInterval` the open journal segment is sealed, so the uploader
+    /// sees records at most about two intervals after they were queued.
     public func run() async {
         while !Task.isCancelled {
             do { try await Task.sleep(for: flushInterval) } catch { break }
-            await flush()
+            await flush(sealingOlderThan: flushInterval)
         }
         await flush()
     }
@@ -66,8 +68,17 @@ public final class PredictionRecorder: Sendable {
     /// Writes every queued record to the journal, in segments of at most
     /// `batchSize`. A batch that cannot be written goes back to the front
     /// of the queue and is tried on the next flush.
-    public func flush() async {
-        _ = await commit.exclusive { await self.writeQueued() }
+    /// Then seals the open segment if it is older than `age` (default: always).
+    public func flush(sealingOlderThan age: Duration = .zero) async {
+        _ = await commit.exclusive { [journal, logger] in
+            let through = await self.writeQueued()
+            do {
+                try await journal.seal(olderThan: age)
+            } catch {
+                logger.error("journal segment could not be sealed", metadata: ["reason": "\(String(reflecting: error))"])
+            }
+            return through
+        }
         depth.record(queueDepth)
     }
 

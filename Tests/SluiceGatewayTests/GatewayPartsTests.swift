@@ -61,11 +61,11 @@ import Testing
     @Test func journal_writesSegmentsInOrderAndContinuesNumberingAfterARestart() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let journal = try Journal(directory: directory)
+        let journal = try Journal(directory: directory, sealAfter: 1)
         try await journal.append(Array("one\n".utf8))
         try await journal.append(Array("two\n".utf8))
         _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("segment-9.jsonl.tmp").path, contents: Data())
-        let reopened = try Journal(directory: directory)
+        let reopened = try Journal(directory: directory, sealAfter: 1)
         try await reopened.append(Array("three\n".utf8))
         let segments = await reopened.segments()
         #expect(segments.count == 3)
@@ -75,5 +75,22 @@ import Testing
         try await reopened.remove(segments[0])
         #expect(await reopened.segments().count == 2)
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("segment-9.jsonl.tmp").path))
+    }
+
+    @Test func journal_appendsToOneOpenSegment_andASegmentLeftOpenByACrashIsSealedAtStart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let journal = try Journal(directory: directory, sealAfter: 100)
+        try await journal.append(Array("a\n".utf8))
+        try await journal.append(Array("b\n".utf8))
+        #expect(await journal.segments().isEmpty)
+        // A crash: the process is gone with its segment open.
+        let reopened = try Journal(directory: directory, sealAfter: 100)
+        let segments = await reopened.segments()
+        #expect(segments.count == 1)
+        #expect(String(decoding: try await reopened.read(segments[0]), as: UTF8.self) == "a\nb\n")
+        try await reopened.append(Array("c\n".utf8))
+        try await reopened.seal()
+        #expect(await reopened.segments().count == 2)
     }
 }

@@ -8,7 +8,7 @@ import Testing
     func withJournal<T>(_ body: (Journal, URL) async throws -> T) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("recorder-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        return try await body(try Journal(directory: directory), directory)
+        return try await body(try Journal(directory: directory, sealAfter: 1), directory)
     }
 
     func stored(_ journal: Journal) async throws -> [Prediction] {
@@ -31,6 +31,8 @@ import Testing
                     group.addTask { await recorder.recordDurably(Self.prediction("r\(index)")) }
                 }
             }
+            // Sealing makes the open segment visible; the records were on disk already.
+            await recorder.flush()
             let records = try await stored(journal)
             #expect(Set(records.map(\.requestID)) == Set((0..<200).map { "r\($0)" }))
             #expect(records.count == 200)
