@@ -63,9 +63,11 @@ let package = Package(
         .target(name: "SluiceStore", dependencies: ["SluiceDomain", "SluicePostgres"], swiftSettings: settings),
         .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
         .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS"], swiftSettings: settings),
+        // The inference data plane (`sluice gateway`).
+        .target(name: "SluiceGateway", dependencies: ["SluiceHTTP", "SluiceHTTPClient", "SluiceDomain", log, coreMetrics], swiftSettings: settings),
 
         // Application.
-        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceHTTPClient", "SluiceAWS", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", "SluiceCloud", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
+        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceHTTPClient", "SluiceAWS", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", "SluiceCloud", "SluiceGateway", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
         .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
 
         // Test support and tests.
@@ -85,6 +87,7 @@ let package = Package(
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(name: "SluiceGatewayTests", dependencies: ["SluiceGateway", "SluiceDomain", "SluiceHTTPClient", log], swiftSettings: settings),
         .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceDomain", "SluiceHTTP", log], swiftSettings: settings),
         .testTarget(
             name: "SluiceAppTests",

@@ -10,11 +10,33 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "The Sluice ML control plane.",
         version: SluiceVersion.version,
-        subcommands: [Serve.self, Migrate.self, Version.self]
+        subcommands: [Serve.self, Gateway.self, Migrate.self, Version.self]
     )
 }
 
 extension SluiceCommand {
+    /// The configuration from the environment; a bad value exits 2 with its reason.
+    static func loadConfiguration() throws -> SluiceConfiguration {
+        do {
+            return try SluiceConfiguration.fromEnvironment()
+        } catch {
+            FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// JSON logs at the configured level, then `body`; a failure exits 1 with its reason.
+    static func run(_ config: SluiceConfiguration, _ body: (Logger) async throws -> Void) async throws {
+        let level = Logger.Level(rawValue: config.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        do {
+            try await body(Logger(label: "sluice"))
+        } catch {
+            FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run the control plane HTTP server.")
 
@@ -22,23 +44,28 @@ extension SluiceCommand {
         @Option(help: "Listen port, 0 for any free port (overrides SLUICE_PORT).") var port: UInt16?
 
         func run() async throws {
-            var config: SluiceConfiguration
-            do {
-                config = try SluiceConfiguration.fromEnvironment()
-            } catch {
-                FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
-                throw ExitCode(2)
-            }
+            var config = try SluiceCommand.loadConfiguration()
             if let host { config.host = host }
             if let port { config.port = port }
-            let level = Logger.Level(rawValue: config.logLevel) ?? .info
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
-            let logger = Logger(label: "sluice")
-            do {
+            try await SluiceCommand.run(config) { [config] logger in
                 try await SluiceServe(configuration: config, logger: logger).run()
-            } catch {
-                FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
-                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Gateway: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the inference gateway: live answers, stealth copies, every result in the ML Data Store.")
+
+        @Option(help: "Listen address (overrides SLUICE_HOST).") var host: String?
+        @Option(help: "Listen port, 0 for any free port (overrides SLUICE_GATEWAY_PORT).") var port: UInt16?
+
+        func run() async throws {
+            var config = try SluiceCommand.loadConfiguration()
+            if let host { config.host = host }
+            if let port { config.gatewayPort = port }
+            try await SluiceCommand.run(config) { [config] logger in
+                try await GatewayServe(configuration: config, logger: logger).run()
             }
         }
     }
@@ -47,21 +74,10 @@ extension SluiceCommand {
         static let configuration = CommandConfiguration(abstract: "Apply pending database migrations, then exit.")
 
         func run() async throws {
-            let config: SluiceConfiguration
-            do {
-                config = try SluiceConfiguration.fromEnvironment()
-            } catch {
-                FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
-                throw ExitCode(2)
-            }
-            let level = Logger.Level(rawValue: config.logLevel) ?? .info
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
-            do {
-                let applied = try await SluiceMigrate(configuration: config, logger: Logger(label: "sluice")).run()
+            let config = try SluiceCommand.loadConfiguration()
+            try await SluiceCommand.run(config) { [config] logger in
+                let applied = try await SluiceMigrate(configuration: config, logger: logger).run()
                 print(applied.isEmpty ? "database is up to date" : "applied: \(applied.joined(separator: ", "))")
-            } catch {
-                FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
-                throw ExitCode(1)
             }
         }
     }

@@ -50,8 +50,16 @@ struct EmbeddedPostgres: Sendable {
     var dataDirectory: URL { directory.appendingPathComponent("data") }
 
     /// The connection URL over the cluster's Unix socket.
-    var url: String {
-        "postgres:///\(Self.database)?host=\(directory.path)&port=\(Self.port)&user=\(Self.user)"
+    var url: String { Self.url(directory: directory) }
+
+    /// The socket URL of the cluster in `.sluice/postgres` under `root`,
+    /// for processes that use a cluster `sluice serve` runs (the gateway).
+    static func url(root: URL) -> String {
+        url(directory: root.appendingPathComponent(".sluice/postgres"))
+    }
+
+    static func url(directory: URL) -> String {
+        "postgres:///\(database)?host=\(directory.path)&port=\(port)&user=\(user)"
     }
 
     /// Initialises (first time), starts (unless already running) and

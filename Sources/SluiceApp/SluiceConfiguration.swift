@@ -1,5 +1,6 @@
 import Foundation
 public import SluiceAWS
+public import SluiceGateway
 
 /// The service's configuration: environment first, flags second (flags
 /// win), validated once at start. A bad value stops the process with one
@@ -29,6 +30,12 @@ public struct SluiceConfiguration: Sendable, Equatable {
     public var instanceHealthcheck: Bool = true
     /// `SLUICE_GATEWAY_PORT` (default 8081).
     public var gatewayPort: UInt16 = 8081
+    /// The gateway's tunables from `SLUICE_GATEWAY_JOURNAL`,
+    /// `SLUICE_GATEWAY_TIMEOUT_MS`, `SLUICE_GATEWAY_STEALTH_TIMEOUT_MS`,
+    /// `SLUICE_GATEWAY_STEALTH_SAMPLE`, `SLUICE_GATEWAY_STEALTH_MAX_BODY`,
+    /// `SLUICE_GATEWAY_STEALTH_CONCURRENCY`, `SLUICE_GATEWAY_DURABLE_ACK`, `SLUICE_GATEWAY_PROBE_INTERVAL_MS`
+    /// and `SLUICE_GATEWAY_RELOAD_INTERVAL_MS` (docs/operations.md).
+    public var gateway = GatewayConfiguration()
     /// `SLUICE_LOG_LEVEL` (trace … critical, default info).
     public var logLevel: String = "info"
     /// Region and endpoints from the `AWS_*` variables (and the shared
@@ -86,6 +93,7 @@ public struct SluiceConfiguration: Sendable, Equatable {
         if let workers = value("SLUICE_WORKERS") { config.workers = try onOff(workers, "SLUICE_WORKERS") }
         if let check = value("SLUICE_INSTANCE_HEALTHCHECK") { config.instanceHealthcheck = try onOff(check, "SLUICE_INSTANCE_HEALTHCHECK") }
         if let port = value("SLUICE_GATEWAY_PORT") { config.gatewayPort = try validPort(port, "SLUICE_GATEWAY_PORT") }
+        try readGateway(value, into: &config.gateway)
         if let level = value("SLUICE_LOG_LEVEL") { config.logLevel = try validLevel(level, "SLUICE_LOG_LEVEL") }
         if AWSConfiguration.isRequested(by: env) {
             do {
@@ -130,6 +138,37 @@ public struct SluiceConfiguration: Sendable, Equatable {
             throw Invalid(variable: name, problem: "must be an http:// or https:// URL")
         }
         return text
+    }
+
+    static func readGateway(_ value: (String) -> String?, into gateway: inout GatewayConfiguration) throws(Invalid) {
+        if let path = value("SLUICE_GATEWAY_JOURNAL") { gateway.journalDirectory = URL(fileURLWithPath: path) }
+        func milliseconds(_ name: String, _ range: ClosedRange<Int>) throws(Invalid) -> Duration? {
+            guard let text = value(name) else { return nil }
+            guard let ms = Int(text), range.contains(ms) else {
+                throw Invalid(variable: name, problem: "must be whole milliseconds from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return .milliseconds(ms)
+        }
+        func count(_ name: String, _ range: ClosedRange<Int>) throws(Invalid) -> Int? {
+            guard let text = value(name) else { return nil }
+            guard let n = Int(text), range.contains(n) else {
+                throw Invalid(variable: name, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return n
+        }
+        if let t = try milliseconds("SLUICE_GATEWAY_TIMEOUT_MS", 1...600_000) { gateway.liveTimeout = t }
+        if let t = try milliseconds("SLUICE_GATEWAY_STEALTH_TIMEOUT_MS", 1...600_000) { gateway.stealthTimeout = t }
+        if let t = try milliseconds("SLUICE_GATEWAY_PROBE_INTERVAL_MS", 10...3_600_000) { gateway.probeInterval = t }
+        if let t = try milliseconds("SLUICE_GATEWAY_RELOAD_INTERVAL_MS", 100...3_600_000) { gateway.reloadInterval = t }
+        if let n = try count("SLUICE_GATEWAY_STEALTH_MAX_BODY", 0...(1 << 30)) { gateway.stealthMaxBody = n }
+        if let n = try count("SLUICE_GATEWAY_STEALTH_CONCURRENCY", 1...100_000) { gateway.stealthConcurrency = n }
+        if let text = value("SLUICE_GATEWAY_DURABLE_ACK") { gateway.durableAcknowledgement = try onOff(text, "SLUICE_GATEWAY_DURABLE_ACK") }
+        if let text = value("SLUICE_GATEWAY_STEALTH_SAMPLE") {
+            guard let rate = Double(text), rate >= 0, rate <= 1 else {
+                throw Invalid(variable: "SLUICE_GATEWAY_STEALTH_SAMPLE", problem: "must be a fraction from 0 to 1")
+            }
+            gateway.stealthSampleRate = rate
+        }
     }
 
     static func validLevel(_ text: String, _ name: String) throws(Invalid) -> String {

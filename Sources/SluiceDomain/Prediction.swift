@@ -5,17 +5,30 @@ public import Foundation
 public struct Prediction: Sendable, Equatable {
     public var deploymentID: UUID
     public var requestID: String
-    public var output: PredictionOutput
+    /// What the model answered; `nil` only for a call the gateway recorded
+    /// with a `status` but no readable output (a failed call).
+    public var output: PredictionOutput?
     public var latencyMS: Double
     public var at: Date
+    /// The model server's HTTP status as the gateway saw it, 0 when it gave
+    /// no answer (refused, timed out); `nil` for predictions ingested through
+    /// the API.
+    public var status: Int?
 
-    /// A prediction.
-    public init(deploymentID: UUID, requestID: String, output: PredictionOutput, latencyMS: Double, at: Date) {
+    /// A prediction. `status` defaults to `nil` (not recorded by the gateway).
+    public init(deploymentID: UUID, requestID: String, output: PredictionOutput?, latencyMS: Double, at: Date, status: Int? = nil) {
         self.deploymentID = deploymentID
         self.requestID = requestID
         self.output = output
         self.latencyMS = latencyMS
         self.at = at
+        self.status = status
+    }
+
+    /// Whether the call failed: no answer, or an HTTP error status.
+    public var isFailure: Bool {
+        guard let status else { return false }
+        return status == 0 || status >= 400
     }
 }
 

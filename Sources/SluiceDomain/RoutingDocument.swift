@@ -89,6 +89,9 @@ public protocol EndpointStore: Sendable {
     /// Restores the previous live deployment of the endpoint.
     func rollback(region: String, endpoint: String, actor: String) async throws -> Deployment
     func routing(region: String, endpoint: String) async throws -> RoutingDocument
+    /// The routing document of every endpoint that has a deployment not
+    /// being deleted, ordered by region and endpoint (the gateway's table).
+    func allRoutings() async throws -> [RoutingDocument]
     /// Stealth deployments of endpoints whose policy has `auto_promote`.
     func autoPromotionCandidates() async throws -> [UUID]
 }

@@ -89,7 +89,25 @@ extension PostgresEndpointStore {
             WHERE x.region = \(region) AND x.endpoint = \(endpoint) AND x.deletion_requested_at IS NULL
             ORDER BY x.created_at, x.id
             """)
+        return Self.document(region: region, endpoint: endpoint, deployments: try rows.map(PostgresDeploymentStore.deployment))
+    }
+
+    public func allRoutings() async throws -> [RoutingDocument] {
+        let rows = try await pool.query("""
+            SELECT \(unsafeSQL: PostgresDeploymentStore.columns) FROM deployments x JOIN models m ON m.id = x.model_id
+            WHERE x.deletion_requested_at IS NULL
+            ORDER BY x.region, x.endpoint, x.created_at, x.id
+            """)
         let deployments = try rows.map(PostgresDeploymentStore.deployment)
+        let byEndpoint = Dictionary(grouping: deployments) { "\($0.spec.region)/\($0.spec.endpoint)" }
+        return byEndpoint.keys.sorted().compactMap { key in
+            guard let group = byEndpoint[key], let first = group.first else { return nil }
+            return Self.document(region: first.spec.region, endpoint: first.spec.endpoint, deployments: group)
+        }
+    }
+
+    /// The routing document of one endpoint from its deployments, oldest first.
+    static func document(region: String, endpoint: String, deployments: [Deployment]) -> RoutingDocument {
         func target(_ deployment: Deployment) -> RouteTarget {
             let addresses: [String]
             switch deployment.spec.target {

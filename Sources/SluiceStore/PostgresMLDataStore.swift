@@ -25,6 +25,9 @@ public struct PostgresMLDataStore: MLDataStore {
         for (index, prediction) in predictions.enumerated() where places[prediction.deploymentID] == nil {
             if validation.violations.count < 50 { validation.add("[\(index)].deployment_id", "no such deployment") }
         }
+        for (index, prediction) in predictions.enumerated() where prediction.output == nil && prediction.status == nil {
+            if validation.violations.count < 50 { validation.add("[\(index)].output", "an output or a status is required") }
+        }
         try validation.throwIfInvalid()
         try await partitions.ensure(table: "predictions", days: Set(predictions.map { PartitionCache.day($0.at) }), pool: pool)
         let copyRows = try predictions.map { prediction -> [String?] in
@@ -33,13 +36,14 @@ public struct PostgresMLDataStore: MLDataStore {
             var label: String?
             var probabilities: String?
             switch prediction.output {
-            case .number(let value): number = "\(value)"
-            case .label(let value, let probs):
+            case .number(let value)?: number = "\(value)"
+            case .label(let value, let probs)?:
                 label = value
                 probabilities = try probs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            case nil: break
             }
             return [prediction.deploymentID.uuidString, prediction.requestID, region, endpoint, number, label, probabilities,
-                    "\(prediction.latencyMS)", try Self.timestamp(prediction.at)]
+                    "\(prediction.latencyMS)", try Self.timestamp(prediction.at), prediction.status.map { "\($0)" }]
         }
         let endpoints = Set(places.values.map { "\($0.0)/\($0.1)" })
         let inserted = try await pool.withTransaction { connection in
@@ -50,7 +54,7 @@ public struct PostgresMLDataStore: MLDataStore {
             try await connection.copyIn(
                 table: "incoming_predictions",
                 columns: ["deployment_id", "request_id", "region", "endpoint", "output_number", "output_label",
-                          "probabilities", "latency_ms", "at"],
+                          "probabilities", "latency_ms", "at", "status"],
                 rows: copyRows)
             try await connection.query("ANALYZE incoming_predictions")
             try await connection.query("""

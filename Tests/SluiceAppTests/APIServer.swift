@@ -12,7 +12,11 @@ struct APIServer {
     let database: TestDatabase
 
     static func start(environment: [String: String] = [:]) async throws -> APIServer {
-        let database = try await TestPostgres.shared().createDatabase()
+        try await start(database: TestPostgres.shared().createDatabase(), environment: environment)
+    }
+
+    /// The binary on `database` (of a private cluster, say).
+    static func start(database: TestDatabase, environment: [String: String] = [:]) async throws -> APIServer {
         var all = environment
         all["SLUICE_ADMIN_TOKEN"] = adminSecret
         all["SLUICE_DATABASE_URL"] = database.url

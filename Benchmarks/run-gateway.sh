@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The gateway's overhead (issue 9): wrk at CONNECTIONS keep-alive connections
+# POSTing a small JSON body, in one run, against
+#   direct     the model server itself (nginx answering TorchServe's shape)
+#   gw-0       `sluice gateway`, endpoint with no stealth deployment
+#   gw-2       `sluice gateway`, endpoint with two stealth deployments
+#   gw-2-mem   the same with SLUICE_GATEWAY_DURABLE_ACK=off
+#   nginx-2    nginx `proxy_pass` + two `mirror`s to the same two shadows
+# The model servers are one nginx (`return 200` with a fixed JSON body) on
+# three ports: live, shadow-a, shadow-b. The gateway's database is the
+# embedded cluster of a `sluice serve` started in a temporary folder.
+#
+#   Benchmarks/run-gateway.sh      (needs wrk, nginx, postgresql; release build)
+#
+# Environment (defaults): DURATION=10 WARMUP=2 ROUNDS=2 CONNECTIONS=64
+# SLUICE_BIN (the release binary; built with `swift build -c release
+# --product sluice` unless given). Prints a Markdown table of medians.
+set -euo pipefail
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+ROUNDS=${ROUNDS:-2}
+CONNECTIONS=${CONNECTIONS:-64}
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+if [[ -z ${SLUICE_BIN:-} ]]; then
+    swift build -c release --product sluice >&2
+    SLUICE_BIN=$(swift build -c release --show-bin-path)/sluice
+fi
+WORK=$(mktemp -d)
+chmod 755 "$WORK"
+PIDS=()
+cleanup() {
+    # Only the processes this script started, by their ids.
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+LIVE=$(free_port); SA=$(free_port); SB=$(free_port); MIRROR=$(free_port); API=$(free_port)
+ANSWER='{"label":"cat","probabilities":{"cat":0.9,"dog":0.1}}'
+
+# Model servers and the nginx mirror comparator, one worker each.
+model_conf() {
+    cat <<NGINX
+worker_processes 1;
+pid $WORK/$1.pid;
+error_log $WORK/$1.error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/$1-body; proxy_temp_path $WORK/$1-proxy;
+    fastcgi_temp_path $WORK/$1-fcgi; uwsgi_temp_path $WORK/$1-uwsgi; scgi_temp_path $WORK/$1-scgi;
+    keepalive_requests 1000000;
+$2
+}
+NGINX
+}
+MODELS=""
+for port in $LIVE $SA $SB; do
+    MODELS+="    server { listen 127.0.0.1:$port; default_type application/json;
+        location = /ping { return 200 '{\"status\":\"Healthy\"}'; }
+        location / { client_body_buffer_size 64k; return 200 '$ANSWER'; } }
+"
+done
+model_conf models "$MODELS" > "$WORK/models.conf"
+model_conf mirror "    upstream live { server 127.0.0.1:$LIVE; keepalive 128; }
+    upstream sa { server 127.0.0.1:$SA; keepalive 128; }
+    upstream sb { server 127.0.0.1:$SB; keepalive 128; }
+    server { listen 127.0.0.1:$MIRROR;
+        proxy_http_version 1.1; proxy_set_header Connection \"\";
+        location /predict/ { mirror /shadow-a; mirror /shadow-b; proxy_pass http://live/predictions/fraud; }
+        location = /shadow-a { internal; proxy_pass http://sa/predictions/fraud; }
+        location = /shadow-b { internal; proxy_pass http://sb/predictions/fraud; } }" > "$WORK/mirror.conf"
+nginx -c "$WORK/models.conf" -g 'daemon off;' & PIDS+=($!)
+nginx -c "$WORK/mirror.conf" -g 'daemon off;' & PIDS+=($!)
+
+# The control plane on its embedded database, and the deployments.
+TOKEN=bench-admin-token-0123456789
+mkdir -p "$WORK/app" && cd "$WORK/app"
+SLUICE_ADMIN_TOKEN=$TOKEN SLUICE_PORT=$API SLUICE_LOG_LEVEL=warning SLUICE_MIGRATIONS_DIR=$ROOT/migrations \
+    "$SLUICE_BIN" serve > "$WORK/serve.out" 2> "$WORK/serve.err" & PIDS+=($!)
+for _ in $(seq 1 300); do grep -q listening "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
+PSQL=(psql -h "$WORK/app/.sluice/postgres" -p 5432 -U sluice -d sluice -v ON_ERROR_STOP=1 -Atq)
+"${PSQL[@]}" -c "INSERT INTO models (name, task) VALUES ('fraud', 'classification');
+    INSERT INTO model_versions (model_id, version, artifact_uri, image, image_digest, created_by)
+    SELECT id, 1, 's3://rnd/m.tar.gz', 'models/m:v1', 'sha256:00', 'bench' FROM models WHERE name = 'fraud';"
+deploy() { # name endpoint mode port
+    curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+        "http://127.0.0.1:$API/v1/deployments" -d "{\"name\":\"$1\",\"region\":\"eu-west-1\",\"endpoint\":\"$2\",\"model\":\"fraud\",
+        \"version\":1,\"mode\":\"$3\",\"target\":{\"type\":\"external\",\"urls\":[\"http://127.0.0.1:$4\"]}}"
+}
+deploy solo bench0 live "$LIVE"
+deploy live bench2 live "$LIVE"
+deploy shadow-a bench2 stealth "$SA"
+deploy shadow-b bench2 stealth "$SB"
+
+start_gateway() { # name port [env...]
+    local name=$1 port=$2; shift 2
+    env SLUICE_GATEWAY_PORT="$port" SLUICE_LOG_LEVEL=warning SLUICE_GATEWAY_JOURNAL="$WORK/journal-$name" "$@" \
+        "$SLUICE_BIN" gateway > "$WORK/$name.out" 2> "$WORK/$name.err" & PIDS+=($!)
+    for _ in $(seq 1 100); do grep -q listening "$WORK/$name.out" 2>/dev/null && break; sleep 0.1; done
+}
+GW=$(free_port); GWM=$(free_port)
+start_gateway durable "$GW"
+start_gateway memory "$GWM" SLUICE_GATEWAY_DURABLE_ACK=off
+sleep 1
+
+cat > "$WORK/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"amount":123.45,"merchant":"m-42","country":"FR"}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+RESULTS=$WORK/results.tsv
+: > "$RESULTS"
+measure() { # label url
+    wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WORK/post.lua" "$2" > /dev/null
+    local out
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "$2")
+    local rps p50 p99 errors
+    rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out")
+    p50=$(awk '$1 == "50%" {print $2}' <<< "$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<< "$out")
+    errors=$(awk '/Non-2xx|Socket errors/ {print}' <<< "$out" | tr '\n' ' ')
+    printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$rps" "$p50" "$p99" "$errors" >> "$RESULTS"
+    log "$1: $rps req/s p50 $p50 p99 $p99 $errors"
+}
+for round in $(seq 1 "$ROUNDS"); do
+    log "round $round"
+    measure direct "http://127.0.0.1:$LIVE/predictions/fraud"
+    measure gw-0 "http://127.0.0.1:$GW/predict/eu-west-1/bench0"
+    measure gw-2 "http://127.0.0.1:$GW/predict/eu-west-1/bench2"
+    measure gw-2-mem "http://127.0.0.1:$GWM/predict/eu-west-1/bench2"
+    measure nginx-2 "http://127.0.0.1:$MIRROR/predict/"
+done
+STORED=$("${PSQL[@]}" -c "SELECT count(*) FROM predictions" || echo "?")
+echo "| target | req/s (median) | p50 | p99 | errors |"
+echo "|---|---|---|---|---|"
+for label in direct gw-0 gw-2 gw-2-mem nginx-2; do
+    awk -F'\t' -v l="$label" '$1 == l' "$RESULTS" | python3 -c '
+import sys, statistics
+rows = [line.rstrip("\n").split("\t") for line in sys.stdin]
+def ms(v):
+    return float(v[:-2]) if v.endswith("ms") else float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-1]) * 1000
+rps = statistics.median(float(r[1]) for r in rows)
+p50 = statistics.median(ms(r[2]) for r in rows)
+p99 = statistics.median(ms(r[3]) for r in rows)
+errors = "; ".join(sorted({r[4].strip() for r in rows if r[4].strip()})) or "none"
+print(f"| {rows[0][0]} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {errors} |")'
+done
+echo
+echo "predictions stored while the run lasted: $STORED (rounds: $ROUNDS)"

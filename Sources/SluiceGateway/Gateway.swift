@@ -1,0 +1,114 @@
+import Foundation
+import SluiceDomain
+public import SluiceHTTP
+public import SluiceHTTPClient
+
+/// `POST /predict/{region}/{endpoint}`: the live deployment's answer goes
+/// back to the client byte for byte with its status and content type; a
+/// copy goes to every stealth deployment; every model's result is recorded
+/// under the request's id (DESIGN.md §1, §4).
+public final class Gateway: Sendable {
+    /// Response header naming the live deployment that answered.
+    public static let deploymentHeader = "X-Sluice-Deployment"
+    /// Response header with the live deployment's id.
+    public static let deploymentIDHeader = "X-Sluice-Deployment-Id"
+    /// Response header with the model that answered.
+    public static let modelHeader = "X-Sluice-Model"
+    /// Response header with the version of the model that answered.
+    public static let modelVersionHeader = "X-Sluice-Model-Version"
+
+    let routes: RouteTable
+    let recorder: PredictionRecorder
+    let live: ModelCaller
+    let stealth: StealthDispatcher
+    let maxBody: Int
+    let durable: Bool
+
+    /// A gateway over `routes`. `liveClient` and `stealthClient` should be
+    /// separate clients, so shadows never hold the live path's connections.
+    public init(
+        configuration: GatewayConfiguration, routes: RouteTable, health: InstanceHealth,
+        liveClient: any HTTPClient, stealthClient: any HTTPClient, recorder: PredictionRecorder
+    ) {
+        self.routes = routes
+        self.recorder = recorder
+        self.maxBody = configuration.maxBody
+        self.durable = configuration.durableAcknowledgement
+        self.live = ModelCaller(client: liveClient, health: health, timeout: configuration.liveTimeout)
+        self.stealth = StealthDispatcher(
+            caller: ModelCaller(client: stealthClient, health: health, timeout: configuration.stealthTimeout),
+            recorder: recorder, configuration: configuration)
+    }
+
+    /// Adds the predict route.
+    public func addRoutes(to router: inout RouterBuilder) {
+        router.on(.post, "/predict/{region}/{endpoint}", maxBodySize: maxBody) { [self] request, context in
+            try await predict(request, context)
+        }
+    }
+
+    /// Stealth calls still running (for graceful shutdown).
+    public var stealthCallsInFlight: Int { stealth.callsInFlight }
+
+    func predict(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let region = try context.parameters.require("region", as: String.self)
+        let name = try context.parameters.require("endpoint", as: String.self)
+        let endpoint = region + "/" + name
+        guard let document = routes.document(region: region, endpoint: name) else {
+            GatewayMetrics.request(endpoint: "unknown", outcome: "not_found")
+            throw HTTPError(.notFound, "no endpoint \(name) in region \(region)")
+        }
+        guard let target = document.live else {
+            GatewayMetrics.request(endpoint: endpoint, outcome: "no_live")
+            throw HTTPError(.serviceUnavailable, "endpoint \(endpoint) has no live deployment")
+        }
+        let requestID = context.requestID
+        let contentType = request.headers["Content-Type"]
+        let at = Date()
+        // Shadows start first and are never awaited.
+        if !document.stealth.isEmpty {
+            stealth.dispatch(
+                document.stealth, endpoint: endpoint, body: request.body, contentType: contentType, requestID: requestID, at: at)
+        }
+        let result = await live.call(target, body: request.body, contentType: contentType, requestID: requestID)
+        let prediction = Self.prediction(result, target: target, mode: "live", endpoint: endpoint, requestID: requestID, at: at)
+        if durable { await recorder.recordDurably(prediction) } else { recorder.record(prediction) }
+        GatewayMetrics.request(endpoint: endpoint, outcome: GatewayMetrics.outcome(result))
+        let headers: HTTPHeaders = [
+            Self.deploymentHeader: target.name, Self.deploymentIDHeader: target.deploymentID.uuidString.lowercased(),
+            Self.modelHeader: target.model, Self.modelVersionHeader: String(target.version),
+        ]
+        switch result {
+        case .answered(let answer, _):
+            var response = HTTPResponse(status: HTTPStatus(code: answer.status), headers: headers, body: answer.body)
+            if let type = answer.header("Content-Type") { response.headers.replaceOrAdd(name: "Content-Type", value: type) }
+            return response
+        case .timedOut:
+            throw HTTPError(.gatewayTimeout, "the live model did not answer in time", headers: headers)
+        case .unreachable:
+            throw HTTPError(.badGateway, "no instance of the live model could be reached", headers: headers)
+        case .noInstance:
+            throw HTTPError(.serviceUnavailable, "no healthy instance of the live model", headers: headers)
+        }
+    }
+
+    /// What the ML Data Store keeps of one call (and its metrics).
+    static func prediction(
+        _ result: ModelCallResult, target: RouteTarget, mode: String, endpoint: String, requestID: String, at: Date
+    ) -> Prediction {
+        let outcome = GatewayMetrics.outcome(result)
+        let latency: Double?
+        var output: PredictionOutput?
+        switch result {
+        case .answered(let response, let ms):
+            latency = ms
+            if (200..<300).contains(response.status) { output = PredictionExtractor.output(runtime: target.runtime, body: response.body) }
+        case .timedOut(let ms), .unreachable(let ms): latency = ms
+        case .noInstance: latency = nil
+        }
+        GatewayMetrics.modelCall(endpoint: endpoint, deployment: target.name, mode: mode, outcome: outcome, latencyMS: latency)
+        return Prediction(
+            deploymentID: target.deploymentID, requestID: requestID, output: output, latencyMS: max(0, latency ?? 0), at: at,
+            status: result.recordedStatus)
+    }
+}

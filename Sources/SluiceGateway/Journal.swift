@@ -1,0 +1,189 @@
+public import Foundation
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The append-only journal on local disk: a folder of segment files named by
+/// a sequence number, so that listing them sorted gives them oldest first.
+///
+/// Writes go to the open segment (`segment-<seq>.jsonl.open`), each appended
+/// and `fdatasync`ed before `append` returns, so a record is on disk once
+/// its append returns, and many appends cost no new file each. The open
+/// segment is sealed — closed, renamed to `segment-<seq>.jsonl`, the folder
+/// `fsync`ed — when it holds `sealAfter` appends or on ``seal(olderThan:)``;
+/// only sealed segments are listed for upload. At start an open segment
+/// left by a crash is sealed as it is (a torn last line, never acknowledged,
+/// is skipped when read). Segments are removed only after the store has
+/// taken their records.
+///
+/// File I/O blocks, so it runs on the journal's own serial queue, never on
+/// the cooperative pool (STYLE.md §4); the open segment is touched only there.
+public final class Journal: Sendable {
+    struct OpenSegment {
+        var fd: Int32
+        var sequence: UInt64
+        var appends: Int
+        var openedAt: ContinuousClock.Instant
+    }
+
+    /// The folder.
+    public let directory: URL
+    private let sealAfter: Int
+    private let queue = DispatchQueue(label: "sluice.gateway.journal")
+    private let nextSequence: Mutex<UInt64>
+    private let open = Mutex<OpenSegment?>(nil)
+
+    /// Opens (creating) the folder, removes half-written `.tmp` files, seals
+    /// a segment left open by a crash and continues the numbering after the
+    /// newest segment. A segment is sealed after `sealAfter` appends.
+    public init(directory: URL, sealAfter: Int = 64) throws {
+        self.directory = directory
+        self.sealAfter = max(1, sealAfter)
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw GatewayError(.journalWrite, "cannot create \(directory.path): \(error)")
+        }
+        let names = (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasSuffix(".tmp") {
+            try? fm.removeItem(at: directory.appendingPathComponent(name))
+        }
+        var last: UInt64 = 0
+        for name in names where name.hasSuffix(".open") {
+            let sealed = String(name.dropLast(".open".count))
+            guard let sequence = Self.sequence(of: sealed) else { continue }
+            last = max(last, sequence)
+            guard rename(directory.appendingPathComponent(name).path, directory.appendingPathComponent(sealed).path) == 0 else {
+                throw GatewayError(.journalWrite, "cannot seal \(name): \(String(cString: strerror(errno)))")
+            }
+        }
+        last = max(last, names.compactMap(Self.sequence(of:)).max() ?? 0)
+        nextSequence = Mutex(last + 1)
+    }
+
+    /// `segment-00000000000000000042.jsonl` → 42.
+    static func sequence(of name: String) -> UInt64? {
+        guard name.hasPrefix("segment-"), name.hasSuffix(".jsonl") else { return nil }
+        return UInt64(name.dropFirst("segment-".count).dropLast(".jsonl".count))
+    }
+
+    static func name(of sequence: UInt64) -> String {
+        let digits = String(sequence)
+        return "segment-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".jsonl"
+    }
+
+    /// Appends `bytes` (whole lines) to the open segment, durably.
+    public func append(_ bytes: [UInt8]) async throws {
+        try await onQueue { try self.appendBlocking(bytes) }
+    }
+
+    /// Seals the open segment if it was opened at least `age` ago (`.zero`:
+    /// whatever its age), so the uploader can take it.
+    public func seal(olderThan age: Duration = .zero) async throws {
+        try await onQueue {
+            guard let segment = self.open.withLock({ $0 }), ContinuousClock.now - segment.openedAt >= age else { return }
+            try self.sealBlocking(segment)
+        }
+    }
+
+    /// Sealed segment files, oldest first.
+    public func segments() async -> [URL] {
+        (try? await onQueue {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: self.directory.path)) ?? []
+            return names.filter { Self.sequence(of: $0) != nil }.sorted().map { self.directory.appendingPathComponent($0) }
+        }) ?? []
+    }
+
+    /// The bytes of one segment.
+    public func read(_ segment: URL) async throws -> [UInt8] {
+        try await onQueue {
+            guard let data = FileManager.default.contents(atPath: segment.path) else {
+                throw GatewayError(.journalRead, "cannot read \(segment.path)")
+            }
+            return [UInt8](data)
+        }
+    }
+
+    /// Removes a segment whose records are stored.
+    public func remove(_ segment: URL) async throws {
+        try await onQueue {
+            guard unlink(segment.path) == 0 || errno == ENOENT else {
+                throw GatewayError(.journalRead, "cannot remove \(segment.path): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    private func onQueue<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    private func path(_ sequence: UInt64, open: Bool) -> String {
+        directory.appendingPathComponent(Self.name(of: sequence)).path + (open ? ".open" : "")
+    }
+
+    private func fail(_ step: String, _ path: String) -> GatewayError {
+        GatewayError(.journalWrite, "\(step) \(path): \(String(cString: strerror(errno)))")
+    }
+
+    private func appendBlocking(_ bytes: [UInt8]) throws {
+        var segment: OpenSegment
+        if let current = open.withLock({ $0 }) {
+            segment = current
+        } else {
+            let sequence = nextSequence.withLock { value in
+                defer { value += 1 }
+                return value
+            }
+            let fd = Glibc.open(path(sequence, open: true), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw fail("open", path(sequence, open: true)) }
+            // The new name must survive a crash too.
+            syncDirectory()
+            segment = OpenSegment(fd: fd, sequence: sequence, appends: 0, openedAt: .now)
+        }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return write(segment.fd, base + written, buffer.count - written)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let error = fail("write", path(segment.sequence, open: true))
+                // The segment may now end in a torn line: seal it as it is
+                // (reading skips the torn line) and start a new one next time.
+                try? sealBlocking(segment)
+                throw error
+            }
+            written += n
+        }
+        guard fdatasync(segment.fd) == 0 else {
+            let error = fail("fdatasync", path(segment.sequence, open: true))
+            try? sealBlocking(segment)
+            throw error
+        }
+        segment.appends += 1
+        open.withLock { $0 = segment }
+        if segment.appends >= sealAfter { try sealBlocking(segment) }
+    }
+
+    private func sealBlocking(_ segment: OpenSegment) throws {
+        open.withLock { $0 = nil }
+        close(segment.fd)
+        let from = path(segment.sequence, open: true)
+        guard rename(from, path(segment.sequence, open: false)) == 0 else { throw fail("rename", from) }
+        syncDirectory()
+    }
+
+    private func syncDirectory() {
+        let fd = Glibc.open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
+    }
+}

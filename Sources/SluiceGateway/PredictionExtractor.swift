@@ -1,0 +1,83 @@
+import Foundation
+public import SluiceDomain
+
+/// Reads the prediction out of a model server's answer, for the ML Data
+/// Store. Pure; `nil` when the answer has no recognisable output.
+///
+/// TorchServe handlers answer in the handler's own shape; the common ones
+/// are understood: a number, a string label, `{"label": ..., "probabilities":
+/// {...}}`, a map from label to probability (the argmax is the label), and
+/// any of these wrapped in a one-element array (a batch of one). Open
+/// Inference Protocol servers answer `{"outputs":[{"data":[...]}]}`; the
+/// first element of the first output is the prediction.
+public enum PredictionExtractor {
+    /// The output in `body` for a server speaking `runtime`.
+    public static func output(runtime: DeploymentRuntime, body: [UInt8]) -> PredictionOutput? {
+        guard !body.isEmpty, let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
+            // TorchServe may answer a bare label as text/plain.
+            return runtime == .torchserve ? plainText(body) : nil
+        }
+        switch runtime {
+        case .torchserve: return torchserve(json)
+        case .oip: return oip(json)
+        }
+    }
+
+    static func torchserve(_ json: JSONValue) -> PredictionOutput? {
+        switch json {
+        case .number(let value): return .number(value)
+        case .bool(let value): return .label(value ? "true" : "false", probabilities: nil)
+        case .string(let text): return IngestRules.isLabel(text) ? .label(text, probabilities: nil) : nil
+        case .array(let items): return items.count == 1 ? torchserve(items[0]) : nil
+        case .object(let members): return object(members)
+        case .null: return nil
+        }
+    }
+
+    static func object(_ members: [String: JSONValue]) -> PredictionOutput? {
+        if let label = members["label"] {
+            let probabilities = members["probabilities"]?.objectValue.flatMap(probabilityMap)
+            switch label {
+            case .string(let text) where IngestRules.isLabel(text): return .label(text, probabilities: probabilities)
+            case .number(let value): return .number(value)
+            default: return nil
+            }
+        }
+        for key in ["prediction", "value", "output", "predictions"] {
+            if let inner = members[key] { return torchserve(inner) }
+        }
+        // `{"cat": 0.9, "dog": 0.1}`: the label is the most probable class.
+        guard let probabilities = probabilityMap(members),
+              let best = probabilities.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })
+        else { return nil }
+        return .label(best.key, probabilities: probabilities)
+    }
+
+    static func probabilityMap(_ members: [String: JSONValue]) -> [String: Double]? {
+        guard !members.isEmpty else { return nil }
+        var map: [String: Double] = [:]
+        for (key, value) in members {
+            guard case .number(let p) = value, p >= 0, p <= 1, IngestRules.isLabel(key) else { return nil }
+            map[key] = p
+        }
+        return map
+    }
+
+    static func oip(_ json: JSONValue) -> PredictionOutput? {
+        guard case .array(let outputs)? = json.objectValue?["outputs"], let first = outputs.first?.objectValue,
+              case .array(let data)? = first["data"], let value = data.first
+        else { return nil }
+        switch value {
+        case .number(let number): return .number(number)
+        case .string(let text): return IngestRules.isLabel(text) ? .label(text, probabilities: nil) : nil
+        case .bool(let flag): return .label(flag ? "true" : "false", probabilities: nil)
+        default: return nil
+        }
+    }
+
+    static func plainText(_ body: [UInt8]) -> PredictionOutput? {
+        let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if let number = Double(text), number.isFinite { return .number(number) }
+        return IngestRules.isLabel(text) ? .label(text, probabilities: nil) : nil
+    }
+}

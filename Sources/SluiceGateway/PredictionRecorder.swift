@@ -1,0 +1,107 @@
+public import Logging
+public import SluiceDomain
+import CoreMetrics
+import Synchronization
+
+/// Every model call's result on its way to the ML Data Store: a bounded
+/// in-memory queue, written in batches (up to `batchSize` records, at
+/// least every `flushInterval`) to the ``Journal``, from which
+/// ``JournalUploader`` stores them. `record(_:)` never waits: when the
+/// queue is full the record is dropped and counted.
+public final class PredictionRecorder: Sendable {
+    private let journal: Journal
+    private let capacity: Int
+    private let batchSize: Int
+    private let flushInterval: Duration
+    private let logger: Logger
+    /// Queued records with their sequence numbers, and the last number given.
+    private let pending = Mutex<(items: [(UInt64, Prediction)], last: UInt64)>(([], 0))
+    private let commit = GroupCommit()
+    private let depth = Gauge(label: "sluice_gateway_queue_depth")
+    private let dropped = Counter(label: "sluice_gateway_records_dropped_total")
+
+    /// A recorder writing to `journal`.
+    public init(journal: Journal, capacity: Int, batchSize: Int, flushInterval: Duration, logger: Logger) {
+        self.journal = journal
+        self.capacity = max(1, capacity)
+        self.batchSize = max(1, batchSize)
+        self.flushInterval = flushInterval
+        self.logger = logger
+    }
+
+    /// Queues one result; drops it (counted) when the queue is full.
+    /// Returns its sequence number, `nil` when dropped.
+    @discardableResult
+    public func record(_ prediction: Prediction) -> UInt64? {
+        let sequence: UInt64? = pending.withLock { queue in
+            guard queue.items.count < capacity else { return nil }
+            queue.last += 1
+            queue.items.append((queue.last, prediction))
+            return queue.last
+        }
+        if sequence == nil { dropped.increment() }
+        return sequence
+    }
+
+    /// Queues one result and returns once it is in the journal (written and
+    /// `fsync`ed, together with whatever else was queued meanwhile), or
+    /// once a journal write failed.
+    public func recordDurably(_ prediction: Prediction) async {
+        guard let sequence = record(prediction) else { return }
+        await commit.waitUntilWritten(sequence) { await self.writeQueued() }
+    }
+
+    /// Records waiting for the journal.
+    public var queueDepth: Int { pending.withLock { $0.items.count } }
+
+    /// Writes batches until cancelled, then writes what is left. Every
+    /// `flushInterval` the open journal segment is sealed, so the uploader
+    /// sees records at most about two intervals after they were queued.
+    public func run() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: flushInterval) } catch { break }
+            await flush(sealingOlderThan: flushInterval)
+        }
+        await flush()
+    }
+
+    /// Writes every queued record to the journal, in segments of at most
+    /// `batchSize`. A batch that cannot be written goes back to the front
+    /// of the queue and is tried on the next flush.
+    /// Then seals the open segment if it is older than `age` (default: always).
+    public func flush(sealingOlderThan age: Duration = .zero) async {
+        _ = await commit.exclusive { [journal, logger] in
+            let through = await self.writeQueued()
+            do {
+                try await journal.seal(olderThan: age)
+            } catch {
+                logger.error("journal segment could not be sealed", metadata: ["reason": "\(String(reflecting: error))"])
+            }
+            return through
+        }
+        depth.record(queueDepth)
+    }
+
+    /// Writes the queue; returns the sequence number up to which everything
+    /// is written, `nil` when a write failed. Runs only inside ``GroupCommit``.
+    /// Only what was queued when it started, so that a steady stream of
+    /// new records cannot keep it (and the callers waiting on it) going.
+    private func writeQueued() async -> UInt64? {
+        let target = pending.withLock { $0.last }
+        while true {
+            let batch: [(UInt64, Prediction)] = pending.withLock { queue in
+                let batch = Array(queue.items.prefix(batchSize).prefix { $0.0 <= target })
+                queue.items.removeFirst(batch.count)
+                return batch
+            }
+            guard !batch.isEmpty else { return target }
+            do {
+                try await journal.append(try JournalRecord.encode(batch.map(\.1)))
+            } catch {
+                logger.error("journal write failed; keeping the batch in memory", metadata: ["reason": "\(String(reflecting: error))"])
+                pending.withLock { $0.items.insert(contentsOf: batch, at: 0) }
+                return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import SluiceDomain
+import Synchronization
+
+/// Sends copies of a request to an endpoint's stealth deployments without
+/// ever making the client wait: each copy is a detached task that nobody
+/// awaits, with its own HTTP client (its own connection pool, so shadows
+/// cannot use up the live path's connections), its own timeout, and at most
+/// `concurrency` copies in flight per deployment — beyond that a copy is
+/// dropped and counted, never queued.
+final class StealthDispatcher: Sendable {
+    private let caller: ModelCaller
+    private let recorder: PredictionRecorder
+    private let sampleRate: Double
+    private let maxBody: Int
+    private let concurrency: Int
+    private let inFlight = Mutex<[UUID: Int]>([:])
+
+    init(caller: ModelCaller, recorder: PredictionRecorder, configuration: GatewayConfiguration) {
+        self.caller = caller
+        self.recorder = recorder
+        self.sampleRate = configuration.stealthSampleRate
+        self.maxBody = configuration.stealthMaxBody
+        self.concurrency = max(1, configuration.stealthConcurrency)
+    }
+
+    /// Starts a copy to every sampled stealth deployment; returns at once.
+    func dispatch(_ targets: [RouteTarget], endpoint: String, body: [UInt8], contentType: String?, requestID: String, at: Date) {
+        for target in targets {
+            guard StealthSampler.isSampled(requestID: requestID, deployment: target.deploymentID, rate: sampleRate) else {
+                GatewayMetrics.stealthDropped(endpoint: endpoint, deployment: target.name, reason: "sampled_out")
+                continue
+            }
+            guard body.count <= maxBody else {
+                GatewayMetrics.stealthDropped(endpoint: endpoint, deployment: target.name, reason: "oversize")
+                continue
+            }
+            guard acquire(target.deploymentID) else {
+                GatewayMetrics.stealthDropped(endpoint: endpoint, deployment: target.name, reason: "queue_full")
+                continue
+            }
+            GatewayMetrics.stealthSent(endpoint: endpoint, deployment: target.name)
+            Task.detached { [self] in
+                let result = await caller.call(target, body: body, contentType: contentType, requestID: requestID)
+                release(target.deploymentID)
+                recorder.record(Gateway.prediction(
+                    result, target: target, mode: "stealth", endpoint: endpoint, requestID: requestID, at: at))
+            }
+        }
+    }
+
+    /// Stealth calls in flight, all deployments.
+    var callsInFlight: Int { inFlight.withLock { $0.values.reduce(0, +) } }
+
+    private func acquire(_ deployment: UUID) -> Bool {
+        inFlight.withLock { counts in
+            let current = counts[deployment, default: 0]
+            guard current < concurrency else { return false }
+            counts[deployment] = current + 1
+            return true
+        }
+    }
+
+    private func release(_ deployment: UUID) {
+        inFlight.withLock { counts in
+            let remaining = counts[deployment, default: 1] - 1
+            counts[deployment] = remaining > 0 ? remaining : nil
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import SluiceTesting
+import Testing
+
+/// `sluice gateway` end to end: the real binaries (`serve` for the API,
+/// `gateway` for traffic), external deployments on loopback model servers.
+@Suite(.timeLimit(.minutes(2))) struct GatewayTests {
+    static let liveAnswer = #"{"label":"cat","probabilities":{"cat":0.9,"dog":0.1}}"#
+
+    /// A server, its database seeded with `model`, and a journal folder.
+    func setUp(models: [String] = ["fraud"]) async throws -> (APIServer, URL) {
+        let server = try await APIServer.start()
+        for model in models { try await server.seedModelVersion(model: model) }
+        return (server, GatewayHarness.journalDirectory())
+    }
+
+    @Test func liveAnswer_comesBackByteForByte_stealthGetsTheSameRequest_bothAreRecorded() async throws {
+        let (server, journal) = try await setUp()
+        defer { server.stop() }
+        let live = FakeModel(answer: Self.liveAnswer)
+        let shadow = FakeModel(answer: #""dog""#)
+        try await FakeModel.serving([live, shadow]) { ports in
+            _ = try GatewayHarness.deploy(server, "champion", model: "fraud", mode: "live", endpoint: "score", urls: ["http://127.0.0.1:\(ports[0])"])
+            _ = try GatewayHarness.deploy(server, "challenger", model: "fraud", mode: "stealth", endpoint: "score", urls: ["http://127.0.0.1:\(ports[1])"])
+            let gateway = try await GatewayHarness.start(database: server.database, journal: journal)
+            defer { gateway.terminate() }
+
+            let (response, _) = try GatewayHarness.predict(port: gateway.port, endpoint: "score", body: #"{"amount":12}"#, requestID: "req-1")
+            #expect(response.status == 200)
+            #expect(response.text == Self.liveAnswer)
+            #expect(response.header("content-type") == "application/json")
+            #expect(response.header("x-request-id") == "req-1")
+            #expect(response.header("x-sluice-deployment") == "champion")
+            #expect(response.header("x-sluice-model-version") == "1")
+
+            #expect(await GatewayHarness.eventually { shadow.received.count == 1 })
+            #expect(shadow.received.first?.body == #"{"amount":12}"#)
+            #expect(shadow.received.first?.contentType == "application/json")
+            #expect(shadow.received.first?.requestID == "req-1")
+            #expect(live.received.first?.requestID == "req-1")
+
+            let stored = try await GatewayHarness.eventually { try await GatewayHarness.predictions(server).count == 2 }
+            #expect(stored)
+            let rows = try await GatewayHarness.predictions(server)
+            #expect(rows.map(\.name) == ["challenger", "champion"])
+            #expect(rows.allSatisfy { $0.request == "req-1" && $0.status == 200 })
+            #expect(rows.map(\.label) == ["dog", "cat"])
+
+            // A request without an id gets one, returned and recorded.
+            let (second, _) = try GatewayHarness.predict(port: gateway.port, endpoint: "score", body: "{}")
+            let generated = try #require(second.header("x-request-id"))
+            #expect(await GatewayHarness.eventually { shadow.received.last?.requestID == generated })
+
+            let unknown = try GatewayHarness.predict(port: gateway.port, endpoint: "nothing-here", body: "{}").0
+            APIServer.expectProblem(unknown, 404)
+        }
+    }
+
+    @Test func slowFailingOrDownStealth_neverDelaysOrChangesTheLiveAnswer() async throws {
+        let (server, journal) = try await setUp()
+        defer { server.stop() }
+        let live = FakeModel(answer: "0.5")
+        let slow = FakeModel(answer: "0.1", delay: .seconds(3))
+        let failing = FakeModel(answer: #"{"code":500,"type":"InternalServerException","message":"boom"}"#, status: 500)
+        let down = try TestPostgres.freePort()
+        try await FakeModel.serving([live, slow, failing]) { ports in
+            _ = try GatewayHarness.deploy(server, "live", model: "fraud", mode: "live", endpoint: "score", urls: ["http://127.0.0.1:\(ports[0])"])
+            _ = try GatewayHarness.deploy(server, "slow", model: "fraud", mode: "stealth", endpoint: "score", urls: ["http://127.0.0.1:\(ports[1])"])
+            _ = try GatewayHarness.deploy(server, "failing", model: "fraud", mode: "stealth", endpoint: "score", urls: ["http://127.0.0.1:\(ports[2])"])
+            _ = try GatewayHarness.deploy(server, "down", model: "fraud", mode: "stealth", endpoint: "score", urls: ["http://127.0.0.1:\(down)"])
+            let gateway = try await GatewayHarness.start(
+                database: server.database, journal: journal, environment: ["SLUICE_GATEWAY_STEALTH_TIMEOUT_MS": "1000"])
+            defer { gateway.terminate() }
+
+            for index in 0..<5 {
+                let (response, elapsed) = try GatewayHarness.predict(port: gateway.port, endpoint: "score", body: "{}", requestID: "r\(index)")
+                #expect(response.status == 200)
+                #expect(response.text == "0.5")
+                #expect(elapsed < .milliseconds(500), "live answer took \(elapsed) behind a 3 s stealth")
+            }
+            let all = try await GatewayHarness.eventually(timeout: .seconds(15)) { try await GatewayHarness.predictions(server).count == 20 }
+            #expect(all)
+            let rows = try await GatewayHarness.predictions(server)
+            let statuses = Dictionary(grouping: rows, by: \.name).mapValues { Set($0.map(\.status)) }
+            #expect(statuses["live"] == [200])
+            #expect(statuses["slow"] == [0])
+            #expect(statuses["failing"] == [500])
+            #expect(statuses["down"] == [0])
+        }
+    }
+
+    @Test func live_failsOverToTheNextURL_whenAConnectionIsRefused() async throws {
+        let (server, journal) = try await setUp()
+        defer { server.stop() }
+        let live = FakeModel(answer: "1")
+        let refused = try TestPostgres.freePort()
+        try await FakeModel.serving([live]) { ports in
+            _ = try GatewayHarness.deploy(
+                server, "live", model: "fraud", mode: "live", endpoint: "score",
+                urls: ["http://127.0.0.1:\(refused)", "http://127.0.0.1:\(ports[0])"])
+            let gateway = try await GatewayHarness.start(
+                database: server.database, journal: journal, environment: ["SLUICE_GATEWAY_PROBE_INTERVAL_MS": "600000"])
+            defer { gateway.terminate() }
+            for index in 0..<6 {
+                let (response, _) = try GatewayHarness.predict(port: gateway.port, endpoint: "score", body: "{}", requestID: "f\(index)")
+                #expect(response.status == 200, "\(response)")
+            }
+            #expect(live.received.count == 6)
+        }
+    }
+
+    @Test func promotion_reroutesWithinASecond() async throws {
+        let (server, journal) = try await setUp()
+        defer { server.stop() }
+        let old = FakeModel(answer: #""old""#)
+        let new = FakeModel(answer: #""new""#)
+        try await FakeModel.serving([old, new]) { ports in
+            _ = try GatewayHarness.deploy(server, "old", model: "fraud", mode: "live", endpoint: "score", urls: ["http://127.0.0.1:\(ports[0])"])
+            let candidate = try GatewayHarness.deploy(
+                server, "new", model: "fraud", mode: "stealth", endpoint: "score", urls: ["http://127.0.0.1:\(ports[1])"])
+            let gateway = try await GatewayHarness.start(database: server.database, journal: journal)
+            defer { gateway.terminate() }
+            #expect(try GatewayHarness.predict(port: gateway.port, endpoint: "score", body: "{}").0.header("x-sluice-deployment") == "old")
+
+            let promoted = try server.send(
+                "POST", "/v1/deployments/\(candidate)/promote", body: #"{"force":true,"reason":"gateway test"}"#)
+            #expect(promoted.status == 200, "\(promoted)")
+            let start = ContinuousClock.now
+            let rerouted = try await GatewayHarness.eventually(timeout: .seconds(5)) {
+                try GatewayHarness.predict(port: gateway.port, endpoint: "score", body: "{}").0.text == #""new""#
+            }
+            #expect(rerouted)
+            #expect(ContinuousClock.now - start < .milliseconds(1500))
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import SluiceDomain
+@testable import SluiceGateway
+import Testing
+
+@Suite struct GatewayPartsTests {
+    @Test func sampling_isDeterministicAndNearTheRate() {
+        let deployment = UUID()
+        let ids = (0..<10_000).map { "req-\($0)" }
+        let first = ids.filter { StealthSampler.isSampled(requestID: $0, deployment: deployment, rate: 0.25) }
+        let second = ids.filter { StealthSampler.isSampled(requestID: $0, deployment: deployment, rate: 0.25) }
+        #expect(first == second)
+        #expect((2_200...2_800).contains(first.count))
+        #expect(ids.allSatisfy { StealthSampler.isSampled(requestID: $0, deployment: deployment, rate: 1) })
+        #expect(!ids.contains { StealthSampler.isSampled(requestID: $0, deployment: deployment, rate: 0) })
+    }
+
+    @Test func health_roundRobinsOverHealthyInstancesAndSkipsFailingOnes() {
+        let health = InstanceHealth(failureThreshold: 2)
+        let target = RouteTarget(
+            deploymentID: UUID(), name: "d", model: "m", version: 1, runtime: .torchserve,
+            addresses: ["http://a:1", "http://b:1/", "c:1"])
+        let picks = (0..<6).compactMap { _ in health.pick(target) }
+        #expect(Set(picks) == ["http://a:1", "http://b:1", "http://c:1"])
+        health.recordFailure("http://b:1")
+        health.recordFailure("http://b:1")
+        #expect(!(0..<6).contains { _ in health.pick(target) == "http://b:1" })
+        health.recordProbe("http://b:1", healthy: true)
+        #expect(health.isHealthy("http://b:1"))
+        health.recordProbe("http://a:1", healthy: false)
+        #expect(health.pick(target, excluding: ["http://b:1", "http://c:1"]) == nil)
+    }
+
+    @Test func journalRecords_roundTripEveryKindOfOutput() {
+        let at = Date(timeIntervalSince1970: 1_700_000_000.123)
+        let predictions = [
+            Prediction(deploymentID: UUID(), requestID: "a", output: .number(1.5), latencyMS: 2, at: at, status: 200),
+            Prediction(deploymentID: UUID(), requestID: "b", output: .label("x", probabilities: ["x": 0.9]), latencyMS: 3, at: at, status: 200),
+            Prediction(deploymentID: UUID(), requestID: "c", output: nil, latencyMS: 4, at: at, status: 0),
+        ]
+        let bytes = (try? JournalRecord.encode(predictions)) ?? []
+        let (decoded, damaged) = JournalRecord.decode(bytes + Array("{broken\n".utf8))
+        #expect(decoded == predictions)
+        #expect(damaged == 1)
+    }
+
+    @Test func uploader_dropsEveryItemOfAGoneDeploymentAndOnlyThose() {
+        let gone = UUID()
+        let kept = UUID()
+        let at = Date()
+        let batch = (0..<6).map { index in
+            Prediction(deploymentID: index.isMultiple(of: 2) ? gone : kept, requestID: "r\(index)", output: .number(1),
+                       latencyMS: 1, at: at, status: 200)
+        }
+        // The store names only the first offending item of a deployment (it caps its list).
+        let remaining = JournalUploader.removingRefused(batch, [.init(field: "[0].deployment_id", reason: "no such deployment")])
+        #expect(remaining.map(\.requestID) == ["r1", "r3", "r5"])
+        #expect(JournalUploader.removingRefused(batch, [.init(field: "name", reason: "?")]).isEmpty)
+    }
+
+    @Test func journal_writesSegmentsInOrderAndContinuesNumberingAfterARestart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let journal = try Journal(directory: directory, sealAfter: 1)
+        try await journal.append(Array("one\n".utf8))
+        try await journal.append(Array("two\n".utf8))
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("segment-9.jsonl.tmp").path, contents: Data())
+        let reopened = try Journal(directory: directory, sealAfter: 1)
+        try await reopened.append(Array("three\n".utf8))
+        let segments = await reopened.segments()
+        #expect(segments.count == 3)
+        var texts: [String] = []
+        for segment in segments { texts.append(String(decoding: try await reopened.read(segment), as: UTF8.self)) }
+        #expect(texts == ["one\n", "two\n", "three\n"])
+        try await reopened.remove(segments[0])
+        #expect(await reopened.segments().count == 2)
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("segment-9.jsonl.tmp").path))
+    }
+
+    @Test func journal_appendsToOneOpenSegment_andASegmentLeftOpenByACrashIsSealedAtStart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let journal = try Journal(directory: directory, sealAfter: 100)
+        try await journal.append(Array("a\n".utf8))
+        try await journal.append(Array("b\n".utf8))
+        #expect(await journal.segments().isEmpty)
+        // A crash: the process is gone with its segment open.
+        let reopened = try Journal(directory: directory, sealAfter: 100)
+        let segments = await reopened.segments()
+        #expect(segments.count == 1)
+        #expect(String(decoding: try await reopened.read(segments[0]), as: UTF8.self) == "a\nb\n")
+        try await reopened.append(Array("c\n".utf8))
+        try await reopened.seal()
+        #expect(await reopened.segments().count == 2)
+    }
+}
