@@ -84,6 +84,6 @@ let package = Package(
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceGatewayTests", dependencies: ["SluiceGateway", "SluiceDomain", "SluiceHTTPClient", log], swiftSettings: settings),
         .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceDomain", "SluiceHTTP", log], swiftSettings: settings),
-        .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceAWS", "SluiceHTTP", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(name: "SluiceAppTests", dependencies: ["SluiceApp", "SluiceAWS", "SluiceHTTP", "SluicePostgres", "SluiceTesting", "SluiceGateway"], swiftSettings: settings),
     ]
 )
