@@ -13,7 +13,7 @@ public import SluiceDomain
 public enum PredictionExtractor {
     /// The output in `body` for a server speaking `runtime`.
     public static func output(runtime: DeploymentRuntime, body: [UInt8]) -> PredictionOutput? {
-        guard !body.isEmpty, let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
+        guard !body.isEmpty, let json = JSONScanner.parse(body) else {
             // TorchServe may answer a bare label as text/plain.
             return runtime == .torchserve ? plainText(body) : nil
         }

@@ -1,5 +1,7 @@
+import Foundation
 import SluiceAWS
 import SluiceApp
+import SluiceGateway
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -30,8 +32,30 @@ import Testing
         #expect(config.effectivePublicURL == "https://sluice.example.com")
     }
 
-    @Test(arguments: ["SLUICE_PORT=70000", "SLUICE_GATEWAY_PORT=-1", "SLUICE_ADMIN_TOKEN=short", "SLUICE_LOG_LEVEL=loud", "SLUICE_KUBEFLOW_URL=nourl",
-        "SLUICE_DATABASE_POOL_SIZE=0", "SLUICE_DATABASE_POOL_SIZE=many"])
+    @Test func gatewayVariables_areRead() throws {
+        let config = try SluiceConfiguration.fromEnvironment([
+            "SLUICE_GATEWAY_JOURNAL": "/var/lib/j", "SLUICE_GATEWAY_TIMEOUT_MS": "250", "SLUICE_GATEWAY_STEALTH_TIMEOUT_MS": "900",
+            "SLUICE_GATEWAY_STEALTH_SAMPLE": "0.25", "SLUICE_GATEWAY_STEALTH_MAX_BODY": "4096",
+            "SLUICE_GATEWAY_STEALTH_CONCURRENCY": "8", "SLUICE_GATEWAY_DURABLE_ACK": "off",
+            "SLUICE_GATEWAY_PROBE_INTERVAL_MS": "500", "SLUICE_GATEWAY_RELOAD_INTERVAL_MS": "5000",
+        ])
+        #expect(config.gateway.journalDirectory.path == "/var/lib/j")
+        #expect(config.gateway.liveTimeout == .milliseconds(250))
+        #expect(config.gateway.stealthTimeout == .milliseconds(900))
+        #expect(config.gateway.stealthSampleRate == 0.25)
+        #expect(config.gateway.stealthMaxBody == 4096)
+        #expect(config.gateway.stealthConcurrency == 8)
+        #expect(!config.gateway.durableAcknowledgement)
+        #expect(config.gateway.probeInterval == .milliseconds(500))
+        #expect(config.gateway.reloadInterval == .seconds(5))
+        #expect(try SluiceConfiguration.fromEnvironment([:]).gateway.durableAcknowledgement)
+    }
+
+    @Test(arguments: [
+        "SLUICE_PORT=70000", "SLUICE_GATEWAY_PORT=-1", "SLUICE_ADMIN_TOKEN=short", "SLUICE_LOG_LEVEL=loud", "SLUICE_KUBEFLOW_URL=nourl",
+        "SLUICE_GATEWAY_STEALTH_SAMPLE=1.5", "SLUICE_GATEWAY_TIMEOUT_MS=0", "SLUICE_GATEWAY_DURABLE_ACK=maybe",
+        "SLUICE_GATEWAY_STEALTH_CONCURRENCY=0", "SLUICE_DATABASE_POOL_SIZE=0", "SLUICE_DATABASE_POOL_SIZE=many",
+    ])
     func invalidValue_namesTheVariable(assignment: String) {
         let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
         #expect {

@@ -37,6 +37,8 @@ import Testing
             Prediction(deploymentID: UUID(), requestID: "a", output: .number(1.5), latencyMS: 2, at: at, status: 200),
             Prediction(deploymentID: UUID(), requestID: "b", output: .label("x", probabilities: ["x": 0.9]), latencyMS: 3, at: at, status: 200),
             Prediction(deploymentID: UUID(), requestID: "c", output: nil, latencyMS: 4, at: at, status: 0),
+            Prediction(deploymentID: UUID(), requestID: "d", output: .label("say \"hé\" \\ 🐟", probabilities: ["a\tb": 1e-7]),
+                       latencyMS: 0.123456789, at: at, status: nil),
         ]
         let bytes = (try? JournalRecord.encode(predictions)) ?? []
         let (decoded, damaged) = JournalRecord.decode(bytes + Array("{broken\n".utf8))
