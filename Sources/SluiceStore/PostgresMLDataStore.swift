@@ -29,7 +29,8 @@ public struct PostgresMLDataStore: MLDataStore {
             if validation.violations.count < 50 { validation.add("[\(index)].output", "an output or a status is required") }
         }
         try validation.throwIfInvalid()
-        try await partitions.ensure(table: "predictions", days: Set(predictions.map { PartitionCache.day($0.at) }), pool: pool)
+        try await partitions.ensure(table: "predictions", days: PartitionCache.days(predictions.lazy.map(\.at)), pool: pool)
+        let encoder = JSONEncoder()
         let copyRows = try predictions.map { prediction -> [String?] in
             let (region, endpoint) = places[prediction.deploymentID] ?? ("", "")
             var number: String?
@@ -39,7 +40,7 @@ public struct PostgresMLDataStore: MLDataStore {
             case .number(let value)?: number = "\(value)"
             case .label(let value, let probs)?:
                 label = value
-                probabilities = try probs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+                probabilities = try probs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
             case nil: break
             }
             return [prediction.deploymentID.uuidString, prediction.requestID, region, endpoint, number, label, probabilities,
@@ -82,7 +83,7 @@ public struct PostgresMLDataStore: MLDataStore {
 
     public func ingest(outcomes: [Outcome]) async throws -> IngestResult {
         guard !outcomes.isEmpty else { return IngestResult(accepted: 0, duplicates: 0) }
-        try await partitions.ensure(table: "outcomes", days: Set(outcomes.map { PartitionCache.day($0.at) }), pool: pool)
+        try await partitions.ensure(table: "outcomes", days: PartitionCache.days(outcomes.lazy.map(\.at)), pool: pool)
         let copyRows = try outcomes.map { outcome -> [String?] in
             var number: String?
             var label: String?
