@@ -37,18 +37,11 @@ final class PartitionCache: Sendable {
         Set(Set(dates.map(dayNumber)).map(format))
     }
 
-    /// `YYYY-MM-DD` of a day number (the civil-from-days algorithm of
-    /// H. Hinnant's date library, proleptic Gregorian).
+    /// `YYYY-MM-DD` of a day number: the date part of the timestamp text
+    /// SluicePostgres already writes for a `Date` (`YYYY-MM-DDTHH:MM:SS...`).
     static func format(_ dayNumber: Int) -> String {
-        let z = dayNumber + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return String(format: "%04d-%02d-%02d", year, month, day)
+        let midnight = Date(timeIntervalSince1970: Double(dayNumber) * 86_400)
+        guard case .text(let text)? = try? midnight.pgEncoded() else { return "1970-01-01" }
+        return String(text.prefix(10))
     }
 }
