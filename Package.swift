@@ -63,11 +63,13 @@ let package = Package(
         .target(name: "SluiceStore", dependencies: ["SluiceDomain", "SluicePostgres"], swiftSettings: settings),
         .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
         .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS"], swiftSettings: settings),
+        // Work queue runner, reconciler protocol and the reconcilers (DESIGN.md §5).
+        .target(name: "SluiceReconcile", dependencies: ["SluiceDomain", log, coreMetrics], swiftSettings: settings),
         // The inference data plane (`sluice gateway`).
         .target(name: "SluiceGateway", dependencies: ["SluiceHTTP", "SluiceHTTPClient", "SluiceDomain", log, coreMetrics], swiftSettings: settings),
 
         // Application.
-        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceHTTPClient", "SluiceAWS", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", "SluiceCloud", "SluiceGateway", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
+        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceHTTPClient", "SluiceAWS", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", "SluiceCloud", "SluiceGateway", "SluiceReconcile", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
         .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
 
         // Test support and tests.
