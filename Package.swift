@@ -57,19 +57,20 @@ let package = Package(
         .target(name: "SluiceHTTPClient", dependencies: ["CCurl"], swiftSettings: settings),
         .target(name: "SluiceAWS", dependencies: ["SluiceHTTPClient", "COpenSSL"], swiftSettings: settings),
         .target(name: "SluicePostgres", dependencies: ["CLibPQ", log], swiftSettings: settings),
+        .target(name: "SluiceKubeflow", dependencies: ["SluiceHTTPClient", "SluiceAWS"], swiftSettings: settings),
 
         // Domain, persistence and API.
         .target(name: "SluiceDomain", swiftSettings: settings),
         .target(name: "SluiceStore", dependencies: ["SluiceDomain", "SluicePostgres"], swiftSettings: settings),
         .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
-        .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS"], swiftSettings: settings),
+        .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS", "SluiceKubeflow"], swiftSettings: settings),
         // Work queue runner, reconciler protocol and the reconcilers (DESIGN.md §5).
         .target(name: "SluiceReconcile", dependencies: ["SluiceDomain", log, coreMetrics], swiftSettings: settings),
         // The inference data plane (`sluice gateway`).
         .target(name: "SluiceGateway", dependencies: ["SluiceHTTP", "SluiceHTTPClient", "SluiceDomain", log, coreMetrics], swiftSettings: settings),
 
         // Application.
-        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceHTTPClient", "SluiceAWS", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", "SluiceCloud", "SluiceGateway", "SluiceReconcile", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
+        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceHTTPClient", "SluiceAWS", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", "SluiceCloud", "SluiceKubeflow", "SluiceGateway", "SluiceReconcile", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
         .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
 
         // Test support and tests.
@@ -86,6 +87,19 @@ let package = Package(
             dependencies: ["SluiceAWS", "SluiceHTTPClient", "SluiceHTTP", "SluiceTesting"],
             swiftSettings: settings
         ),
+        .testTarget(
+            name: "SluiceKubeflowTests",
+            dependencies: ["SluiceKubeflow", "SluiceHTTPClient", "SluiceAWS", "SluiceHTTP", "SluiceTesting"],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "SluiceRunsTests",
+            dependencies: [
+                "SluiceReconcile", "SluiceStore", "SluiceCloud", "SluiceKubeflow", "SluiceDomain", "SluicePostgres",
+                "SluiceHTTPClient", "SluiceTesting",
+            ],
+            swiftSettings: settings
+        ),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
@@ -93,7 +107,7 @@ let package = Package(
         .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceDomain", "SluiceHTTP", log], swiftSettings: settings),
         .testTarget(
             name: "SluiceAppTests",
-            dependencies: ["SluiceApp", "SluiceAWS", "SluiceHTTP", "SluicePostgres", "SluiceTesting", "SluiceGateway", log, .product(name: "Yams", package: "Yams")],
+            dependencies: ["SluiceApp", "SluiceAWS", "SluiceHTTP", "SluicePostgres", "SluiceTesting", "SluiceGateway", "SluiceReconcile", "SluiceStore", "SluiceCloud", "SluiceKubeflow", "SluiceDomain", "SluiceHTTPClient", log, .product(name: "Yams", package: "Yams")],
             swiftSettings: settings
         ),
     ]
