@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "SluiceDomain", swiftSettings: settings),
         .target(name: "SluiceStore", dependencies: ["SluiceDomain", "SluicePostgres"], swiftSettings: settings),
         .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
-        .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS"], swiftSettings: settings),
+        .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS", "SluiceHTTPClient"], swiftSettings: settings),
         // Work queue runner, reconciler protocol and the reconcilers (DESIGN.md §5).
         .target(name: "SluiceReconcile", dependencies: ["SluiceDomain", log, coreMetrics], swiftSettings: settings),
         // The inference data plane (`sluice gateway`).
