@@ -35,6 +35,9 @@ public struct SluiceConfiguration: Sendable, Equatable {
     /// `SLUICE_RECONCILE_INTERVAL` (seconds, 1-3600, default 30): how often a
     /// converged resource is observed again for drift.
     public var reconcileInterval: Int = 30
+    /// `SLUICE_RECONCILE_LEASE` (seconds, 2-3600, default 60): how long a
+    /// dead replica's work items wait before another replica takes them.
+    public var reconcileLease: Int = 60
     /// `SLUICE_GATEWAY_PORT` (default 8081).
     public var gatewayPort: UInt16 = 8081
     /// The gateway's tunables from `SLUICE_GATEWAY_JOURNAL`,
@@ -113,6 +116,12 @@ public struct SluiceConfiguration: Sendable, Equatable {
                 throw Invalid(variable: "SLUICE_RECONCILE_INTERVAL", problem: "must be a number of seconds from 1 to 3600")
             }
             config.reconcileInterval = seconds
+        }
+        if let lease = value("SLUICE_RECONCILE_LEASE") {
+            guard let seconds = Int(lease), (2...3600).contains(seconds) else {
+                throw Invalid(variable: "SLUICE_RECONCILE_LEASE", problem: "must be a number of seconds from 2 to 3600")
+            }
+            config.reconcileLease = seconds
         }
         if let port = value("SLUICE_GATEWAY_PORT") { config.gatewayPort = try validPort(port, "SLUICE_GATEWAY_PORT") }
         try readGateway(value, into: &config.gateway)

@@ -219,3 +219,57 @@ struct DeploymentReconcilerTests {
         #expect(Self.conditions(APIServer.json(try server.send("GET", "/v1/deployments/\(imageless)")))["Verified"]?["status"] as? String == "True")
     }
 }
+
+/// Crashes and replicas: the cloud never holds more instances than asked.
+@Suite(.serialized)
+struct DeploymentCrashTests {
+    typealias Cloud = DeploymentReconcilerTests.Cloud
+
+    @Test func killDashNine_duringScaleUp_neverLeavesAnExtraInstance() async throws {
+        let cloud = try await Cloud.make()
+        let database = try await TestPostgres.shared().createDatabase()
+        let environment = ["SLUICE_RECONCILE_LEASE": "2"]
+        var server = try await DeploymentReconcilerTests.start(cloud, environment: environment, database: database)
+        try DeploymentReconcilerTests.register(server, cloud)
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<6 {
+            let replicas = 2 + round % 3
+            let id = try DeploymentReconcilerTests.deploy(server, name: "crash-\(round)", replicas: replicas)
+            // Somewhere between "just created" and "launching".
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...600, using: &generator)))
+            kill(server.process.process.processIdentifier, SIGKILL)
+            _ = server.process.waitForExit(timeout: 10)
+            server = try await DeploymentReconcilerTests.start(cloud, environment: environment, database: database)
+            var most = 0
+            try await DeploymentReconcilerTests.waitFor(server, id, "round \(round) converged") { deployment in
+                let count = try await cloud.instances(id).count
+                most = max(most, count)
+                return DeploymentReconcilerTests.phase(deployment) == "ready" && count == replicas
+            }
+            #expect(most <= replicas, "round \(round): \(most) instances for \(replicas) replicas")
+        }
+        server.stop()
+    }
+
+    @Test func twoReplicas_oneDatabase_neverActTwice() async throws {
+        let cloud = try await Cloud.make()
+        let database = try await TestPostgres.shared().createDatabase()
+        let first = try await DeploymentReconcilerTests.start(cloud, database: database)
+        defer { first.stop() }
+        let second = try await DeploymentReconcilerTests.start(cloud, database: database)
+        defer { second.stop() }
+        try DeploymentReconcilerTests.register(first, cloud)
+        let ids = try (0..<8).map { index in
+            try DeploymentReconcilerTests.deploy(index % 2 == 0 ? first : second, name: "pair-\(index)", replicas: 2)
+        }
+        for id in ids {
+            try await DeploymentReconcilerTests.waitFor(first, id, "\(id) ready") { DeploymentReconcilerTests.phase($0) == "ready" }
+        }
+        for id in ids {
+            #expect(try await cloud.instances(id).count == 2)
+            let launches = APIServer.items(try first.send("GET", "/v1/events?resource=deployment/\(id)&limit=100"))
+                .filter { $0["action"] as? String == "deployment.instances_launched" }
+            #expect(launches.count == 1, "one launch of both instances, by one replica")
+        }
+    }
+}
