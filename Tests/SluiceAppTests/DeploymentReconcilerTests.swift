@@ -318,3 +318,39 @@ struct DeploymentFaultTests {
         #expect(metrics.contains("sluice_reconcile_duration_seconds"))
     }
 }
+
+/// External targets: nothing is launched; their URLs' health decides.
+@Suite(.serialized)
+struct ExternalDeploymentTests {
+    @Test func externalTarget_isReadyWhileItsURLsAnswer_degradedWhenOneStops() async throws {
+        let server = try await APIServer.start(environment: ["SLUICE_RECONCILE_INTERVAL": "1"])
+        defer { server.stop() }
+        try await server.seedModelVersion(model: "churn")
+        try await FakeModel.serving([FakeModel(answer: "1")]) { ports in
+            let healthy = "http://127.0.0.1:\(ports[0])"
+            let id = try GatewayHarness.deploy(server, "ext", model: "churn", mode: "stealth", endpoint: "churn", urls: [healthy])
+            let ready = try await DeploymentReconcilerTests.waitFor(server, id, "ready") { DeploymentReconcilerTests.phase($0) == "ready" }
+            let instances = DeploymentReconcilerTests.status(ready)["instances"] as? [[String: Any]] ?? []
+            #expect(instances.map { $0["address"] as? String } == [healthy])
+            #expect(instances.map { $0["state"] as? String } == ["running"])
+            #expect(DeploymentReconcilerTests.conditions(ready)["Ready"]?["reason"] as? String == "HealthChecksPassing")
+
+            // A second URL that refuses connections: degraded, and it says which share answers.
+            let patched = try server.send("PATCH", "/v1/deployments/\(id)", body: #"{"replicas":2}"#)
+            #expect(patched.status == 422, "replicas do not apply to external targets")
+            let other = try GatewayHarness.deploy(
+                server, "ext-half", model: "churn", mode: "stealth", endpoint: "churn", urls: [healthy, "http://127.0.0.1:9"])
+            let half = try await DeploymentReconcilerTests.waitFor(server, other, "degraded") { DeploymentReconcilerTests.phase($0) == "degraded" }
+            let condition = DeploymentReconcilerTests.conditions(half)["Ready"]
+            #expect(condition?["reason"] as? String == "SomeUnhealthy")
+            #expect((condition?["message"] as? String)?.contains("1 of 2") == true)
+        }
+        // Deleting an external deployment launches and terminates nothing.
+        let list = APIServer.items(try server.send("GET", "/v1/deployments"))
+        for deployment in list {
+            guard let id = deployment["id"] as? String else { continue }
+            #expect(try server.send("DELETE", "/v1/deployments/\(id)").status == 202)
+            try await DeploymentReconcilerTests.waitFor(server, id, "deleted") { $0["gone"] as? Bool == true }
+        }
+    }
+}
