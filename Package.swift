@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "SluiceDomain", swiftSettings: settings),
         .target(name: "SluiceStore", dependencies: ["SluiceDomain", "SluicePostgres"], swiftSettings: settings),
         .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
-        .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS", "SluiceKubeflow"], swiftSettings: settings),
+        .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS", "SluiceHTTPClient", "SluiceKubeflow"], swiftSettings: settings),
         // Work queue runner, reconciler protocol and the reconcilers (DESIGN.md §5).
         .target(name: "SluiceReconcile", dependencies: ["SluiceDomain", log, coreMetrics], swiftSettings: settings),
         // The inference data plane (`sluice gateway`).
@@ -92,17 +92,14 @@ let package = Package(
             dependencies: ["SluiceKubeflow", "SluiceHTTPClient", "SluiceAWS", "SluiceHTTP", "SluiceTesting"],
             swiftSettings: settings
         ),
-        .testTarget(
-            name: "SluiceRunsTests",
-            dependencies: [
-                "SluiceReconcile", "SluiceStore", "SluiceCloud", "SluiceKubeflow", "SluiceDomain", "SluicePostgres",
-                "SluiceHTTPClient", "SluiceTesting",
-            ],
-            swiftSettings: settings
-        ),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(
+            name: "SluiceReconcileTests",
+            dependencies: ["SluiceReconcile", "SluiceDomain", "SluiceStore", "SluicePostgres", "SluiceTesting", log],
+            swiftSettings: settings
+        ),
         .testTarget(name: "SluiceGatewayTests", dependencies: ["SluiceGateway", "SluiceDomain", "SluiceHTTPClient", log], swiftSettings: settings),
         .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceDomain", "SluiceHTTP", log], swiftSettings: settings),
         .testTarget(

@@ -5,6 +5,7 @@ import SluiceAPI
 import SluiceDomain
 import SluiceHTTP
 import SluicePostgres
+import SluiceReconcile
 import SluiceStore
 import UnixSignals
 
@@ -26,7 +27,8 @@ public struct SluiceServe: Sendable {
     /// Builds the router with every controller and the standard middleware.
     /// Ops routes stay unauthenticated; `AuthMiddleware` guards `/v1`.
     static func makeRouter(
-        readiness: ReadinessChecks, pool: PGPool, verifier: (any ArtifactVerifier)?, logger: Logger
+        readiness: ReadinessChecks, pool: PGPool, verifier: (any ArtifactVerifier)?, logger: Logger,
+        webhookAuthenticator: (any MessageAuthenticator)? = nil
     ) throws -> Router {
         let tokens = CachingTokenStore(PostgresTokenStore(pool: pool))
         var router = RouterBuilder()
@@ -40,6 +42,8 @@ public struct SluiceServe: Sendable {
         ApprovedFundsController(store: PostgresApprovedFundsStore(pool: pool)).addRoutes(to: &router)
         DatasetsController(store: PostgresDatasetStore(pool: pool)).addRoutes(to: &router)
         ExperimentsController(store: PostgresExperimentStore(pool: pool)).addRoutes(to: &router)
+        CallbacksController(store: PostgresExperimentStore(pool: pool)).addRoutes(to: &router)
+        BitbucketWebhookController(store: PostgresWebhookStore(pool: pool), authenticator: webhookAuthenticator).addRoutes(to: &router)
         ModelsController(store: PostgresModelStore(pool: pool), verifier: verifier).addRoutes(to: &router)
         DeploymentsController(store: PostgresDeploymentStore(pool: pool)).addRoutes(to: &router)
         EventsController(store: PostgresEventStore(pool: pool)).addRoutes(to: &router)
@@ -108,7 +112,9 @@ public struct SluiceServe: Sendable {
         }
         let readiness = ReadinessChecks()
         readiness.register("database") { await database.readinessProblem() }
-        let router = try Self.makeRouter(readiness: readiness, pool: database.pool, verifier: aws?.verifier, logger: logger)
+        let router = try Self.makeRouter(
+            readiness: readiness, pool: database.pool, verifier: aws?.verifier, logger: logger,
+            webhookAuthenticator: KubeflowStartup.bitbucketAuthenticator(configuration))
         var http = HTTPServerConfiguration(host: configuration.host, port: configuration.port)
         http.shutdownGracePeriod = .seconds(10)
         let server = HTTPServer(configuration: http, responder: router, logger: logger)
@@ -127,6 +133,16 @@ public struct SluiceServe: Sendable {
             services.append(.init(service: RetentionService(store: data, logger: logger), successTerminationBehavior: .ignore))
             let promoter = Promoter(endpoints: PostgresEndpointStore(pool: database.pool), data: data)
             services.append(.init(service: AutoPromotionService(promoter: promoter, logger: logger), successTerminationBehavior: .ignore))
+            var workerSettings = WorkerSettings()
+            workerSettings.lease = .seconds(configuration.reconcileLease)
+            // Reconciles share the pool with the API: leave it room.
+            workerSettings.concurrency = max(1, min(16, configuration.databasePoolSize - 2))
+            let worker = ReconcileWorker(
+                queue: PostgresWorkQueue(pool: database.pool),
+                reconcilers: try Reconcilers.make(configuration: configuration, pool: database.pool, aws: aws, logger: logger),
+                settings: workerSettings, identity: Reconcilers.identity(), logger: logger)
+            let listener = PGListener(configuration: database.pool.configuration.connection, maxReconnectDelay: .seconds(2), logger: logger)
+            services.append(.init(service: ReconcileService(worker: worker, listener: listener, logger: logger), successTerminationBehavior: .ignore))
         }
         services.append(.init(service: service))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
