@@ -317,4 +317,59 @@ struct RunReconcilerTests {
             await #expect(throws: ReconcileError.permanent("'nope' is not a run id")) { try await h.reconciler.reconcile(key: "nope") }
         }
     }
+
+    /// The worker loop of the binary itself (workers on): the run goes to
+    /// Kubeflow, survives an outage of it, and finishes by a poll.
+    @Test(.timeLimit(.minutes(2)))
+    func binaryWorkers_submitRetryAndFinish() async throws {
+        let moto = try await TestMoto.shared()
+        guard let endpoint = AWSEndpoint(url: moto.endpoint) else { throw SetupFailure(description: "moto endpoint") }
+        let configuration = AWSConfiguration(region: "us-east-1", endpointOverrides: ["ecr": endpoint])
+        let credentials = StaticCredentialProvider(AWSCredential(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey))
+        let ecr = ECRClient(configuration: configuration, credentials: credentials, http: try CurlHTTPClient())
+        let repository = "models/runs-\(UUID().uuidString.prefix(8).lowercased())"
+        try await ecr.createRepository(repository)
+        _ = try await ecr.putImage(repository: repository, manifest: ModelsAPITests.manifest, tag: "v1")
+        let fake = try await FakeKubeflow.start(token: Self.kubeflowToken)
+        await fake.goDown()
+        var environment = moto.environment
+        environment["SLUICE_KUBEFLOW_URL"] = fake.baseURL
+        environment["SLUICE_KUBEFLOW_TOKEN"] = Self.kubeflowToken
+        environment["SLUICE_RECONCILE_INTERVAL"] = "1"
+        let server = try await APIServer.start(environment: environment)
+        let pool = PGPool(configuration: PGPoolConfiguration(url: server.database.url))
+        let h = Harness(
+            server: server, fake: fake, pool: pool, digest: "",
+            reconciler: RunReconciler(store: PostgresExperimentStore(pool: pool), runner: nil, verifier: nil, publicURL: ""),
+            store: PostgresExperimentStore(pool: pool))
+        defer { server.stop() }
+        do {
+            try h.seed(image: "\(repository):v1")
+            try await h.readyVersion()
+            let id = try h.startRun()
+            try await Self.eventually { try h.condition(id, "KubeflowReachable")?["status"] as? String == "False" }
+            #expect(try h.run(id)["status"] as? String == "pending")
+            try await fake.comeBack()
+            try await Self.eventually { try h.run(id)["status"] as? String == "submitted" }
+            let kubeflowID = try #require(fake.runIDs.first)
+            fake.setState(run: kubeflowID, "SUCCEEDED")
+            try await Self.eventually { try h.run(id)["status"] as? String == "succeeded" }
+            #expect(fake.createRequests.count == 1)
+            await pool.close()
+            await fake.stop()
+        } catch {
+            await pool.close()
+            await fake.stop()
+            throw error
+        }
+    }
+
+    /// Waits up to 30 s for `condition`.
+    static func eventually(_ condition: () throws -> Bool) async throws {
+        for _ in 0..<300 {
+            if try condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("condition not met in 30 s")
+    }
 }
