@@ -65,7 +65,9 @@ struct YAMLDocument {
     static func read(_ text: String, file: String) throws(CLIError) -> [YAMLDocument] {
         do {
             var documents: [YAMLDocument] = []
-            for node in try compose_all(yaml: text) {
+            // Parser.nextRoot rather than compose_all, whose sequence swallows errors.
+            let parser = try Parser(yaml: text)
+            while let node = try parser.nextRoot() {
                 if case .scalar(let scalar) = node, scalar.string.isEmpty, node.tag.rawValue == Tag.Name.null.rawValue { continue }
                 documents.append(YAMLDocument(file: file, node: node, value: try json(node, file: file)))
             }
