@@ -9,7 +9,7 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "Bearer token (overrides SLUICE_TOKEN and the file sluice login writes).")
     var token: String?
 
-    @Option(name: [.short, .customLong("output")], help: "Output format: table or json (the server's JSON).")
+    @Option(name: [.short, .customLong("output")], help: "Output format: table, json (the server's JSON) or id (the id or name alone).")
     var output: OutputFormat = .table
 
     /// A client of the configured server.
@@ -29,7 +29,9 @@ struct ClientOptions: ParsableArguments {
         let bytes = try await client.send("GET", path, query: query + page.query)
         if output == .json { return Output.raw(bytes) }
         let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
-        Output.table(object["items"] as? [[String: Any]] ?? [], columns)
+        let items = object["items"] as? [[String: Any]] ?? []
+        if output == .id { return items.forEach { Output.line(Output.text($0["id"] ?? $0["name"] ?? $0["version"])) } }
+        Output.table(items, columns)
         if let next = object["next_page_token"] as? String {
             Output.error("more results: add --page-token \(next)")
         }
@@ -45,6 +47,9 @@ struct ClientOptions: ParsableArguments {
     func print(_ bytes: [UInt8]) {
         if output == .json { return Output.raw(bytes) }
         guard !bytes.isEmpty, let value = try? JSONSerialization.jsonObject(with: Data(bytes)) else { return }
+        if output == .id, let object = value as? [String: Any] {
+            return Output.line(Output.text(object["id"] ?? object["name"] ?? object["version"]))
+        }
         Output.object(value)
     }
 }

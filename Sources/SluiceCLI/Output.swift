@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 
 /// How results are printed: `table` for people (the default), `json` for
-/// scripts — the server's JSON exactly as it answered.
+/// scripts — the server's JSON exactly as it answered —, `id` for shell
+/// variables: the resource's `id` (or `name`) alone.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case table, json
+    case table, json, id
 }
 
 /// One column of a table: its header and the JSON path of its value
