@@ -20,6 +20,7 @@ let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-p
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 
 let package = Package(
     name: "sluice",
@@ -39,8 +40,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        // YAML (DESIGN.md §1: config-as-code files); today only the tests
-        // read docs/openapi.yaml with it.
+        // YAML (DESIGN.md §1): config-as-code files in `SluiceCLI`; the
+        // tests read docs/openapi.yaml with it.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
@@ -71,7 +72,9 @@ let package = Package(
 
         // Application.
         .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceHTTPClient", "SluiceAWS", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", "SluiceCloud", "SluiceKubeflow", "SluiceGateway", "SluiceReconcile", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
-        .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
+        // The client commands (`sluice login`, `sluice datasets ...`, `sluice apply`): REST over libcurl.
+        .target(name: "SluiceCLI", dependencies: ["SluiceHTTPClient", argumentParser, yams], swiftSettings: settings),
+        .executableTarget(name: "Sluice", dependencies: ["SluiceApp", "SluiceCLI", argumentParser, log], swiftSettings: settings),
 
         // Test support and tests.
         .target(name: "SluiceTesting", dependencies: ["SluiceSockets", "SluiceHTTP", log], path: "Tests/SluiceTesting", swiftSettings: settings),

@@ -50,6 +50,7 @@ public struct SluiceServe: Sendable {
         let dataStore = PostgresMLDataStore(pool: pool)
         DataStoreController(store: dataStore).addRoutes(to: &router)
         EndpointsController(store: PostgresEndpointStore(pool: pool), data: dataStore).addRoutes(to: &router)
+        ApplyController(store: PostgresApplyStore(pool: pool)).addRoutes(to: &router)
         return try router.build(logger: logger)
     }
 
