@@ -138,9 +138,14 @@ public struct RunReconciler: Reconciler {
         guard let engineID = run.kubeflowRunID else { throw ReconcileError.permanent("run \(run.id) is \(run.status) without a Kubeflow run id") }
         do {
             if run.cancelRequested, run.conditions[type: "CancelRequested"] == nil {
-                try await engine({ try await runner.cancel(engineRunID: engineID) }, work)
-                try await store.recordCondition(
-                    id: run.id, condition: condition("CancelRequested", "True", "Terminating", "Kubeflow was asked to terminate the run"), polls: 0)
+                var message = "Kubeflow was asked to terminate the run"
+                do {
+                    try await engine({ try await runner.cancel(engineRunID: engineID) }, work)
+                } catch let error as PipelineRunnerError where error.code == .rejected {
+                    // Typically the run finished meanwhile; the poll below says how.
+                    message = "Kubeflow refused to terminate the run: \(error.message)"
+                }
+                try await store.recordCondition(id: run.id, condition: condition("CancelRequested", "True", "Terminating", message), polls: 0)
             }
             let observed = try await engine({ try await runner.observe(engineRunID: engineID) }, work)
             if let status = observed.status, status != run.status, run.status.canMove(to: status) {

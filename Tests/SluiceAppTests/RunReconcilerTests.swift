@@ -364,6 +364,30 @@ struct RunReconcilerTests {
         }
     }
 
+    @Test func kubeflowStates_mapToSluiceStates() {
+        let expected: [KubeflowRuntimeState: RunStatus?] = [
+            .unspecified: nil, .pending: .submitted, .running: .running, .succeeded: .succeeded, .skipped: .succeeded,
+            .failed: .failed, .canceling: .running, .canceled: .canceled, .paused: .running, .unknown("NEW"): nil,
+        ]
+        #expect(Set(expected.keys).isSuperset(of: KubeflowRuntimeState.documented))
+        for (state, status) in expected {
+            #expect(KubeflowPipelineRunner.status(of: state) == status, "\(state)")
+        }
+    }
+
+    @Test func pollInterval_doubles_upToTheCap() {
+        var settings = RunReconciler.Settings()
+        settings.firstPoll = .seconds(5)
+        settings.maxPoll = .seconds(30)
+        let reconciler = RunReconciler(
+            store: PostgresExperimentStore(pool: PGPool(configuration: PGPoolConfiguration(url: "postgres://127.0.0.1:1/unused"))),
+            runner: nil, verifier: nil, publicURL: "http://x", settings: settings)
+        #expect((0...6).map { reconciler.pollDelay(after: $0) } == [5, 10, 20, 30, 30, 30, 30].map { Duration.seconds($0) })
+        #expect(reconciler.pollDelay(after: 10_000) == .seconds(30))
+        let token = RunReconciler.randomToken()
+        #expect(token.count == 64 && token != RunReconciler.randomToken())
+    }
+
     /// Waits up to 30 s for `condition`.
     static func eventually(_ condition: () throws -> Bool) async throws {
         for _ in 0..<300 {
