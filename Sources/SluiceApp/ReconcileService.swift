@@ -63,6 +63,7 @@ enum Reconcilers {
         let probe = HTTPModelServerProbe(http: try CurlHTTPClient())
         let deployments = DeploymentReconciler(
             store: PostgresDeploymentWorkStore(pool: pool), fleet: fleet, verifier: aws?.verifier, probe: probe,
+            snapshots: FleetSnapshots(maxAge: min(deploymentSettings.steadyInterval, .seconds(10))),
             settings: deploymentSettings, logger: logger)
         let runs = try KubeflowStartup.runReconciler(configuration: configuration, pool: pool, verifier: aws?.verifier, logger: logger)
         return [deployments, runs]
