@@ -144,7 +144,11 @@ public struct DeploymentReconciler: Reconciler {
         // action is decided again on a fresh look at this deployment.
         var observed: [FleetInstance]
         var fresh = snapshots == nil
-        if let snapshots {
+        if work.launchSerial == 0 {
+            // Every launch commits a serial first: none taken, none launched.
+            observed = []
+            fresh = true
+        } else if let snapshots {
             observed = try await cloud(deployment) { try await snapshots.instances(deployment: deployment.id, region: region, fleet: fleet) }
         } else {
             observed = try await cloud(deployment) { try await fleet.instances(deployment: deployment.id, region: region) }
@@ -186,7 +190,7 @@ public struct DeploymentReconciler: Reconciler {
             observed.removeAll { plan.terminate.contains($0.id) }
         }
         if plan.launch > 0 {
-            if let problem = try await verify(work, verifier: verifier) {
+            if let problem = try await cloud(deployment, { try await verify(work, verifier: verifier) }) {
                 setCondition(&status, "Verified", false, problem.reason, problem.message)
                 status.phase = .degraded
                 status.instances = instances(observed, ready: ready)

@@ -35,8 +35,13 @@ public actor FleetSnapshots {
         if let running = refreshing[region] {
             task = running
         } else {
-            let started = ContinuousClock.now
-            task = Task { Snapshot(taken: started, byDeployment: try await fleet.allInstances(region: region)) }
+            // Its age counts from when the listing arrived: a listing that
+            // takes longer than `maxAge` (a slow endpoint, many instances)
+            // must not be stale on arrival and refreshed without pause.
+            task = Task {
+                let byDeployment = try await fleet.allInstances(region: region)
+                return Snapshot(taken: .now, byDeployment: byDeployment)
+            }
             refreshing[region] = task
         }
         do {
