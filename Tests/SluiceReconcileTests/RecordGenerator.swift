@@ -20,11 +20,23 @@ struct RecordGenerator {
         var rejected = 0
     }
 
-    var random: SplitMix64
+    var random: XorShift
     var nextID = 1
 
     init(seed: UInt64) {
-        random = SplitMix64(seed: seed)
+        random = XorShift(state: seed | 1)
+    }
+
+    /// xorshift64* (Vigna 2016): deterministic data for a seed.
+    struct XorShift {
+        var state: UInt64
+
+        mutating func next() -> UInt64 {
+            state ^= state >> 12
+            state ^= state << 25
+            state ^= state >> 27
+            return state &* 0x2545_F491_4F6C_DD1D
+        }
     }
 
     static func csvField(_ text: String) -> String {
