@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "SluiceRecords", dependencies: ["CZlib"], swiftSettings: settings),
         .target(name: "SluiceStore", dependencies: ["SluiceDomain", "SluicePostgres"], swiftSettings: settings),
         .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
-        .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS"], swiftSettings: settings),
+        .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS", "SluiceHTTPClient"], swiftSettings: settings),
         // Work queue runner, reconciler protocol and the reconcilers (DESIGN.md §5).
         .target(name: "SluiceReconcile", dependencies: ["SluiceDomain", "SluiceRecords", log, coreMetrics], swiftSettings: settings),
         // The inference data plane (`sluice gateway`).
@@ -102,6 +102,11 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(
+            name: "SluiceReconcileTests",
+            dependencies: ["SluiceReconcile", "SluiceDomain", "SluiceStore", "SluicePostgres", "SluiceTesting", log],
+            swiftSettings: settings
+        ),
         .testTarget(name: "SluiceGatewayTests", dependencies: ["SluiceGateway", "SluiceDomain", "SluiceHTTPClient", log], swiftSettings: settings),
         .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceDomain", "SluiceHTTP", log], swiftSettings: settings),
         .testTarget(

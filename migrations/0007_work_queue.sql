@@ -68,3 +68,28 @@ CREATE TRIGGER dataset_versions_work AFTER INSERT ON dataset_versions
 
 -- Reconciles that gave up (parked) or are retrying, for operators.
 CREATE INDEX work_items_parked ON work_items (parked_at) WHERE parked_at IS NOT NULL;
+
+-- The deployment reconciler's launch counter: each launch takes the next
+-- serial (committed first) and uses it in its EC2 ClientToken, so a retried
+-- call never launches twice and a replacement never reuses a spent token.
+ALTER TABLE deployments ADD COLUMN launch_serial bigint NOT NULL DEFAULT 0;
+
+-- A deployment's ETag is the version of its desired state: the reconciler's
+-- status writes must not make a user's If-Match stale between GET and PATCH.
+CREATE FUNCTION deployments_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (NEW.name, NEW.region, NEW.endpoint, NEW.model_id, NEW.model_version, NEW.mode, NEW.replicas, NEW.instance_type,
+        NEW.runtime, NEW.target, NEW.generation, NEW.revision, NEW.deletion_requested_at)
+       IS DISTINCT FROM
+       (OLD.name, OLD.region, OLD.endpoint, OLD.model_id, OLD.model_version, OLD.mode, OLD.replicas, OLD.instance_type,
+        OLD.runtime, OLD.target, OLD.generation, OLD.revision, OLD.deletion_requested_at) THEN
+        NEW.resource_version := nextval('resource_versions');
+    ELSE
+        NEW.resource_version := OLD.resource_version;
+    END IF;
+    NEW.updated_at := now();
+    RETURN NEW;
+END $$;
+DROP TRIGGER deployments_version ON deployments;
+CREATE TRIGGER deployments_version BEFORE UPDATE ON deployments
+    FOR EACH ROW EXECUTE FUNCTION deployments_bump_version();

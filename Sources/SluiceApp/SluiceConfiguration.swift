@@ -28,6 +28,16 @@ public struct SluiceConfiguration: Sendable, Equatable {
     public var workers: Bool = true
     /// `SLUICE_INSTANCE_HEALTHCHECK` (`on`/`off`, default on).
     public var instanceHealthcheck: Bool = true
+    /// The EC2 launch settings: `SLUICE_EC2_AMI` (the host image; deployments
+    /// on EC2 stay pending without it), `SLUICE_EC2_SUBNET_ID`,
+    /// `SLUICE_EC2_SECURITY_GROUP_IDS` (comma-separated), `SLUICE_EC2_INSTANCE_PROFILE`.
+    public var ec2 = EC2Settings()
+    /// `SLUICE_RECONCILE_INTERVAL` (seconds, 1-3600, default 30): how often a
+    /// converged resource is observed again for drift.
+    public var reconcileInterval: Int = 30
+    /// `SLUICE_RECONCILE_LEASE` (seconds, 2-3600, default 60): how long a
+    /// dead replica's work items wait before another replica takes them.
+    public var reconcileLease: Int = 60
     /// `SLUICE_GATEWAY_PORT` (default 8081).
     public var gatewayPort: UInt16 = 8081
     /// The gateway's tunables from `SLUICE_GATEWAY_JOURNAL`,
@@ -92,6 +102,27 @@ public struct SluiceConfiguration: Sendable, Equatable {
         config.publicURL = try value("SLUICE_PUBLIC_URL").map { url throws(Invalid) in try validURL(url, "SLUICE_PUBLIC_URL") }
         if let workers = value("SLUICE_WORKERS") { config.workers = try onOff(workers, "SLUICE_WORKERS") }
         if let check = value("SLUICE_INSTANCE_HEALTHCHECK") { config.instanceHealthcheck = try onOff(check, "SLUICE_INSTANCE_HEALTHCHECK") }
+        config.ec2.imageID = value("SLUICE_EC2_AMI")
+        config.ec2.subnetID = value("SLUICE_EC2_SUBNET_ID")
+        config.ec2.securityGroupIDs = value("SLUICE_EC2_SECURITY_GROUP_IDS").map {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        } ?? []
+        config.ec2.instanceProfile = value("SLUICE_EC2_INSTANCE_PROFILE")
+        if let ami = config.ec2.imageID, !ami.hasPrefix("ami-") {
+            throw Invalid(variable: "SLUICE_EC2_AMI", problem: "must be an AMI id such as ami-0abc1234")
+        }
+        if let interval = value("SLUICE_RECONCILE_INTERVAL") {
+            guard let seconds = Int(interval), (1...3600).contains(seconds) else {
+                throw Invalid(variable: "SLUICE_RECONCILE_INTERVAL", problem: "must be a number of seconds from 1 to 3600")
+            }
+            config.reconcileInterval = seconds
+        }
+        if let lease = value("SLUICE_RECONCILE_LEASE") {
+            guard let seconds = Int(lease), (2...3600).contains(seconds) else {
+                throw Invalid(variable: "SLUICE_RECONCILE_LEASE", problem: "must be a number of seconds from 2 to 3600")
+            }
+            config.reconcileLease = seconds
+        }
         if let port = value("SLUICE_GATEWAY_PORT") { config.gatewayPort = try validPort(port, "SLUICE_GATEWAY_PORT") }
         try readGateway(value, into: &config.gateway)
         if let level = value("SLUICE_LOG_LEVEL") { config.logLevel = try validLevel(level, "SLUICE_LOG_LEVEL") }
@@ -178,4 +209,15 @@ public struct SluiceConfiguration: Sendable, Equatable {
         }
         return text.lowercased()
     }
+}
+
+/// Where EC2 instances boot (`SLUICE_EC2_*`).
+public struct EC2Settings: Sendable, Equatable {
+    public var imageID: String?
+    public var subnetID: String?
+    public var securityGroupIDs: [String] = []
+    public var instanceProfile: String?
+
+    /// None set.
+    public init() {}
 }

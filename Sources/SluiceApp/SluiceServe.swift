@@ -5,6 +5,7 @@ import SluiceAPI
 import SluiceDomain
 import SluiceHTTP
 import SluicePostgres
+import SluiceReconcile
 import SluiceStore
 import UnixSignals
 
@@ -127,6 +128,16 @@ public struct SluiceServe: Sendable {
             services.append(.init(service: RetentionService(store: data, logger: logger), successTerminationBehavior: .ignore))
             let promoter = Promoter(endpoints: PostgresEndpointStore(pool: database.pool), data: data)
             services.append(.init(service: AutoPromotionService(promoter: promoter, logger: logger), successTerminationBehavior: .ignore))
+            var workerSettings = WorkerSettings()
+            workerSettings.lease = .seconds(configuration.reconcileLease)
+            // Reconciles share the pool with the API: leave it room.
+            workerSettings.concurrency = max(1, min(16, configuration.databasePoolSize - 2))
+            let worker = ReconcileWorker(
+                queue: PostgresWorkQueue(pool: database.pool),
+                reconcilers: try Reconcilers.make(configuration: configuration, pool: database.pool, aws: aws, logger: logger),
+                settings: workerSettings, identity: Reconcilers.identity(), logger: logger)
+            let listener = PGListener(configuration: database.pool.configuration.connection, maxReconnectDelay: .seconds(2), logger: logger)
+            services.append(.init(service: ReconcileService(worker: worker, listener: listener, logger: logger), successTerminationBehavior: .ignore))
         }
         services.append(.init(service: service))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

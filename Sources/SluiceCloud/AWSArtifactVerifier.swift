@@ -39,6 +39,17 @@ public struct AWSArtifactVerifier: ArtifactVerifier {
         }
     }
 
+    public func imageExists(repository: String, digest: String) async throws -> Bool {
+        do {
+            let (images, _) = try await ecr.batchGetImage(repository: repository, digests: [digest])
+            return images.contains { $0.digest == digest }
+        } catch let error as AWSError where error.isNotFound {
+            return false
+        } catch {
+            throw DomainError.unavailable("ECR could not be asked about \(repository)@\(digest): \(Self.describe(error))")
+        }
+    }
+
     /// The error's kind without its message, which may quote request detail.
     static func describe(_ error: any Error) -> String {
         if let error = error as? AWSError { return "\(error.service) \(error.code) (HTTP \(error.status))" }

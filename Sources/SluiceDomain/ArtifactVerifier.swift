@@ -9,4 +9,9 @@ public protocol ArtifactVerifier: Sendable {
     /// The artifact's ETag, size and SHA-256 when the store keeps one.
     /// Throws ``DomainError/invalid(field:reason:)`` for `artifact_uri` when it is missing.
     func inspectArtifact(_ uri: S3URI) async throws -> ArtifactInfo
+
+    /// Whether `repository` still holds the image `digest` (a deployment
+    /// checks this before launching). Throws ``DomainError/unavailable(_:)``
+    /// when the registry cannot be asked.
+    func imageExists(repository: String, digest: String) async throws -> Bool
 }

@@ -112,6 +112,15 @@ public enum DeploymentRuntime: String, Sendable, Equatable, CaseIterable {
     case torchserve
     /// The Open Inference Protocol's `/v2/models/{model}/infer`.
     case oip
+
+    /// The route that answers 2xx once the server is ready: TorchServe's
+    /// `/ping`, the Open Inference Protocol's `/v2/health/ready`.
+    public var healthPath: String {
+        switch self {
+        case .torchserve: "/ping"
+        case .oip: "/v2/health/ready"
+        }
+    }
 }
 
 /// Where the model runs: instances Sluice launches, or URLs served elsewhere.

@@ -1,5 +1,5 @@
 public import Logging
-public import SluiceDomain
+import SluiceDomain
 public import SluiceHTTPClient
 
 /// Probes every routed instance's health route at a fixed interval:
@@ -24,14 +24,6 @@ public struct HealthProber: Sendable {
         self.logger = logger
     }
 
-    /// The health route of a server speaking `runtime`.
-    public static func healthPath(_ runtime: DeploymentRuntime) -> String {
-        switch runtime {
-        case .torchserve: "/ping"
-        case .oip: "/v2/health/ready"
-        }
-    }
-
     /// Probes until cancelled.
     public func run() async {
         while !Task.isCancelled {
@@ -50,7 +42,7 @@ public struct HealthProber: Sendable {
                     let healthy: Bool
                     do {
                         let response = try await client.execute(
-                            HTTPClientRequest(url: url + Self.healthPath(runtime)), timeout: timeout)
+                            HTTPClientRequest(url: url + runtime.healthPath), timeout: timeout)
                         healthy = (200..<300).contains(response.status)
                     } catch {
                         healthy = false

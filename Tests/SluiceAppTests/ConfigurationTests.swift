@@ -55,6 +55,7 @@ import Testing
         "SLUICE_PORT=70000", "SLUICE_GATEWAY_PORT=-1", "SLUICE_ADMIN_TOKEN=short", "SLUICE_LOG_LEVEL=loud", "SLUICE_KUBEFLOW_URL=nourl",
         "SLUICE_GATEWAY_STEALTH_SAMPLE=1.5", "SLUICE_GATEWAY_TIMEOUT_MS=0", "SLUICE_GATEWAY_DURABLE_ACK=maybe",
         "SLUICE_GATEWAY_STEALTH_CONCURRENCY=0", "SLUICE_DATABASE_POOL_SIZE=0", "SLUICE_DATABASE_POOL_SIZE=many",
+        "SLUICE_EC2_AMI=ubuntu", "SLUICE_RECONCILE_INTERVAL=0", "SLUICE_RECONCILE_LEASE=1", "SLUICE_RECONCILE_LEASE=soon",
     ])
     func invalidValue_namesTheVariable(assignment: String) {
         let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
@@ -63,6 +64,22 @@ import Testing
         } throws: { error in
             (error as? SluiceConfiguration.Invalid)?.variable == parts[0]
         }
+    }
+
+    @Test func reconcilerVariables_areRead() throws {
+        let config = try SluiceConfiguration.fromEnvironment([
+            "SLUICE_EC2_AMI": "ami-0abc1234", "SLUICE_EC2_SUBNET_ID": "subnet-1", "SLUICE_EC2_SECURITY_GROUP_IDS": "sg-1, sg-2",
+            "SLUICE_EC2_INSTANCE_PROFILE": "sluice-model-server", "SLUICE_RECONCILE_INTERVAL": "5", "SLUICE_RECONCILE_LEASE": "20",
+        ])
+        #expect(config.ec2.imageID == "ami-0abc1234")
+        #expect(config.ec2.subnetID == "subnet-1")
+        #expect(config.ec2.securityGroupIDs == ["sg-1", "sg-2"])
+        #expect(config.ec2.instanceProfile == "sluice-model-server")
+        #expect(config.reconcileInterval == 5)
+        #expect(config.reconcileLease == 20)
+        let defaults = try SluiceConfiguration.fromEnvironment([:])
+        #expect(defaults.ec2 == EC2Settings())
+        #expect(defaults.reconcileInterval == 30 && defaults.reconcileLease == 60)
     }
 
     @Test func awsVariables_areResolvedAsTheSDKsDo() throws {

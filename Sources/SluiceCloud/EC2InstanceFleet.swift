@@ -1,0 +1,84 @@
+public import Foundation
+public import SluiceAWS
+public import SluiceDomain
+
+/// ``InstanceFleet`` on EC2: instances are found by the tag
+/// `sluice:deployment`, launched with `TagSpecification` (so an instance is
+/// never visible untagged) and a `ClientToken`.
+public struct EC2InstanceFleet: InstanceFleet {
+    /// Where and how instances boot.
+    public struct Settings: Sendable, Equatable {
+        /// The host image: Docker and the AWS CLI installed.
+        public var imageID: String
+        public var subnetID: String?
+        public var securityGroupIDs: [String]
+        /// Gives instances a role that may pull the image and read the artifact.
+        public var instanceProfileName: String?
+
+        /// Settings.
+        public init(imageID: String, subnetID: String? = nil, securityGroupIDs: [String] = [], instanceProfileName: String? = nil) {
+            self.imageID = imageID
+            self.subnetID = subnetID
+            self.securityGroupIDs = securityGroupIDs
+            self.instanceProfileName = instanceProfileName
+        }
+    }
+
+    let settings: Settings
+    let client: @Sendable (String) -> EC2Client
+
+    /// A fleet; `client` gives the EC2 client of a region.
+    public init(settings: Settings, client: @escaping @Sendable (_ region: String) -> EC2Client) {
+        self.settings = settings
+        self.client = client
+    }
+
+    /// The tag keys Sluice puts on instances.
+    public enum Tag {
+        public static let deployment = "sluice:deployment"
+        public static let revision = "sluice:revision"
+        public static let mode = "sluice:mode"
+        public static let region = "sluice:region"
+    }
+
+    public func instances(deployment: UUID, region: String) async throws -> [FleetInstance] {
+        let found = try await client(region).describeInstances(filters: [
+            EC2Filter("tag:\(Tag.deployment)", [deployment.uuidString.lowercased()]),
+            EC2Filter("instance-state-name", ["pending", "running", "stopping", "stopped"]),
+        ])
+        return found.map(Self.fleetInstance)
+    }
+
+    public func launch(_ launch: InstanceLaunch) async throws -> [FleetInstance] {
+        let request = EC2RunInstancesRequest(
+            imageID: settings.imageID, instanceType: launch.instanceType, count: launch.count, clientToken: launch.clientToken,
+            userData: launch.userData,
+            tags: [
+                "Name": launch.name, Tag.deployment: launch.deployment.uuidString.lowercased(),
+                Tag.revision: String(launch.revision), Tag.mode: launch.mode.rawValue, Tag.region: launch.region,
+            ],
+            subnetID: settings.subnetID, securityGroupIDs: settings.securityGroupIDs,
+            instanceProfileName: settings.instanceProfileName)
+        return try await client(launch.region).runInstances(request).map(Self.fleetInstance)
+    }
+
+    public func terminate(_ ids: [String], region: String) async throws {
+        guard !ids.isEmpty else { return }
+        do {
+            try await client(region).terminateInstances(ids)
+        } catch let error as AWSError where error.code == "InvalidInstanceID.NotFound" {
+            return
+        }
+    }
+
+    public func tagMode(_ ids: [String], mode: DeploymentMode, region: String) async throws {
+        guard !ids.isEmpty else { return }
+        try await client(region).createTags(resourceIDs: ids, tags: [Tag.mode: mode.rawValue])
+    }
+
+    static func fleetInstance(_ instance: EC2Instance) -> FleetInstance {
+        FleetInstance(
+            id: instance.id, state: instance.state, revision: instance.tags[Tag.revision].flatMap { Int($0) },
+            mode: instance.tags[Tag.mode], privateAddress: instance.privateIPAddress, launchedAt: instance.launchTime)
+    }
+}

@@ -1,0 +1,307 @@
+public import Foundation
+public import Logging
+public import SluiceDomain
+
+/// Keeps a deployment's instances as its spec says (DESIGN.md §5): checks
+/// the image and artifact before launching, keeps exactly `replicas`
+/// running instances of the current revision (rolling one at a time on a
+/// new revision, replacing vanished ones), health-checks external targets,
+/// and tears everything down before removing a deleted deployment.
+public struct DeploymentReconciler: Reconciler {
+    /// Timing and checks.
+    public struct Settings: Sendable {
+        /// Whether an EC2 instance must answer its health route to count as ready.
+        public var instanceHealthcheck = true
+        /// How often a converged deployment is looked at again (drift: a
+        /// vanished instance, a failed health check).
+        public var steadyInterval: Duration = .seconds(30)
+        /// How often one that is converging is looked at again.
+        public var progressInterval: Duration = .seconds(2)
+        /// How long a deployment whose image or artifact is missing waits
+        /// before it checks again.
+        public var verifyInterval: Duration = .seconds(15)
+
+        /// The defaults.
+        public init() {}
+    }
+
+    let store: any DeploymentWorkStore
+    let fleet: (any InstanceFleet)?
+    let verifier: (any ArtifactVerifier)?
+    let probe: any ModelServerProbe
+    let settings: Settings
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// A reconciler; without `fleet` and `verifier` (no AWS configured) EC2
+    /// deployments stay `pending` with a condition saying why.
+    public init(
+        store: any DeploymentWorkStore, fleet: (any InstanceFleet)?, verifier: (any ArtifactVerifier)?,
+        probe: any ModelServerProbe, settings: Settings = Settings(), logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.store = store
+        self.fleet = fleet
+        self.verifier = verifier
+        self.probe = probe
+        self.settings = settings
+        self.logger = logger
+        self.now = now
+    }
+
+    public var kind: WorkKind { .deployment }
+
+    public func reconcile(key: String) async throws -> ReconcileOutcome {
+        guard let id = UUID(uuidString: key) else { throw ReconcileError.permanent("'\(key)' is not a deployment id") }
+        guard let work = try await store.work(id: id) else { return .done }
+        if work.deployment.deletionRequestedAt != nil { return try await tearDown(work) }
+        switch work.deployment.spec.target {
+        case .external(let urls): return try await observeExternal(work, urls: urls)
+        case .ec2: return try await reconcileFleet(work)
+        }
+    }
+
+    // MARK: - Deletion
+
+    func tearDown(_ work: DeploymentWork) async throws -> ReconcileOutcome {
+        let deployment = work.deployment
+        if case .ec2 = deployment.spec.target {
+            guard let fleet else {
+                var status = deployment.status
+                setCondition(&status, "CloudReachable", false, "AWSNotConfigured", "AWS is not configured; instances cannot be terminated")
+                try await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: [])
+                return .requeue(after: settings.steadyInterval)
+            }
+            let remaining = try await cloud(deployment) { try await fleet.instances(deployment: deployment.id, region: deployment.spec.region) }
+            if !remaining.isEmpty {
+                let ids = remaining.map(\.id)
+                try await cloud(deployment) { try await fleet.terminate(ids, region: deployment.spec.region) }
+                var status = deployment.status
+                status.phase = .deleting
+                status.instances = remaining.map {
+                    DeploymentInstance(id: $0.id, state: "shutting-down", revision: $0.revision ?? 0, address: nil)
+                }
+                try await store.record(
+                    id: deployment.id, status: status, observedGeneration: deployment.generation,
+                    events: [DeploymentEvent(action: "deployment.instances_terminated", detail: ["instances": ids.joined(separator: ","), "reason": "deleted"])])
+                return .requeue(after: settings.progressInterval)
+            }
+        }
+        try await store.finishDeletion(id: deployment.id)
+        logger.notice("deployment deleted", metadata: ["deployment_id": "\(deployment.id.uuidString.lowercased())"])
+        return .done
+    }
+
+    // MARK: - External targets
+
+    func observeExternal(_ work: DeploymentWork, urls: [String]) async throws -> ReconcileOutcome {
+        let deployment = work.deployment
+        let runtime = deployment.spec.runtime
+        let results = await withTaskGroup(of: (Int, Bool).self) { group in
+            for (index, url) in urls.enumerated() {
+                group.addTask { (index, await probe.isReady(baseURL: url, runtime: runtime)) }
+            }
+            var ready = Array(repeating: false, count: urls.count)
+            for await (index, ok) in group { ready[index] = ok }
+            return ready
+        }
+        var status = deployment.status
+        status.instances = zip(urls, results).map { url, ok in
+            DeploymentInstance(id: url, state: ok ? "running" : "unreachable", revision: deployment.revision, address: url)
+        }
+        let healthy = results.filter { $0 }.count
+        if healthy == urls.count {
+            status.phase = .ready
+            setCondition(&status, "Ready", true, "HealthChecksPassing", "all \(urls.count) URLs answer their health route")
+        } else {
+            status.phase = .degraded
+            setCondition(
+                &status, "Ready", false, healthy == 0 ? "Unreachable" : "SomeUnhealthy",
+                "\(healthy) of \(urls.count) URLs answer GET \(runtime.healthPath)")
+        }
+        try await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: [])
+        return .requeue(after: healthy == urls.count ? settings.steadyInterval : settings.progressInterval)
+    }
+
+    // MARK: - EC2
+
+    func reconcileFleet(_ work: DeploymentWork) async throws -> ReconcileOutcome {
+        let deployment = work.deployment
+        let region = deployment.spec.region
+        var status = deployment.status
+        guard let fleet, let verifier else {
+            setCondition(&status, "CloudReachable", false, "AWSNotConfigured", "AWS is not configured (no AWS_* variables); nothing is launched")
+            try await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: [])
+            return .requeue(after: settings.steadyInterval)
+        }
+        var events: [DeploymentEvent] = []
+        var observed = try await cloud(deployment) { try await fleet.instances(deployment: deployment.id, region: region) }
+
+        // A stopped instance serves nobody: replace it.
+        let stopped = observed.filter { $0.state == "stopping" || $0.state == "stopped" }.map(\.id)
+        if !stopped.isEmpty {
+            try await cloud(deployment) { try await fleet.terminate(stopped, region: region) }
+            events.append(DeploymentEvent(action: "deployment.instances_terminated", detail: ["instances": stopped.joined(separator: ","), "reason": "stopped"]))
+            observed.removeAll { stopped.contains($0.id) }
+        }
+        // Promotion and rollback change the mode: the tags follow.
+        let mistagged = observed.filter { $0.mode != deployment.spec.mode.rawValue }.map(\.id)
+        if !mistagged.isEmpty {
+            try await cloud(deployment) { try await fleet.tagMode(mistagged, mode: deployment.spec.mode, region: region) }
+        }
+
+        let ready = await readyInstances(observed, runtime: deployment.spec.runtime)
+        let replicas = deployment.spec.replicas ?? 1
+        let plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready)
+        if !plan.terminate.isEmpty {
+            try await cloud(deployment) { try await fleet.terminate(plan.terminate, region: region) }
+            events.append(DeploymentEvent(
+                action: "deployment.instances_terminated",
+                detail: ["instances": plan.terminate.joined(separator: ","), "reason": "scale or roll"]))
+            observed.removeAll { plan.terminate.contains($0.id) }
+        }
+        if plan.launch > 0 {
+            if let problem = try await verify(work, verifier: verifier) {
+                setCondition(&status, "Verified", false, problem.reason, problem.message)
+                status.phase = .degraded
+                status.instances = instances(observed, ready: ready)
+                try await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: events)
+                return .requeue(after: settings.verifyInterval)
+            }
+            setCondition(&status, "Verified", true, "ArtifactsFound", "image digest found in ECR and artifact found in S3")
+            let launched = try await launch(work, count: plan.launch, fleet: fleet)
+            events.append(DeploymentEvent(
+                action: "deployment.instances_launched",
+                detail: ["instances": launched.map(\.id).joined(separator: ","), "revision": "\(deployment.revision)"]))
+            observed += launched
+        }
+
+        status.instances = instances(observed, ready: ready)
+        let readyCurrent = observed.filter { $0.revision == deployment.revision && ready.contains($0.id) }.count
+        let converged = readyCurrent == replicas && observed.count == replicas && plan.launch == 0 && plan.terminate.isEmpty
+        removeCondition(&status, "CloudReachable")
+        if converged {
+            status.phase = .ready
+            setCondition(&status, "Ready", true, "ReplicasReady", "\(replicas) of \(replicas) instances of revision \(deployment.revision) ready")
+        } else {
+            status.phase = .progressing
+            let rolling = observed.contains { $0.revision != deployment.revision }
+            setCondition(
+                &status, "Ready", false, rolling ? "RollingUpdate" : "InstancesStarting",
+                "\(readyCurrent) of \(replicas) instances of revision \(deployment.revision) ready")
+        }
+        if status.phase != deployment.status.phase {
+            events.append(DeploymentEvent(action: "deployment.phase_changed", detail: [
+                "from": deployment.status.phase.rawValue, "to": status.phase.rawValue,
+            ]))
+        }
+        try await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: events)
+        return .requeue(after: converged ? settings.steadyInterval : settings.progressInterval)
+    }
+
+    /// The running instances that serve: all of them without health checks.
+    func readyInstances(_ observed: [FleetInstance], runtime: DeploymentRuntime) async -> Set<String> {
+        let running = observed.filter { $0.state == "running" }
+        guard settings.instanceHealthcheck else { return Set(running.map(\.id)) }
+        return await withTaskGroup(of: String?.self) { group in
+            for instance in running {
+                guard let address = Self.address(instance) else { continue }
+                group.addTask { await probe.isReady(baseURL: address, runtime: runtime) ? instance.id : nil }
+            }
+            var ready = Set<String>()
+            for await id in group { if let id { ready.insert(id) } }
+            return ready
+        }
+    }
+
+    /// Image and artifact still exist; nil when both do.
+    func verify(_ work: DeploymentWork, verifier: any ArtifactVerifier) async throws -> (reason: String, message: String)? {
+        guard let reference = ImageReference(work.image) else {
+            return ("ImageNotFound", "\(work.image) is not an ECR image reference")
+        }
+        guard let digest = work.imageDigest else {
+            return ("ImageNotFound", "model version has no image digest recorded")
+        }
+        guard try await verifier.imageExists(repository: reference.repository, digest: digest) else {
+            return ("ImageNotFound", "\(reference.repository)@\(digest) was not found in ECR")
+        }
+        guard let uri = S3URI(work.artifactURI) else { return ("ArtifactNotFound", "\(work.artifactURI) is not an S3 URI") }
+        do {
+            _ = try await verifier.inspectArtifact(uri)
+        } catch DomainError.invalid {
+            return ("ArtifactNotFound", "\(work.artifactURI) was not found in S3")
+        }
+        return nil
+    }
+
+    /// Launches `count` instances under a fresh serial: the serial is
+    /// committed first, so the `ClientToken` is never reused and a retried
+    /// call never launches twice.
+    func launch(_ work: DeploymentWork, count: Int, fleet: any InstanceFleet) async throws -> [FleetInstance] {
+        let deployment = work.deployment
+        let serial = try await store.nextLaunchSerial(id: deployment.id)
+        let reference = ImageReference(work.image)
+        let script = ModelServerBoot.script(
+            model: deployment.spec.model, runtime: deployment.spec.runtime, repository: reference?.repository ?? work.image,
+            digest: work.imageDigest ?? "", artifactURI: work.artifactURI, region: deployment.spec.region)
+        let launch = InstanceLaunch(
+            deployment: deployment.id, name: deployment.name, region: deployment.spec.region, revision: deployment.revision,
+            mode: deployment.spec.mode, instanceType: deployment.spec.instanceType ?? "m5.large", count: count,
+            clientToken: "sluice-\(deployment.id.uuidString.lowercased())-\(serial)", userData: script)
+        let launched = try await cloud(deployment) { try await fleet.launch(launch) }
+        logger.notice("instances launched", metadata: [
+            "deployment_id": "\(deployment.id.uuidString.lowercased())", "count": "\(launched.count)", "revision": "\(deployment.revision)",
+        ])
+        return launched
+    }
+
+    /// Runs a cloud call; a failure is recorded as a condition (so the
+    /// deployment says why it is stuck) and rethrown for a retry with backoff.
+    func cloud<T: Sendable>(_ deployment: Deployment, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            var status = deployment.status
+            setCondition(&status, "CloudReachable", false, "CloudError", Self.describe(error))
+            if status.phase == .pending { status.phase = .progressing }
+            try? await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: [])
+            throw error
+        }
+    }
+
+    func instances(_ observed: [FleetInstance], ready: Set<String>) -> [DeploymentInstance] {
+        observed.sorted { $0.id < $1.id }.map { instance in
+            let state: String
+            if instance.state == "running" {
+                state = ready.contains(instance.id) ? "running" : "starting"
+            } else {
+                state = instance.state
+            }
+            return DeploymentInstance(id: instance.id, state: state, revision: instance.revision ?? 0, address: Self.address(instance))
+        }
+    }
+
+    static func address(_ instance: FleetInstance) -> String? {
+        instance.privateAddress.map { "http://\($0):\(ModelServerBoot.port)" }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        String(describing: error).prefix(300).description
+    }
+
+    /// Sets a condition; its transition time moves only when its status does.
+    func setCondition(_ status: inout DeploymentStatus, _ type: String, _ value: Bool, _ reason: String, _ message: String) {
+        let text = value ? "True" : "False"
+        if let index = status.conditions.firstIndex(where: { $0.type == type }) {
+            let old = status.conditions[index]
+            status.conditions[index] = Condition(
+                type: type, status: text, reason: reason, message: message,
+                lastTransitionTime: old.status == text ? old.lastTransitionTime : now())
+        } else {
+            status.conditions.append(Condition(type: type, status: text, reason: reason, message: message, lastTransitionTime: now()))
+        }
+    }
+
+    func removeCondition(_ status: inout DeploymentStatus, _ type: String) {
+        status.conditions.removeAll { $0.type == type }
+    }
+}

@@ -1,0 +1,196 @@
+import CoreMetrics
+public import Logging
+public import SluiceDomain
+
+/// Runs the reconcilers over the shared work queue (DESIGN.md §5): claims
+/// due items under a lease, reconciles up to ``WorkerSettings/concurrency``
+/// at once, renews leases while they run, retries failures with capped,
+/// jittered exponential backoff and parks poison items. Any number of
+/// processes may run one against the same database.
+public struct ReconcileWorker: Sendable {
+    let queue: any WorkQueue
+    let reconcilers: [WorkKind: any Reconciler]
+    let settings: WorkerSettings
+    let identity: String
+    let logger: Logger
+    let doorbell = Doorbell()
+    let inFlight = InFlight()
+
+    /// A worker named `identity` (host and process, for `lease_owner`).
+    public init(queue: any WorkQueue, reconcilers: [any Reconciler], settings: WorkerSettings = WorkerSettings(), identity: String, logger: Logger) {
+        self.queue = queue
+        var byKind: [WorkKind: any Reconciler] = [:]
+        for reconciler in reconcilers { byKind[reconciler.kind] = reconciler }
+        self.reconcilers = byKind
+        self.settings = settings
+        self.identity = identity
+        self.logger = logger
+    }
+
+    /// Wakes the claim loop now (a `NOTIFY sluice_work` arrived).
+    public func wake() async {
+        await doorbell.ring()
+    }
+
+    /// Claims and reconciles until the task is cancelled; in-flight
+    /// reconciles are cancelled with it and their items released.
+    public func run() async {
+        guard !reconcilers.isEmpty else { return }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await resyncLoop() }
+            while !Task.isCancelled {
+                let free = settings.concurrency - (await inFlight.count)
+                guard free > 0 else {
+                    await doorbell.wait(timeout: settings.idlePoll)
+                    continue
+                }
+                let items: [WorkItem]
+                do {
+                    items = try await queue.claim(
+                        kinds: Array(reconcilers.keys), worker: identity, lease: settings.lease, limit: free)
+                } catch {
+                    logger.warning("work queue unavailable; will retry", metadata: ["reason": "\(error)"])
+                    await doorbell.wait(timeout: settings.idlePoll)
+                    continue
+                }
+                for item in items {
+                    await inFlight.add()
+                    group.addTask {
+                        await process(item)
+                        await inFlight.remove()
+                        await doorbell.ring()
+                    }
+                }
+                if items.count < free {
+                    await doorbell.wait(timeout: settings.idlePoll)
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// One item: reconcile under a renewed lease, then tell the queue.
+    func process(_ item: WorkItem) async {
+        guard let reconciler = reconcilers[item.kind] else { return }
+        let started = ContinuousClock.now
+        let result: Result<ReconcileOutcome, any Error> = await withTaskGroup(of: Result<ReconcileOutcome, any Error>?.self) { group in
+            group.addTask {
+                do {
+                    return .success(try await reconciler.reconcile(key: item.key))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask { await keepLease(item) }
+            // The reconcile's result, or nil when the lease was lost first
+            // (another worker may act now, so this one stops).
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? .failure(CancellationError())
+        }
+        let elapsed = ContinuousClock.now - started
+        await settle(item, result, elapsed: elapsed)
+    }
+
+    /// Renews the lease every third of its length; returns (`nil`) when it
+    /// was lost or when cancelled because the reconcile ended.
+    func keepLease(_ item: WorkItem) async -> Result<ReconcileOutcome, any Error>? {
+        while true {
+            do {
+                try await Task.sleep(for: settings.lease / 3)
+            } catch {
+                return nil
+            }
+            do {
+                if try await !queue.renew(item, lease: settings.lease) {
+                    logger.error("lease lost; stopping reconcile", metadata: ["kind": "\(item.kind.rawValue)", "key": "\(item.key)"])
+                    return nil
+                }
+            } catch {
+                logger.warning("lease renewal failed", metadata: ["key": "\(item.key)", "reason": "\(error)"])
+            }
+        }
+    }
+
+    func settle(_ item: WorkItem, _ result: Result<ReconcileOutcome, any Error>, elapsed: Duration) async {
+        let kind = item.kind.rawValue
+        let label: String
+        do {
+            switch result {
+            case .success(let outcome):
+                label = "success"
+                switch outcome {
+                case .done: try await queue.complete(item, requeueAfter: nil)
+                case .requeue(let after): try await queue.complete(item, requeueAfter: after)
+                }
+            case .failure(let error as ReconcileError):
+                guard case .permanent(let message) = error else { return }
+                label = "parked"
+                logger.error("reconcile parked", metadata: ["kind": "\(kind)", "key": "\(item.key)", "reason": "\(message)"])
+                try await queue.park(item, error: message)
+            case .failure(is CancellationError):
+                // Shutting down (or the lease was lost): hand the item back.
+                label = "canceled"
+                try await queue.complete(item, requeueAfter: .zero)
+            case .failure(let error):
+                if item.attempts + 1 >= settings.maxAttempts {
+                    label = "parked"
+                    logger.error("reconcile failed too often; parked", metadata: [
+                        "kind": "\(kind)", "key": "\(item.key)", "attempts": "\(item.attempts + 1)", "reason": "\(error)",
+                    ])
+                    try await queue.park(item, error: "\(error)")
+                } else {
+                    label = "error"
+                    let delay = settings.backoff(attempts: item.attempts, random: Double.random(in: 0...1))
+                    logger.warning("reconcile failed; will retry", metadata: [
+                        "kind": "\(kind)", "key": "\(item.key)", "attempt": "\(item.attempts + 1)",
+                        "retry_in_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+                        "reason": "\(error)",
+                    ])
+                    Counter(label: "sluice_reconcile_retries_total", dimensions: [("kind", kind)]).increment()
+                    try await queue.fail(item, error: "\(error)", retryAfter: delay)
+                }
+            }
+        } catch {
+            // The lease runs out and another worker takes the item.
+            logger.warning("could not record a reconcile outcome", metadata: ["key": "\(item.key)", "reason": "\(error)"])
+            return
+        }
+        Counter(label: "sluice_reconcile_total", dimensions: [("kind", kind), ("outcome", label)]).increment()
+        Timer(label: "sluice_reconcile_duration_seconds", dimensions: [("kind", kind), ("outcome", label)])
+            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Enqueues every unfinished resource now and then, and publishes the
+    /// queue depth.
+    func resyncLoop() async {
+        var sinceResync = settings.resyncInterval
+        let tick = min(settings.resyncInterval, .seconds(10))
+        while !Task.isCancelled {
+            do {
+                if sinceResync >= settings.resyncInterval {
+                    sinceResync = .zero
+                    if try await queue.resync() > 0 { await doorbell.ring() }
+                }
+                for (kind, count) in try await queue.depth() {
+                    Gauge(label: "sluice_work_queue_depth", dimensions: [("kind", kind.rawValue)]).record(count)
+                }
+            } catch {
+                logger.debug("resync skipped", metadata: ["reason": "\(error)"])
+            }
+            do {
+                try await Task.sleep(for: tick)
+            } catch {
+                return
+            }
+            sinceResync += tick
+        }
+    }
+}
+
+/// The number of reconciles running in this process.
+actor InFlight {
+    private(set) var count = 0
+    func add() { count += 1 }
+    func remove() { count -= 1 }
+}

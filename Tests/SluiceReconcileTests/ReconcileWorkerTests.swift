@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+import SluiceDomain
+import SluicePostgres
+import SluiceReconcile
+import SluiceStore
+import SluiceTesting
+import Synchronization
+import Testing
+
+/// The worker loop over the real queue: two workers on one database never
+/// reconcile one item at once, failures back off and end parked, and a
+/// long reconcile keeps its lease.
+@Suite struct ReconcileWorkerTests {
+    static let migrations = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations")
+
+    /// Records every reconcile and how many ran at once per key.
+    final class Recorder: Reconciler, Sendable {
+        let calls = Mutex<[String: Int]>([:])
+        let active = Mutex<[String: Int]>([:])
+        let overlaps = Mutex(0)
+        let delay: Duration
+        let fail: Bool
+
+        init(delay: Duration = .milliseconds(20), fail: Bool = false) {
+            self.delay = delay
+            self.fail = fail
+        }
+
+        var kind: WorkKind { .deployment }
+
+        func reconcile(key: String) async throws -> ReconcileOutcome {
+            let concurrent = active.withLock { active in
+                active[key, default: 0] += 1
+                return active[key, default: 0]
+            }
+            if concurrent > 1 { overlaps.withLock { $0 += 1 } }
+            calls.withLock { $0[key, default: 0] += 1 }
+            try? await Task.sleep(for: delay)
+            active.withLock { $0[key, default: 0] -= 1 }
+            if fail { throw DomainError.unavailable("cloud down") }
+            return .done
+        }
+    }
+
+    static func withQueue(_ body: (PGPool, PostgresWorkQueue) async throws -> Void) async throws {
+        let database = try await TestPostgres.shared().createDatabase()
+        let pool = PGPool(configuration: PGPoolConfiguration(url: database.url))
+        do {
+            try await PGMigrator(pool: pool, directory: migrations).migrate()
+            try await body(pool, PostgresWorkQueue(pool: pool))
+            await pool.close()
+        } catch {
+            await pool.close()
+            throw error
+        }
+    }
+
+    static func settings(_ change: (inout WorkerSettings) -> Void = { _ in }) -> WorkerSettings {
+        var settings = WorkerSettings()
+        settings.idlePoll = .milliseconds(50)
+        settings.baseBackoff = .milliseconds(20)
+        settings.maxBackoff = .milliseconds(40)
+        change(&settings)
+        return settings
+    }
+
+    /// Runs `workers` until `done` holds (10 s at most).
+    static func run(_ workers: [ReconcileWorker], until done: @Sendable () async throws -> Bool) async throws {
+        let tasks = workers.map { worker in Task { await worker.run() } }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, try await !done() {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+    }
+
+    @Test func twoWorkers_shareTheItems_neverOneItemTwiceAtOnce() async throws {
+        try await Self.withQueue { _, queue in
+            let keys = (0..<60).map { "item-\($0)" }
+            for key in keys { try await queue.enqueue(.deployment, key: key) }
+            let recorder = Recorder()
+            let logger = Logger(label: "test")
+            let workers = ["w1", "w2"].map {
+                ReconcileWorker(queue: queue, reconcilers: [recorder], settings: Self.settings { $0.concurrency = 4 }, identity: $0, logger: logger)
+            }
+            // Items made due again while they run are reconciled again, never concurrently.
+            let requeued = Mutex(false)
+            try await Self.run(workers) {
+                if recorder.calls.withLock({ $0.count }) >= 30, !requeued.withLock({ $0 }) {
+                    requeued.withLock { $0 = true }
+                    for key in keys.prefix(10) { try await queue.enqueue(.deployment, key: key) }
+                }
+                return try await queue.depth()[.deployment] == 0 && recorder.calls.withLock { $0.count } == keys.count
+            }
+            #expect(recorder.calls.withLock { $0.count } == keys.count)
+            #expect(recorder.overlaps.withLock { $0 } == 0)
+            #expect(try await queue.depth()[.deployment] == 0)
+        }
+    }
+
+    @Test func failures_areRetriedWithBackoff_thenParked() async throws {
+        try await Self.withQueue { _, queue in
+            try await queue.enqueue(.deployment, key: "poison")
+            let recorder = Recorder(delay: .zero, fail: true)
+            let worker = ReconcileWorker(
+                queue: queue, reconcilers: [recorder], settings: Self.settings { $0.maxAttempts = 4 }, identity: "w", logger: Logger(label: "test"))
+            try await Self.run([worker]) { try await !queue.parked().isEmpty }
+            #expect(recorder.calls.withLock { $0["poison"] } == 4)
+            let parked = try await queue.parked()
+            #expect(parked.count == 1)
+            #expect(parked.first?.error?.contains("cloud down") == true)
+        }
+    }
+
+    @Test func aLongReconcile_keepsItsLease() async throws {
+        try await Self.withQueue { _, queue in
+            try await queue.enqueue(.deployment, key: "slow")
+            let slow = Recorder(delay: .milliseconds(1500))
+            let other = Recorder()
+            let logger = Logger(label: "test")
+            // A lease of 600 ms, renewed every 200 ms: the second worker
+            // never gets the item while the first still works on it.
+            let settings = Self.settings { $0.lease = .milliseconds(600) }
+            let first = ReconcileWorker(queue: queue, reconcilers: [slow], settings: settings, identity: "first", logger: logger)
+            let second = ReconcileWorker(queue: queue, reconcilers: [other], settings: settings, identity: "second", logger: logger)
+            let firstTask = Task { await first.run() }
+            while slow.calls.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(20)) }
+            try await Self.run([second]) { try await queue.depth()[.deployment] == 0 }
+            firstTask.cancel()
+            await firstTask.value
+            #expect(other.calls.withLock { $0.isEmpty })
+            #expect(slow.calls.withLock { $0["slow"] } == 1)
+        }
+    }
+}
