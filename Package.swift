@@ -93,18 +93,13 @@ let package = Package(
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
         .testTarget(name: "SluiceRecordsTests", dependencies: ["SluiceRecords", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(
             name: "SluiceReconcileTests",
             dependencies: [
                 "SluiceReconcile", "SluiceRecords", "SluiceDomain", "SluiceStore", "SluiceCloud", "SluiceAWS", "SluiceHTTPClient",
-                "SluicePostgres", "SluiceTesting",
+                "SluicePostgres", "SluiceTesting", log,
             ],
-            swiftSettings: settings
-        ),
-        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
-        .testTarget(
-            name: "SluiceReconcileTests",
-            dependencies: ["SluiceReconcile", "SluiceDomain", "SluiceStore", "SluicePostgres", "SluiceTesting", log],
             swiftSettings: settings
         ),
         .testTarget(name: "SluiceGatewayTests", dependencies: ["SluiceGateway", "SluiceDomain", "SluiceHTTPClient", log], swiftSettings: settings),

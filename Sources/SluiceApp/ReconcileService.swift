@@ -64,7 +64,13 @@ enum Reconcilers {
         let deployments = DeploymentReconciler(
             store: PostgresDeploymentWorkStore(pool: pool), fleet: fleet, verifier: aws?.verifier, probe: probe,
             settings: deploymentSettings, logger: logger)
-        return [deployments]
+        var reconcilers: [any Reconciler] = [deployments]
+        if let aws {
+            // Datasets copy Staging → R&D on S3 (DESIGN.md §4); without AWS their versions stay pending.
+            reconcilers.append(DatasetReconciler(
+                store: PostgresDatasetWorkStore(pool: pool), storage: S3ObjectStorage(s3: aws.s3), logger: logger))
+        }
+        return reconcilers
     }
 
     /// This process's name in `work_items.lease_owner`.
