@@ -3,6 +3,7 @@ import SluiceAWS
 import SluiceDomain
 import SluiceReconcile
 import SluiceRecords
+import SluiceStore
 import SluiceTesting
 import Testing
 
@@ -188,5 +189,212 @@ import Testing
                 .map { ($0.0.replacingOccurrences(of: ".csv", with: ".jsonl"), $0.1) }
             try await Self.runAndCheck(harness, name: "lines", format: .jsonl, objects: objects)
         }
+    }
+}
+
+/// Failure paths and restarts of the dataset worker.
+@Suite(.serialized) struct DatasetWorkerSafetyTests {
+    static func csv(_ rows: [String]) -> [UInt8] {
+        Array((["fund_id,n,label"] + rows).map { $0 + "\n" }.joined().utf8)
+    }
+
+    @Test func sourceChangedAfterTheSnapshot_failsTheVersion_withoutCopyingIt() async throws {
+        try await DatasetHarness.with { harness in
+            let id = try await harness.makeDataset("etag", format: .csv, funds: ["F1"])
+            try await harness.s3.putObject(bucket: harness.staging, key: "etag/a.csv", body: Self.csv(["F1,1,a"]))
+            try await harness.s3.putObject(bucket: harness.staging, key: "etag/b.csv", body: Self.csv(["F1,2,b"]))
+            let requested = try await harness.datasets.createVersion(dataset: "etag", actor: "test")
+            // First pass: the snapshot only.
+            #expect(try await harness.reconciler.reconcile(key: id.uuidString) == .requeue(after: .zero))
+            #expect(try await harness.datasets.version(dataset: "etag", version: requested.version).status == .copying)
+            try await harness.s3.putObject(bucket: harness.staging, key: "etag/b.csv", body: Self.csv(["F1,2,changed", "F1,3,c"]))
+            try await harness.runUntilIdle(id: id)
+            let version = try await harness.datasets.version(dataset: "etag", version: requested.version)
+            #expect(version.status == .failed)
+            #expect(version.reason?.contains("etag/b.csv changed during the copy") == true, "\(version.reason ?? "")")
+            // The changed object's copy was never made.
+            let outputs = try await harness.outputs("etag/")
+            #expect(outputs["etag/b.csv"] == nil)
+            #expect(try await harness.s3.listMultipartUploads(bucket: harness.rnd).isEmpty)
+        }
+    }
+
+    @Test func killDuringACopy_leavesNoCompleteLookingObject_andTheNextPassRedoesIt() async throws {
+        try await DatasetHarness.with { harness in
+            let id = try await harness.makeDataset("kill", format: .csv, funds: ["F1"])
+            try await harness.s3.putObject(bucket: harness.staging, key: "kill/a.csv", body: Self.csv(["F1,1,a", "F2,2,b"]))
+            // ~7 MiB, all kept: more than one 5 MiB part.
+            var big = Self.csv([])
+            var index = 0
+            while big.count < 7 << 20 {
+                big += "F1,\(index),\(String(repeating: "x", count: 100))\n".utf8
+                index += 1
+            }
+            try await harness.s3.putObject(bucket: harness.staging, key: "kill/big.csv", body: big)
+            _ = try await harness.datasets.createVersion(dataset: "kill", actor: "test")
+            let dying = DatasetReconciler(store: harness.work, storage: DyingStorage(base: harness.storage, killAfter: 6 << 20))
+            _ = try await dying.reconcile(key: id.uuidString)  // snapshot
+            await #expect(throws: DyingStorage.Killed.self) { _ = try await dying.reconcile(key: id.uuidString) }
+            // Mid-copy: one part uploaded, no object at the key.
+            #expect(try await harness.s3.listMultipartUploads(bucket: harness.rnd).map(\.key) == ["kill/big.csv"])
+            #expect(try await harness.outputs("kill/")["kill/big.csv"] == nil)
+            #expect(try await harness.datasets.version(dataset: "kill", version: 1).status == .copying)
+
+            try await harness.runUntilIdle(id: id)
+            let version = try await harness.datasets.version(dataset: "kill", version: 1)
+            #expect(version.status == .ready)
+            #expect(version.copyAttempts == 2)
+            #expect(version.timings?.objectValue?["uploads_aborted"] == .number(1))
+            #expect(try await harness.s3.listMultipartUploads(bucket: harness.rnd).isEmpty)
+            let outputs = try await harness.outputs("kill/")
+            #expect(outputs["kill/big.csv"] == big, "the big copy is whole")
+            #expect(outputs["kill/a.csv"] == Self.csv(["F1,1,a"]))
+            #expect(version.recordsOut == index + 1)
+        }
+    }
+
+    @Test func gates_quarantine_withEveryReason_andDriftIsAgainstThePreviousReadyVersion() async throws {
+        try await DatasetHarness.with { harness in
+            let gates = QualityGates(
+                requiredColumns: ["fund_id", "label"], minRecords: 3, maxNullFraction: ["label": 0.25], maxDuplicateFraction: 0.2)
+            let id = try await harness.makeDataset("gated", format: .csv, funds: ["F1"], gates: gates)
+            try await harness.s3.putObject(
+                bucket: harness.staging, key: "gated/a.csv", body: Self.csv(["F1,1,a", "F1,2,b", "F1,3,c", "F1,4,"]))
+            let first = try await harness.snapshotAndRun("gated", id: id)
+            #expect(first.status == .ready, "\(first.reason ?? "")")
+            #expect(first.quality?.objectValue?["gates"]?.objectValue?["passed"] == .bool(true))
+
+            // Version 2: n becomes decimal, label goes, day arrives; duplicates and too few records.
+            try await harness.s3.putObject(
+                bucket: harness.staging, key: "gated/a.csv", body: Array("fund_id,n,day\nF1,1.5,2024-01-01\nF1,1.5,2024-01-01\n".utf8))
+            let second = try await harness.snapshotAndRun("gated", id: id)
+            #expect(second.status == .quarantined)
+            let failures = second.quality?.objectValue?["gates"]?.objectValue?["failures"]
+            #expect(failures == .array([
+                "required column label is missing", "2 records, fewer than min_records 3", "max_null_fraction: column label is missing",
+                "50.0% of records are duplicates, above max_duplicate_fraction 0.2",
+            ].map(JSONValue.string)))
+            #expect(second.reason?.contains("required column label is missing") == true)
+            #expect(second.quality?.objectValue?["drift"] == .object([
+                "against_version": .number(1), "added": .array([.string("day")]), "removed": .array([.string("label")]),
+                "retyped": .array([.object(["column": .string("n"), "from": .string("integer"), "to": .string("decimal")])]),
+            ]))
+
+            // Version 3 drifts against version 1, the last ready one, not the quarantined 2.
+            try await harness.s3.putObject(bucket: harness.staging, key: "gated/a.csv", body: Self.csv(["F1,1,a", "F1,2,b", "F1,3,c"]))
+            let third = try await harness.snapshotAndRun("gated", id: id)
+            #expect(third.status == .ready)
+            #expect(third.quality?.objectValue?["drift"] == .object([
+                "against_version": .number(1), "added": .array([]), "removed": .array([]), "retyped": .array([]),
+            ]))
+        }
+    }
+
+    @Test func anObjectOver100MiB_streamsThrough_withFlatMemory() async throws {
+        try await DatasetHarness.with(partSize: 8 << 20) { harness in
+            let id = try await harness.makeDataset("large", format: .csv, funds: ["F0001"])
+            // Streamed into S3 from a generator: one chunk in memory at a time.
+            let payload = String(repeating: "p", count: 60)
+            let generator = LargeCSV(payload: payload, targetBytes: 101 << 20)
+            try await harness.s3.upload(bucket: harness.staging, key: "large/big file+1.csv") { generator.next() }
+            let version = try await harness.snapshotAndRun("large", id: id)
+            #expect(version.status == .ready, "\(version.reason ?? "")")
+            let summary = generator.summary()
+            #expect(version.recordsIn == summary.records && version.recordsOut == summary.kept)
+            let output = try await harness.s3.getObjectBytes(bucket: harness.rnd, key: "large/big file+1.csv", limit: 64 << 20)
+            #expect(output.count == summary.expectedBytes)
+            #expect(RecordHash(output) == summary.expectedHash)
+        }
+    }
+}
+
+/// A 100+ MiB CSV made a chunk at a time; 1 record in 20 is fund F0001.
+/// Keeps only the hash and size of the expected copy, not the copy.
+final class LargeCSV: @unchecked Sendable {
+    private let lock = NSLock()
+    private let payload: String
+    private let targetBytes: Int
+    private var produced = 0
+    private var records = 0
+    private var kept = 0
+    private var expected: [UInt8] = []
+
+    init(payload: String, targetBytes: Int) {
+        self.payload = payload
+        self.targetBytes = targetBytes
+        let header = Array("fund_id,id,payload\n".utf8)
+        expected = header
+    }
+
+    func next() -> [UInt8]? {
+        lock.lock()
+        defer { lock.unlock() }
+        if produced == 0 {
+            produced = expected.count
+            return expected
+        }
+        guard produced < targetBytes else { return nil }
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(1 << 20)
+        while chunk.count < 1 << 20 {
+            let fund = records % 20 == 0 ? "F0001" : "F00\(10 + records % 7)"
+            let line = Array("\(fund),\(records),\(payload)\n".utf8)
+            chunk += line
+            if records % 20 == 0 {
+                kept += 1
+                expected += line
+            }
+            records += 1
+        }
+        produced += chunk.count
+        return chunk
+    }
+
+    func summary() -> (records: Int, kept: Int, expectedBytes: Int, expectedHash: RecordHash) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (records, kept, expected.count, RecordHash(expected))
+    }
+}
+
+/// Storage whose writers die after `killAfter` bytes, the way a killed
+/// process does: the error surfaces, and nothing is cleaned up.
+struct DyingStorage: ObjectStorage {
+    struct Killed: Error {}
+    let base: any ObjectStorage
+    let killAfter: Int
+
+    func list(bucket: String, prefix: String) async throws -> [StoredObject] { try await base.list(bucket: bucket, prefix: prefix) }
+
+    func read(bucket: String, key: String, etag: String, _ consume: @escaping @Sendable (ObjectChunks) async throws -> Void) async throws {
+        try await base.read(bucket: bucket, key: key, etag: etag, consume)
+    }
+
+    func writer(bucket: String, key: String) -> any ObjectWriter {
+        DyingWriter(base: base.writer(bucket: bucket, key: key), killAfter: killAfter)
+    }
+
+    func abortUnfinishedUploads(bucket: String, prefix: String) async throws -> Int {
+        try await base.abortUnfinishedUploads(bucket: bucket, prefix: prefix)
+    }
+
+    final class DyingWriter: ObjectWriter {
+        let base: any ObjectWriter
+        let killAfter: Int
+        var written = 0
+
+        init(base: any ObjectWriter, killAfter: Int) {
+            self.base = base
+            self.killAfter = killAfter
+        }
+
+        func write(_ bytes: [UInt8]) async throws {
+            try await base.write(bytes)
+            written += bytes.count
+            if written > killAfter { throw Killed() }
+        }
+
+        func finish() async throws -> WrittenObject { try await base.finish() }
+        func abort() async {}  // a dead process aborts nothing
     }
 }
