@@ -24,6 +24,8 @@ PORT=${PORT:-18089}
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 WORK=$(mktemp -d)
+# The embedded PostgreSQL runs as the postgres user when we are root: it must reach its folder.
+chmod 755 "$WORK"
 MOTO_PID=
 SLUICE_PID=
 cleanup() {
@@ -33,6 +35,7 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap '[[ -f $WORK/sluice.log ]] && tail -20 "$WORK/sluice.log" >&2' ERR
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 PYTHON=$(scripts/python-venv.sh)
@@ -46,7 +49,10 @@ SLUICE=$ROOT/$SCRATCH/release/sluice
 MOTO_PID=$!
 for _ in $(seq 1 300); do [[ -s $WORK/ready.json ]] && break; sleep 0.2; done
 [[ -s $WORK/ready.json ]] || { cat "$WORK/moto.log" >&2; exit 1; }
-eval "$("$PYTHON" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(f"ENDPOINT={r[\"endpoint\"]} KEY={r[\"access_key_id\"]} SECRET={r[\"secret_access_key\"]}")' "$WORK/ready.json")"
+ready() { "$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/ready.json" "$1"; }
+ENDPOINT=$(ready endpoint)
+KEY=$(ready access_key_id)
+SECRET=$(ready secret_access_key)
 
 log "generating ${SIZE_MIB} MiB of CSV"
 "$PYTHON" - "$WORK/trades.csv" "$SIZE_MIB" <<'PY'
@@ -78,7 +84,7 @@ log "uploaded $BYTES bytes"
 # --- sluice ---
 mkdir -p "$WORK/sluice"
 (cd "$WORK/sluice" && AWS_ENDPOINT_URL=$ENDPOINT AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=us-east-1 \
-    AWS_EC2_METADATA_DISABLED=true SLUICE_ADMIN_TOKEN=bench-admin-token-0123456789 SLUICE_PORT=$PORT SLUICE_LOG_LEVEL=warning \
+    AWS_EC2_METADATA_DISABLED=true SLUICE_MIGRATIONS_DIR=$ROOT/migrations SLUICE_ADMIN_TOKEN=bench-admin-token-0123456789 SLUICE_PORT=$PORT SLUICE_LOG_LEVEL=warning \
     exec "$SLUICE" serve > "$WORK/sluice.log" 2>&1) &
 SLUICE_PID=$!
 S=http://127.0.0.1:$PORT
@@ -109,13 +115,12 @@ AWK_SECONDS=$(echo "$(date +%s.%N) - $AWK_START" | bc)
 AWK_RECORDS=$(($(wc -l < "$WORK/awk.csv") - 1))
 
 # --- boto3 + csv, moto to moto ---
-PY_OUT=$(/usr/bin/time -f '%M' "$PYTHON" - <<PY 2> "$WORK/py-rss"
-import boto3, csv, io, time
+cat > "$WORK/filter.py" <<PY
+import boto3, codecs, csv, io, tempfile, time
 s3 = boto3.client("s3", endpoint_url="$ENDPOINT", region_name="us-east-1", aws_access_key_id="$KEY", aws_secret_access_key="$SECRET")
 start = time.time()
 body = s3.get_object(Bucket="staging", Key="acme/trades/trades.csv")["Body"]
-reader = csv.reader(io.TextIOWrapper(body, encoding="utf-8", newline=""))
-import tempfile
+reader = csv.reader(codecs.iterdecode(body.iter_lines(chunk_size=1 << 20, keepends=True), "utf-8"))
 kept = 0
 with tempfile.SpooledTemporaryFile(max_size=64 << 20, mode="w+b") as spool:
     text = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=True)
@@ -123,13 +128,14 @@ with tempfile.SpooledTemporaryFile(max_size=64 << 20, mode="w+b") as spool:
     writer.writerow(next(reader))
     for row in reader:
         if row[0] == "F0001":
-            writer.writerow(row); kept += 1
-    text.flush(); spool.seek(0)
+            writer.writerow(row)
+            kept += 1
+    text.flush()
+    spool.seek(0)
     s3.upload_fileobj(spool, "rnd-python", "acme/trades/trades.csv")
-    text.detach()
 print(kept, round(time.time() - start, 2))
 PY
-)
+PY_OUT=$(/usr/bin/time -o "$WORK/py-rss" -f '%M' "$PYTHON" "$WORK/filter.py")
 PY_RECORDS=${PY_OUT% *}
 PY_SECONDS=${PY_OUT#* }
 PY_RSS_KB=$(tail -1 "$WORK/py-rss")
