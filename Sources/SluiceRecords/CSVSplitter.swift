@@ -26,21 +26,10 @@ public struct CSVSplitter {
         public var escaped: Bool
     }
 
-    private enum State: UInt8 { case fieldStart, unquoted, quoted, quoteInQuoted, afterQuoted }
-
     /// The longest record accepted, in bytes. Default 16 MiB.
     public let maxRecordBytes: Int
     private var buffer: [UInt8] = []
-    private var scan = 0
-    private var recordStart = 0
-    private var state = State.fieldStart
-    private var fieldStart = 0
-    private var closeQuote = 0
-    private var escaped = false
-    private var malformed = false
-    private var fields: [Field] = []
-    private var line = 1
-    private var recordLine = 1
+    private var cursor = Cursor()
 
     /// A splitter.
     public init(maxRecordBytes: Int = 16 << 20) {
@@ -51,140 +40,168 @@ public struct CSVSplitter {
     /// `body` for each record completed; the record is valid only during the call.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ body: (RecordView) throws -> Void) throws {
         buffer.append(contentsOf: chunk)
-        try split(body)
-        if recordStart > 0 {
-            buffer.removeSubrange(0..<recordStart)
-            scan -= recordStart
-            fieldStart -= recordStart
-            closeQuote -= recordStart
-            recordStart = 0
+        // The scan works on a local cursor over the buffer's bytes, so the
+        // loop touches no stored property (no exclusivity checks per byte).
+        var cursor = self.cursor
+        self.cursor.fields = []
+        defer { self.cursor = cursor }
+        try buffer.withUnsafeBytes { try cursor.split($0, body) }
+        if cursor.recordStart > 0 {
+            buffer.removeSubrange(0..<cursor.recordStart)
+            cursor.rebase()
         }
         if buffer.count > maxRecordBytes {
-            throw RecordsError(.recordTooLarge, "the record at line \(recordLine) is longer than \(maxRecordBytes) bytes")
+            throw RecordsError(.recordTooLarge, "the record at line \(cursor.recordLine) is longer than \(maxRecordBytes) bytes")
         }
     }
 
     /// Ends the stream: a last record without a terminator is handed to
     /// `body`; one inside an unclosed quote is malformed.
     public mutating func finish(_ body: (RecordView) throws -> Void) throws {
-        guard scan > recordStart else { return }
-        let cr = UInt8(ascii: "\r")
-        var contentEnd = scan
-        if buffer[scan - 1] == cr, state != .quoted { contentEnd -= 1 }
-        switch state {
-        case .fieldStart, .unquoted:
-            fields.append(Field(start: fieldStart - recordStart, end: max(contentEnd, fieldStart) - recordStart, escaped: false))
-        case .quoted:
-            malformed = true
-            fields.append(Field(start: fieldStart - recordStart, end: scan - recordStart, escaped: escaped))
-        case .quoteInQuoted, .afterQuoted:
-            fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
-        }
-        if contentEnd > recordStart { try emit(end: scan, contentEnd: contentEnd, body) }
+        var cursor = self.cursor
+        self.cursor = Cursor()
+        try buffer.withUnsafeBytes { try cursor.finish($0, body) }
         buffer.removeAll()
-        scan = 0
-        recordStart = 0
-        resetRecord(at: 0)
     }
 
-    private mutating func split(_ body: (RecordView) throws -> Void) throws {
-        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
-        let count = buffer.count
-        while scan < count {
-            let byte = buffer[scan]
-            switch state {
-            case .fieldStart, .unquoted:
-                if byte == comma {
-                    fields.append(Field(start: fieldStart - recordStart, end: scan - recordStart, escaped: false))
-                    fieldStart = scan + 1
-                    state = .fieldStart
-                } else if byte == lf {
-                    var end = scan
-                    if end > fieldStart, buffer[end - 1] == cr { end -= 1 }
-                    fields.append(Field(start: fieldStart - recordStart, end: end - recordStart, escaped: false))
-                    try endRecord(at: scan, contentEnd: end, body)
-                } else if byte == quote {
-                    if state == .fieldStart {
-                        state = .quoted
+    /// Where the scan is: the unfinished record's state, offsets into the buffer.
+    struct Cursor {
+        enum State: UInt8 { case fieldStart, unquoted, quoted, quoteInQuoted, afterQuoted }
+
+        var scan = 0
+        var recordStart = 0
+        var state = State.fieldStart
+        var fieldStart = 0
+        var closeQuote = 0
+        var escaped = false
+        var malformed = false
+        var fields: [Field] = []
+        var line = 1
+        var recordLine = 1
+
+        /// Offsets after the buffer dropped the bytes before `recordStart`.
+        mutating func rebase() {
+            scan -= recordStart
+            fieldStart -= recordStart
+            closeQuote -= recordStart
+            recordStart = 0
+        }
+
+        mutating func split(_ bytes: UnsafeRawBufferPointer, _ body: (RecordView) throws -> Void) throws {
+            let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+            let count = bytes.count
+            while scan < count {
+                let byte = bytes[scan]
+                switch state {
+                case .fieldStart, .unquoted:
+                    if byte == comma {
+                        fields.append(Field(start: fieldStart - recordStart, end: scan - recordStart, escaped: false))
                         fieldStart = scan + 1
-                        escaped = false
+                        state = .fieldStart
+                    } else if byte == lf {
+                        var end = scan
+                        if end > fieldStart, bytes[end - 1] == cr { end -= 1 }
+                        fields.append(Field(start: fieldStart - recordStart, end: end - recordStart, escaped: false))
+                        try endRecord(bytes, lf: scan, contentEnd: end, body)
+                    } else if byte == quote {
+                        if state == .fieldStart {
+                            state = .quoted
+                            fieldStart = scan + 1
+                            escaped = false
+                        } else {
+                            malformed = true
+                        }
+                    } else {
+                        state = .unquoted
+                        // Skip the rest of a plain field at once.
+                        var next = scan + 1
+                        while next < count {
+                            let ahead = bytes[next]
+                            if ahead == comma || ahead == lf || ahead == quote { break }
+                            next += 1
+                        }
+                        scan = next - 1
+                    }
+                case .quoted:
+                    if byte == quote {
+                        state = .quoteInQuoted
+                        closeQuote = scan
+                    } else if byte == lf {
+                        line += 1
+                    }
+                case .quoteInQuoted:
+                    if byte == quote {
+                        escaped = true
+                        state = .quoted
+                    } else if byte == comma {
+                        fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
+                        fieldStart = scan + 1
+                        state = .fieldStart
+                    } else if byte == lf {
+                        fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
+                        try endRecord(bytes, lf: scan, contentEnd: scan, body)
+                    } else {
+                        if byte != cr { malformed = true }
+                        state = .afterQuoted
+                    }
+                case .afterQuoted:
+                    if byte == comma {
+                        fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
+                        fieldStart = scan + 1
+                        state = .fieldStart
+                    } else if byte == lf {
+                        let crlf = bytes[scan - 1] == cr
+                        if !crlf || scan - 1 != closeQuote + 1 { malformed = true }
+                        fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
+                        try endRecord(bytes, lf: scan, contentEnd: crlf ? scan - 1 : scan, body)
                     } else {
                         malformed = true
                     }
-                } else {
-                    state = .unquoted
                 }
-            case .quoted:
-                // Fast path: skip to the next quote.
-                if byte == quote {
-                    state = .quoteInQuoted
-                    closeQuote = scan
-                } else if byte == lf {
-                    line += 1
-                }
-            case .quoteInQuoted:
-                if byte == quote {
-                    escaped = true
-                    state = .quoted
-                } else if byte == comma {
-                    fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
-                    fieldStart = scan + 1
-                    state = .fieldStart
-                } else if byte == lf {
-                    fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
-                    try endRecord(at: scan, contentEnd: scan, body)
-                } else {
-                    if byte != cr { malformed = true }
-                    state = .afterQuoted
-                }
-            case .afterQuoted:
-                if byte == comma {
-                    fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
-                    fieldStart = scan + 1
-                    state = .fieldStart
-                } else if byte == lf {
-                    let crlf = buffer[scan - 1] == cr
-                    if !crlf || scan - 1 != closeQuote + 1 { malformed = true }
-                    fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
-                    try endRecord(at: scan, contentEnd: crlf ? scan - 1 : scan, body)
-                } else {
-                    malformed = true
-                }
+                scan += 1
             }
-            scan += 1
         }
-    }
 
-    /// The LF at `lf` ends a record whose content (terminator excluded) ends at `contentEnd`.
-    private mutating func endRecord(at lf: Int, contentEnd: Int, _ body: (RecordView) throws -> Void) throws {
-        line += 1
-        let end = lf + 1
-        if contentEnd > recordStart {  // an empty line is not a record
-            try emit(end: end, contentEnd: contentEnd, body)
+        mutating func finish(_ bytes: UnsafeRawBufferPointer, _ body: (RecordView) throws -> Void) throws {
+            guard scan > recordStart else { return }
+            var contentEnd = scan
+            if bytes[scan - 1] == UInt8(ascii: "\r"), state != .quoted { contentEnd -= 1 }
+            switch state {
+            case .fieldStart, .unquoted:
+                fields.append(Field(start: fieldStart - recordStart, end: max(contentEnd, fieldStart) - recordStart, escaped: false))
+            case .quoted:
+                malformed = true
+                fields.append(Field(start: fieldStart - recordStart, end: scan - recordStart, escaped: escaped))
+            case .quoteInQuoted, .afterQuoted:
+                fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
+            }
+            if contentEnd > recordStart { try emit(bytes, end: scan, contentEnd: contentEnd, body) }
         }
-        resetRecord(at: end)
-    }
 
-    private mutating func emit(end: Int, contentEnd: Int, _ body: (RecordView) throws -> Void) throws {
-        let start = recordStart
-        let line = recordLine
-        let malformed = malformed
-        try buffer.withUnsafeBytes { all in
+        /// The LF at `lf` ends a record whose content (terminator excluded) ends at `contentEnd`.
+        private mutating func endRecord(
+            _ bytes: UnsafeRawBufferPointer, lf: Int, contentEnd: Int, _ body: (RecordView) throws -> Void
+        ) throws {
+            line += 1
+            let end = lf + 1
+            if contentEnd > recordStart {  // an empty line is not a record
+                try emit(bytes, end: end, contentEnd: contentEnd, body)
+            }
+            recordStart = end
+            fieldStart = end
+            state = .fieldStart
+            escaped = false
+            malformed = false
+            fields.removeAll(keepingCapacity: true)
+            recordLine = line
+        }
+
+        private func emit(_ bytes: UnsafeRawBufferPointer, end: Int, contentEnd: Int, _ body: (RecordView) throws -> Void) throws {
             try fields.withUnsafeBufferPointer { fields in
                 try body(RecordView(
-                    bytes: UnsafeRawBufferPointer(rebasing: all[start..<end]), contentCount: contentEnd - start, line: line,
-                    fields: fields, malformed: malformed))
+                    bytes: UnsafeRawBufferPointer(rebasing: bytes[recordStart..<end]), contentCount: contentEnd - recordStart,
+                    line: recordLine, fields: fields, malformed: malformed))
             }
         }
-    }
-
-    private mutating func resetRecord(at next: Int) {
-        recordStart = next
-        fieldStart = next
-        state = .fieldStart
-        escaped = false
-        malformed = false
-        fields.removeAll(keepingCapacity: true)
-        recordLine = line
     }
 }
