@@ -31,6 +31,12 @@ extension DatasetReconciler {
                 try await storage.read(bucket: source.bucket, key: object.key, etag: object.etag) { chunks in
                     try await copy.run(chunks)
                 }
+                // A cancelled task can see a body stream end early: never
+                // complete an output from fewer bytes than the snapshot pinned.
+                try Task.checkCancellation()
+                guard copy.bytesRead == object.size else {
+                    throw TruncatedRead(key: object.key, expected: object.size, read: copy.bytesRead)
+                }
                 let records = try await copy.end()
                 let written = try await writer.finish()
                 outputs.append(DatasetOutput(
@@ -82,6 +88,16 @@ extension DatasetReconciler {
         case .jsonl: .jsonl
         }
     }
+}
+
+/// A source object's body ended before its pinned size: the pass is
+/// retried (the output was aborted, nothing was completed).
+struct TruncatedRead: Error, CustomStringConvertible {
+    let key: String
+    let expected: Int
+    let read: Int
+
+    var description: String { "source object \(key): read \(read) of \(expected) bytes" }
 }
 
 /// One object's copy: the filter's output staged and handed to the writer

@@ -253,6 +253,22 @@ import Testing
         }
     }
 
+    @Test func aBodyThatEndsEarly_isNeverCompletedAsAnOutput() async throws {
+        try await DatasetHarness.with { harness in
+            let id = try await harness.makeDataset("short", format: .csv, funds: ["F1"])
+            let body = Self.csv((0..<1000).map { "F1,\($0),x" })
+            try await harness.s3.putObject(bucket: harness.staging, key: "short/a.csv", body: body)
+            _ = try await harness.datasets.createVersion(dataset: "short", actor: "test")
+            let cut = DatasetReconciler(store: harness.work, storage: ShortReadStorage(base: harness.storage, limit: 5000))
+            _ = try await cut.reconcile(key: id.uuidString)  // snapshot
+            await #expect(throws: (any Error).self) { _ = try await cut.reconcile(key: id.uuidString) }
+            #expect(try await harness.outputs("short/").isEmpty)
+            #expect(try await harness.datasets.version(dataset: "short", version: 1).status == .copying)
+            try await harness.runUntilIdle(id: id)
+            #expect(try await harness.outputs("short/")["short/a.csv"] == body)
+        }
+    }
+
     @Test func gates_quarantine_withEveryReason_andDriftIsAgainstThePreviousReadyVersion() async throws {
         try await DatasetHarness.with { harness in
             let gates = QualityGates(
@@ -396,5 +412,37 @@ struct DyingStorage: ObjectStorage {
 
         func finish() async throws -> WrittenObject { try await base.finish() }
         func abort() async {}  // a dead process aborts nothing
+    }
+}
+
+/// Storage whose reads end after `limit` bytes, as a cancelled stream may.
+struct ShortReadStorage: ObjectStorage {
+    let base: any ObjectStorage
+    let limit: Int
+
+    func list(bucket: String, prefix: String) async throws -> [StoredObject] { try await base.list(bucket: bucket, prefix: prefix) }
+
+    func read(bucket: String, key: String, etag: String, _ consume: @escaping @Sendable (ObjectChunks) async throws -> Void) async throws {
+        let limit = limit
+        try await base.read(bucket: bucket, key: key, etag: etag) { chunks in
+            let counter = Counter()
+            try await consume(ObjectChunks {
+                guard counter.value < limit, let chunk = try await chunks.next() else { return nil }
+                let allowed = Array(chunk.prefix(limit - counter.value))
+                counter.value += allowed.count
+                return allowed
+            })
+        }
+    }
+
+    func writer(bucket: String, key: String) -> any ObjectWriter { base.writer(bucket: bucket, key: key) }
+
+    func abortUnfinishedUploads(bucket: String, prefix: String) async throws -> Int {
+        try await base.abortUnfinishedUploads(bucket: bucket, prefix: prefix)
+    }
+
+    /// Advanced only by the one task reading.
+    final class Counter: @unchecked Sendable {
+        var value = 0
     }
 }
