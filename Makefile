@@ -8,7 +8,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 CONFIG ?= debug
 
-.PHONY: run test build build-tests deps test-deps validate-deploy bench bench-http bench-api bench-eventloop bench-datastore bench-aws bench-dataset fuzz clean
+.PHONY: run test build build-tests deps test-deps validate-deploy bench bench-http bench-api bench-eventloop bench-datastore bench-aws bench-deployments bench-dataset fuzz clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -41,7 +41,7 @@ test: validate-deploy build-tests
 	SLUICE_TEST_PYTHON="$$(scripts/python-venv.sh)" $(SWIFT) test --skip-build --no-parallel
 
 ## make bench — every benchmark (long; not part of make test).
-bench: bench-http bench-api bench-eventloop bench-datastore bench-aws bench-dataset
+bench: bench-http bench-api bench-eventloop bench-datastore bench-aws bench-deployments bench-dataset
 
 bench-http: deps
 	Benchmarks/run-http.sh
@@ -53,6 +53,10 @@ bench-api: deps
 ## make bench-datastore — ML Data Store ingest beside psql \copy; scoreboard over 10M rows.
 bench-datastore: deps
 	Benchmarks/run-datastore.sh
+
+## make bench-deployments — 1,000 deployments at once against moto: time to ready, AWS calls each.
+bench-deployments: deps
+	Benchmarks/run-deployments.sh
 
 bench-eventloop:
 	$(SWIFT) build -c release --package-path Benchmarks --scratch-path Benchmarks/.build --product EventLoopBench

@@ -20,6 +20,7 @@ let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-p
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 
 let package = Package(
     name: "sluice",
@@ -39,8 +40,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        // YAML (DESIGN.md §1: config-as-code files); today only the tests
-        // read docs/openapi.yaml with it.
+        // YAML (DESIGN.md §1): config-as-code files in `SluiceCLI`; the
+        // tests read docs/openapi.yaml with it.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
@@ -58,23 +59,26 @@ let package = Package(
         .target(name: "SluiceHTTPClient", dependencies: ["CCurl"], swiftSettings: settings),
         .target(name: "SluiceAWS", dependencies: ["SluiceHTTPClient", "COpenSSL"], swiftSettings: settings),
         .target(name: "SluicePostgres", dependencies: ["CLibPQ", log], swiftSettings: settings),
+        .target(name: "SluiceKubeflow", dependencies: ["SluiceHTTPClient", "SluiceAWS"], swiftSettings: settings),
 
         // Domain, persistence and API.
         .target(name: "SluiceDomain", swiftSettings: settings),
         // Pure, I/O-free streaming record codecs for the dataset copy: CSV and
-        // JSONL splitting, gzip, the quality profiler (decisions.md 36).
+        // JSONL splitting, gzip, the quality profiler (decisions.md 48).
         .target(name: "SluiceRecords", dependencies: ["CZlib"], swiftSettings: settings),
         .target(name: "SluiceStore", dependencies: ["SluiceDomain", "SluicePostgres"], swiftSettings: settings),
         .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
-        .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS", "SluiceHTTPClient"], swiftSettings: settings),
+        .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS", "SluiceHTTPClient", "SluiceKubeflow"], swiftSettings: settings),
         // Work queue runner, reconciler protocol and the reconcilers (DESIGN.md §5).
         .target(name: "SluiceReconcile", dependencies: ["SluiceDomain", "SluiceRecords", log, coreMetrics], swiftSettings: settings),
         // The inference data plane (`sluice gateway`).
         .target(name: "SluiceGateway", dependencies: ["SluiceHTTP", "SluiceHTTPClient", "SluiceDomain", log, coreMetrics], swiftSettings: settings),
 
         // Application.
-        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceHTTPClient", "SluiceAWS", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", "SluiceCloud", "SluiceGateway", "SluiceReconcile", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
-        .executableTarget(name: "Sluice", dependencies: ["SluiceApp", argumentParser, log], swiftSettings: settings),
+        .target(name: "SluiceApp", dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceHTTPClient", "SluiceAWS", "SluicePostgres", "SluiceDomain", "SluiceStore", "SluiceAPI", "SluiceCloud", "SluiceKubeflow", "SluiceGateway", "SluiceReconcile", log, metrics, coreMetrics, prometheus, lifecycle, unixSignals], swiftSettings: settings),
+        // The client commands (`sluice login`, `sluice datasets ...`, `sluice apply`): REST over libcurl.
+        .target(name: "SluiceCLI", dependencies: ["SluiceHTTPClient", argumentParser, yams], swiftSettings: settings),
+        .executableTarget(name: "Sluice", dependencies: ["SluiceApp", "SluiceCLI", argumentParser, log], swiftSettings: settings),
 
         // Test support and tests.
         .target(name: "SluiceTesting", dependencies: ["SluiceSockets", "SluiceHTTP", log], path: "Tests/SluiceTesting", swiftSettings: settings),
@@ -90,9 +94,14 @@ let package = Package(
             dependencies: ["SluiceAWS", "SluiceHTTPClient", "SluiceHTTP", "SluiceTesting"],
             swiftSettings: settings
         ),
+        .testTarget(
+            name: "SluiceKubeflowTests",
+            dependencies: ["SluiceKubeflow", "SluiceHTTPClient", "SluiceAWS", "SluiceHTTP", "SluiceTesting"],
+            swiftSettings: settings
+        ),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
-        .testTarget(name: "SluiceRecordsTests", dependencies: ["SluiceRecords", "SluiceTesting"], swiftSettings: settings),
+        .testTarget(name: "SluiceRecordsTests", dependencies: ["SluiceRecords"], swiftSettings: settings),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(
             name: "SluiceReconcileTests",
@@ -106,7 +115,7 @@ let package = Package(
         .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceDomain", "SluiceHTTP", log], swiftSettings: settings),
         .testTarget(
             name: "SluiceAppTests",
-            dependencies: ["SluiceApp", "SluiceAWS", "SluiceHTTP", "SluicePostgres", "SluiceTesting", "SluiceGateway", log, .product(name: "Yams", package: "Yams")],
+            dependencies: ["SluiceApp", "SluiceAWS", "SluiceHTTP", "SluicePostgres", "SluiceTesting", "SluiceGateway", "SluiceReconcile", "SluiceStore", "SluiceCloud", "SluiceKubeflow", "SluiceDomain", "SluiceHTTPClient", log, .product(name: "Yams", package: "Yams")],
             swiftSettings: settings
         ),
     ]

@@ -3,7 +3,7 @@
 --
 -- copy_attempts  copy passes started; a worker killed mid-copy leaves the
 --                version in 'copying' and the next pass redoes the whole
---                copy from the pinned snapshot (decisions.md 36).
+--                copy from the pinned snapshot (decisions.md 48).
 -- progress       {"objects_done","objects_total","bytes_read","records_in","records_out"}
 --                while copying, for operators.
 -- timings        {"listing_seconds","copy_seconds","profiling_seconds",

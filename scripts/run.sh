@@ -33,7 +33,10 @@ for name, value in [("AWS_ENDPOINT_URL", r["endpoint"]), ("AWS_ACCESS_KEY_ID", r
     print(f"export {name}={shlex.quote(value)}")
 PY
 )"
-      echo "AWS: local moto emulator on $AWS_ENDPOINT_URL (log .sluice/moto.log)"
+      # moto's instances have made-up 10.x addresses that nothing may
+      # contact, and moto knows this host image.
+      export SLUICE_INSTANCE_HEALTHCHECK=${SLUICE_INSTANCE_HEALTHCHECK:-off} SLUICE_EC2_AMI=${SLUICE_EC2_AMI:-ami-12c6146b}
+      echo "AWS: local moto emulator on $AWS_ENDPOINT_URL (log .sluice/moto.log); instance health checks off"
     else
       echo "AWS: moto did not start (see .sluice/moto.log); running without AWS"
     fi

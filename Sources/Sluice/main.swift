@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SluiceApp
+import SluiceCLI
 
 /// The `sluice` command line.
 @main
@@ -10,7 +11,7 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "The Sluice ML control plane.",
         version: SluiceVersion.version,
-        subcommands: [Serve.self, Gateway.self, Migrate.self, Version.self]
+        subcommands: [Serve.self, Gateway.self, Migrate.self, Version.self] + SluiceCLI.commands
     )
 }
 

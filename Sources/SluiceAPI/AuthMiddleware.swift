@@ -43,7 +43,10 @@ public struct AuthMiddleware: HTTPMiddleware {
         return try await next(request, context)
     }
 
-    /// Whether `path` needs a token: `/v1` and below, except webhooks and callbacks.
+    /// Whether `path` needs a token: `/v1` and below, except webhooks and
+    /// callbacks, which their controllers authenticate themselves
+    /// (`BitbucketWebhookController`: HMAC signature; `CallbacksController`:
+    /// the per-run callback token).
     static func isProtected(_ path: String) -> Bool {
         guard path == "/v1" || path.hasPrefix("/v1/") else { return false }
         return !(path.hasPrefix("/v1/webhooks/") || path.hasPrefix("/v1/callbacks/"))

@@ -25,10 +25,7 @@ public struct DatasetsController: Sendable {
 
     func create(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let caller = try context.require(.scientist)
-        let body = try APIJSON.decode(CreateRequest.self, from: request.body)
-        let (name, spec) = try DatasetSpec.validate(
-            name: body.name, client: body.client, sourceURI: body.sourceURI, destinationURI: body.destinationURI,
-            format: body.format, fundColumn: body.fundColumn, gates: body.gates)
+        let (name, spec) = try APIJSON.decode(CreateRequest.self, from: request.body).validated()
         let dataset = try await store.create(name: name, spec: spec, actor: caller.name)
         return try APIJSON.response(.created, dataset,
             headers: createdHeaders(location: "/v1/datasets/\(name)", resourceVersion: dataset.resourceVersion))
@@ -94,6 +91,13 @@ public struct DatasetsController: Sendable {
         enum CodingKeys: String, CodingKey {
             case name, client, sourceURI = "source_uri", destinationURI = "destination_uri", format
             case fundColumn = "fund_column", gates
+        }
+
+        /// The name and spec, every rule checked.
+        func validated() throws(DomainError) -> (String, DatasetSpec) {
+            try DatasetSpec.validate(
+                name: name, client: client, sourceURI: sourceURI, destinationURI: destinationURI, format: format,
+                fundColumn: fundColumn, gates: gates)
         }
     }
 

@@ -23,11 +23,7 @@ public struct DeploymentsController: Sendable {
 
     func create(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let caller = try context.require(.scientist)
-        let body = try APIJSON.decode(CreateRequest.self, from: request.body)
-        let (name, spec) = try DeploymentSpec.validate(
-            name: body.name, region: body.region, endpoint: body.endpoint, model: body.model, version: body.version,
-            mode: body.mode, replicas: body.replicas, instanceType: body.instanceType, runtime: body.runtime,
-            target: body.target)
+        let (name, spec) = try APIJSON.decode(CreateRequest.self, from: request.body).validated()
         if spec.mode == .live { _ = try context.require(.deployer) }
         let deployment = try await store.create(name: name, spec: spec, actor: caller.name)
         return try APIJSON.response(.created, deployment, headers: createdHeaders(
@@ -113,6 +109,13 @@ public struct DeploymentsController: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case name, region, endpoint, model, version, mode, replicas, instanceType = "instance_type", runtime, target
+        }
+
+        /// The name and spec, every rule checked.
+        func validated() throws(DomainError) -> (String, DeploymentSpec) {
+            try DeploymentSpec.validate(
+                name: name, region: region, endpoint: endpoint, model: model, version: version, mode: mode,
+                replicas: replicas, instanceType: instanceType, runtime: runtime, target: target)
         }
     }
 

@@ -35,30 +35,7 @@ public struct EndpointsController: Sendable {
     func putPolicy(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let caller = try context.require(.admin)
         let (region, endpoint) = try DataStoreController.endpoint(context)
-        let body = try APIJSON.decode(PolicyRequest.self, from: request.body)
-        var policy = PromotionPolicy(region: region, endpoint: endpoint)
-        var validation = Validation()
-        if let value = body.minOutcomes { validation.check(value >= 0 && value <= Int(Int32.max), "min_outcomes", "must be 0 or more") }
-        if let text = body.minDuration {
-            let seconds = PromotionPolicy.parseDuration(text)
-            validation.check(seconds != nil, "min_duration", "must be a duration such as 90s, 15m, 72h or 7d")
-            policy.minDurationSeconds = seconds ?? 0
-        }
-        if let metric = body.metric {
-            validation.check(metric == "default" || ScoreMetric(rawValue: metric) != nil, "metric",
-                "must be one of default, \(ScoreMetric.allCases.map(\.rawValue).joined(separator: ", "))")
-            policy.metric = metric
-        }
-        if let value = body.minImprovement { validation.check(value.isFinite && value >= 0, "min_improvement", "must be 0 or more") }
-        if let value = body.requiredApprovals { validation.check((0...10).contains(value), "required_approvals", "must be from 0 to 10") }
-        if let value = body.retentionDays { validation.check((1...3660).contains(value), "retention_days", "must be from 1 to 3660") }
-        try validation.throwIfInvalid()
-        policy.minOutcomes = body.minOutcomes ?? policy.minOutcomes
-        policy.minImprovement = body.minImprovement ?? policy.minImprovement
-        policy.requireSignificance = body.requireSignificance ?? policy.requireSignificance
-        policy.requiredApprovals = body.requiredApprovals ?? policy.requiredApprovals
-        policy.autoPromote = body.autoPromote ?? policy.autoPromote
-        policy.retentionDays = body.retentionDays ?? policy.retentionDays
+        let policy = try APIJSON.decode(PolicyRequest.self, from: request.body).policy(region: region, endpoint: endpoint)
         let stored = try await store.putPolicy(policy, actor: caller.name)
         return try APIJSON.response(.ok, stored, headers: ETag.header(stored.resourceVersion))
     }
@@ -116,6 +93,35 @@ public struct EndpointsController: Sendable {
             case minOutcomes = "min_outcomes", minDuration = "min_duration", metric, minImprovement = "min_improvement"
             case requireSignificance = "require_significance", requiredApprovals = "required_approvals"
             case autoPromote = "auto_promote", retentionDays = "retention_days"
+        }
+
+        /// The policy of `region`/`endpoint` this body describes: every
+        /// field optional, the defaults as documented.
+        func policy(region: String, endpoint: String) throws(DomainError) -> PromotionPolicy {
+            var policy = PromotionPolicy(region: region, endpoint: endpoint)
+            var validation = Validation()
+            if let value = minOutcomes { validation.check(value >= 0 && value <= Int(Int32.max), "min_outcomes", "must be 0 or more") }
+            if let text = minDuration {
+                let seconds = PromotionPolicy.parseDuration(text)
+                validation.check(seconds != nil, "min_duration", "must be a duration such as 90s, 15m, 72h or 7d")
+                policy.minDurationSeconds = seconds ?? 0
+            }
+            if let metric = metric {
+                validation.check(metric == "default" || ScoreMetric(rawValue: metric) != nil, "metric",
+                    "must be one of default, \(ScoreMetric.allCases.map(\.rawValue).joined(separator: ", "))")
+                policy.metric = metric
+            }
+            if let value = minImprovement { validation.check(value.isFinite && value >= 0, "min_improvement", "must be 0 or more") }
+            if let value = requiredApprovals { validation.check((0...10).contains(value), "required_approvals", "must be from 0 to 10") }
+            if let value = retentionDays { validation.check((1...3660).contains(value), "retention_days", "must be from 1 to 3660") }
+            try validation.throwIfInvalid()
+            policy.minOutcomes = minOutcomes ?? policy.minOutcomes
+            policy.minImprovement = minImprovement ?? policy.minImprovement
+            policy.requireSignificance = requireSignificance ?? policy.requireSignificance
+            policy.requiredApprovals = requiredApprovals ?? policy.requiredApprovals
+            policy.autoPromote = autoPromote ?? policy.autoPromote
+            policy.retentionDays = retentionDays ?? policy.retentionDays
+            return policy
         }
     }
 

@@ -25,10 +25,7 @@ public struct ExperimentsController: Sendable {
 
     func create(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let caller = try context.require(.scientist)
-        let body = try APIJSON.decode(CreateRequest.self, from: request.body)
-        let (name, spec) = try ExperimentSpec.validate(
-            name: body.name, kubeflow: body.kubeflow, repository: body.code?.repository, branch: body.code?.branch,
-            image: body.image, dataset: body.dataset, parameters: body.parameters, trigger: body.trigger)
+        let (name, spec) = try APIJSON.decode(CreateRequest.self, from: request.body).validated()
         let experiment = try await store.create(name: name, spec: spec, actor: caller.name)
         return try APIJSON.response(.created, experiment,
             headers: createdHeaders(location: "/v1/experiments/\(name)", resourceVersion: experiment.resourceVersion))
@@ -115,6 +112,13 @@ public struct ExperimentsController: Sendable {
             "name", "kubeflow", "kubeflow.pipeline_id", "kubeflow.pipeline_version_id", "kubeflow.experiment_id",
             "code", "code.repository", "code.branch", "image", "dataset", "parameters.*", "trigger",
         ]
+
+        /// The name and spec, every rule checked.
+        func validated() throws(DomainError) -> (String, ExperimentSpec) {
+            try ExperimentSpec.validate(
+                name: name, kubeflow: kubeflow, repository: code?.repository, branch: code?.branch, image: image,
+                dataset: dataset, parameters: parameters, trigger: trigger)
+        }
     }
 
     struct RunRequest: APIRequestBody {

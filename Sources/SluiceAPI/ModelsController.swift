@@ -29,16 +29,7 @@ public struct ModelsController: Sendable {
 
     func create(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let caller = try context.require(.scientist)
-        let body = try APIJSON.decode(CreateRequest.self, from: request.body)
-        var validation = Validation()
-        validation.name(body.name, "name")
-        let task = validation.require(body.task, "task").flatMap { value in
-            let parsed = ModelTask(rawValue: value)
-            validation.check(parsed != nil, "task", "must be one of classification, regression")
-            return parsed
-        }
-        try validation.throwIfInvalid()
-        guard let name = body.name, let task else { throw DomainError.invalid(field: "body", reason: "is incomplete") }
+        let (name, task) = try APIJSON.decode(CreateRequest.self, from: request.body).validated()
         let model = try await store.create(name: name, task: task, actor: caller.name)
         return try APIJSON.response(.created, model,
             headers: createdHeaders(location: "/v1/models/\(name)", resourceVersion: model.resourceVersion))
@@ -128,6 +119,20 @@ public struct ModelsController: Sendable {
         var name: String?
         var task: String?
         static let fields: Set<String> = ["name", "task"]
+
+        /// The name and task, every rule checked.
+        func validated() throws(DomainError) -> (String, ModelTask) {
+            var validation = Validation()
+            validation.name(name, "name")
+            let parsed = validation.require(task, "task").flatMap { value in
+                let parsed = ModelTask(rawValue: value)
+                validation.check(parsed != nil, "task", "must be one of classification, regression")
+                return parsed
+            }
+            try validation.throwIfInvalid()
+            guard let name, let parsed else { throw .invalid(field: "body", reason: "is incomplete") }
+            return (name, parsed)
+        }
     }
 
     struct VersionRequest: APIRequestBody {

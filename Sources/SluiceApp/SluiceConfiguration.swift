@@ -96,10 +96,7 @@ public struct SluiceConfiguration: Sendable, Equatable {
         if let token = config.adminToken, token.utf8.count < 16 {
             throw Invalid(variable: "SLUICE_ADMIN_TOKEN", problem: "must be at least 16 characters")
         }
-        config.bitbucketSecret = value("SLUICE_BITBUCKET_SECRET")
-        config.kubeflowURL = try value("SLUICE_KUBEFLOW_URL").map { url throws(Invalid) in try validURL(url, "SLUICE_KUBEFLOW_URL") }
-        config.kubeflowToken = value("SLUICE_KUBEFLOW_TOKEN")
-        config.publicURL = try value("SLUICE_PUBLIC_URL").map { url throws(Invalid) in try validURL(url, "SLUICE_PUBLIC_URL") }
+        try readKubeflowAndWebhooks(value, into: &config)
         if let workers = value("SLUICE_WORKERS") { config.workers = try onOff(workers, "SLUICE_WORKERS") }
         if let check = value("SLUICE_INSTANCE_HEALTHCHECK") { config.instanceHealthcheck = try onOff(check, "SLUICE_INSTANCE_HEALTHCHECK") }
         config.ec2.imageID = value("SLUICE_EC2_AMI")
@@ -169,6 +166,37 @@ public struct SluiceConfiguration: Sendable, Equatable {
             throw Invalid(variable: name, problem: "must be an http:// or https:// URL")
         }
         return text
+    }
+
+    /// `SLUICE_KUBEFLOW_URL`, `SLUICE_KUBEFLOW_TOKEN`, `SLUICE_PUBLIC_URL`
+    /// and `SLUICE_BITBUCKET_SECRET`. Secrets are checked for shape only and
+    /// never appear in the error.
+    static func readKubeflowAndWebhooks(_ value: (String) -> String?, into config: inout SluiceConfiguration) throws(Invalid) {
+        config.kubeflowURL = try value("SLUICE_KUBEFLOW_URL").map { url throws(Invalid) in try validBaseURL(url, "SLUICE_KUBEFLOW_URL") }
+        config.kubeflowToken = value("SLUICE_KUBEFLOW_TOKEN")
+        if let token = config.kubeflowToken {
+            // It goes into an HTTP header field (RFC 9110 §5.5: visible ASCII).
+            guard token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw Invalid(variable: "SLUICE_KUBEFLOW_TOKEN", problem: "must be printable ASCII without spaces")
+            }
+            guard config.kubeflowURL != nil else {
+                throw Invalid(variable: "SLUICE_KUBEFLOW_TOKEN", problem: "is set but SLUICE_KUBEFLOW_URL is not")
+            }
+        }
+        config.publicURL = try value("SLUICE_PUBLIC_URL").map { url throws(Invalid) in try validBaseURL(url, "SLUICE_PUBLIC_URL") }
+        config.bitbucketSecret = value("SLUICE_BITBUCKET_SECRET")
+        if let secret = config.bitbucketSecret, secret.trimmingCharacters(in: .whitespacesAndNewlines) != secret {
+            throw Invalid(variable: "SLUICE_BITBUCKET_SECRET", problem: "must not start or end with whitespace")
+        }
+    }
+
+    /// An http(s) URL that paths are appended to: no query or fragment.
+    static func validBaseURL(_ text: String, _ name: String) throws(Invalid) -> String {
+        let url = try validURL(text, name)
+        guard !url.contains("?"), !url.contains("#") else {
+            throw Invalid(variable: name, problem: "must be a base URL without a query or fragment")
+        }
+        return url
     }
 
     static func readGateway(_ value: (String) -> String?, into gateway: inout GatewayConfiguration) throws(Invalid) {

@@ -27,7 +27,8 @@ public struct SluiceServe: Sendable {
     /// Builds the router with every controller and the standard middleware.
     /// Ops routes stay unauthenticated; `AuthMiddleware` guards `/v1`.
     static func makeRouter(
-        readiness: ReadinessChecks, pool: PGPool, verifier: (any ArtifactVerifier)?, logger: Logger
+        readiness: ReadinessChecks, pool: PGPool, verifier: (any ArtifactVerifier)?, logger: Logger,
+        webhookAuthenticator: (any MessageAuthenticator)? = nil
     ) throws -> Router {
         let tokens = CachingTokenStore(PostgresTokenStore(pool: pool))
         var router = RouterBuilder()
@@ -41,12 +42,15 @@ public struct SluiceServe: Sendable {
         ApprovedFundsController(store: PostgresApprovedFundsStore(pool: pool)).addRoutes(to: &router)
         DatasetsController(store: PostgresDatasetStore(pool: pool)).addRoutes(to: &router)
         ExperimentsController(store: PostgresExperimentStore(pool: pool)).addRoutes(to: &router)
+        CallbacksController(store: PostgresExperimentStore(pool: pool)).addRoutes(to: &router)
+        BitbucketWebhookController(store: PostgresWebhookStore(pool: pool), authenticator: webhookAuthenticator).addRoutes(to: &router)
         ModelsController(store: PostgresModelStore(pool: pool), verifier: verifier).addRoutes(to: &router)
         DeploymentsController(store: PostgresDeploymentStore(pool: pool)).addRoutes(to: &router)
         EventsController(store: PostgresEventStore(pool: pool)).addRoutes(to: &router)
         let dataStore = PostgresMLDataStore(pool: pool)
         DataStoreController(store: dataStore).addRoutes(to: &router)
         EndpointsController(store: PostgresEndpointStore(pool: pool), data: dataStore).addRoutes(to: &router)
+        ApplyController(store: PostgresApplyStore(pool: pool)).addRoutes(to: &router)
         return try router.build(logger: logger)
     }
 
@@ -109,7 +113,9 @@ public struct SluiceServe: Sendable {
         }
         let readiness = ReadinessChecks()
         readiness.register("database") { await database.readinessProblem() }
-        let router = try Self.makeRouter(readiness: readiness, pool: database.pool, verifier: aws?.verifier, logger: logger)
+        let router = try Self.makeRouter(
+            readiness: readiness, pool: database.pool, verifier: aws?.verifier, logger: logger,
+            webhookAuthenticator: KubeflowStartup.bitbucketAuthenticator(configuration))
         var http = HTTPServerConfiguration(host: configuration.host, port: configuration.port)
         http.shutdownGracePeriod = .seconds(10)
         let server = HTTPServer(configuration: http, responder: router, logger: logger)

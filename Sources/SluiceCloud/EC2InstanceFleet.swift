@@ -44,10 +44,24 @@ public struct EC2InstanceFleet: InstanceFleet {
     public func instances(deployment: UUID, region: String) async throws -> [FleetInstance] {
         let found = try await client(region).describeInstances(filters: [
             EC2Filter("tag:\(Tag.deployment)", [deployment.uuidString.lowercased()]),
-            EC2Filter("instance-state-name", ["pending", "running", "stopping", "stopped"]),
+            EC2Filter("instance-state-name", Self.liveStates),
         ])
         return found.map(Self.fleetInstance)
     }
+
+    public func allInstances(region: String) async throws -> [String: [FleetInstance]] {
+        let found = try await client(region).describeInstances(
+            filters: [EC2Filter("tag-key", [Tag.deployment]), EC2Filter("instance-state-name", Self.liveStates)], pageSize: 1000)
+        var byDeployment: [String: [FleetInstance]] = [:]
+        for instance in found {
+            guard let deployment = instance.tags[Tag.deployment] else { continue }
+            byDeployment[deployment, default: []].append(Self.fleetInstance(instance))
+        }
+        return byDeployment
+    }
+
+    /// States of instances that still count.
+    static let liveStates = ["pending", "running", "stopping", "stopped"]
 
     public func launch(_ launch: InstanceLaunch) async throws -> [FleetInstance] {
         let request = EC2RunInstancesRequest(

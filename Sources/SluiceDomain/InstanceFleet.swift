@@ -6,6 +6,10 @@ public import Foundation
 public protocol InstanceFleet: Sendable {
     /// The deployment's instances that are not terminated or terminating.
     func instances(deployment: UUID, region: String) async throws -> [FleetInstance]
+    /// Every deployment's instances in `region` (not terminated or
+    /// terminating), by deployment id in lowercase: one listing that lets
+    /// converged deployments be watched without a call each.
+    func allInstances(region: String) async throws -> [String: [FleetInstance]]
     /// Launches `launch.count` instances, tagged, with an idempotency token.
     func launch(_ launch: InstanceLaunch) async throws -> [FleetInstance]
     /// Terminates instances (terminating an already terminated one is fine).

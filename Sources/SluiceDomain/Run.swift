@@ -13,6 +13,10 @@ public struct Run: Sendable, Equatable, Encodable {
     public var parameters: [String: JSONValue]
     public var metrics: JSONValue?
     public var reason: String?
+    /// Artifacts the pipeline reported (names to URIs), when it finished.
+    public var artifacts: JSONValue?
+    /// Why the run is where it is (`Submitted`, `KubeflowReachable`, ...).
+    public var conditions: [Condition]
     public var cancelRequested: Bool
     public var createdBy: String
     public var createdAt: Date
@@ -24,7 +28,8 @@ public struct Run: Sendable, Equatable, Encodable {
     public init(
         id: UUID, experiment: String, status: RunStatus, trigger: RunTrigger, kubeflowRunID: String? = nil,
         commit: String? = nil, datasetVersion: Int? = nil, imageDigest: String? = nil, parameters: [String: JSONValue] = [:],
-        metrics: JSONValue? = nil, reason: String? = nil, cancelRequested: Bool = false, createdBy: String,
+        metrics: JSONValue? = nil, reason: String? = nil, artifacts: JSONValue? = nil, conditions: [Condition] = [],
+        cancelRequested: Bool = false, createdBy: String,
         createdAt: Date, updatedAt: Date, finishedAt: Date? = nil, resourceVersion: Int64
     ) {
         self.id = id
@@ -38,6 +43,8 @@ public struct Run: Sendable, Equatable, Encodable {
         self.parameters = parameters
         self.metrics = metrics
         self.reason = reason
+        self.artifacts = artifacts
+        self.conditions = conditions
         self.cancelRequested = cancelRequested
         self.createdBy = createdBy
         self.createdAt = createdAt
@@ -48,7 +55,7 @@ public struct Run: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, experiment, status, trigger, kubeflowRunID = "kubeflow_run_id", commit, datasetVersion = "dataset_version"
-        case imageDigest = "image_digest", parameters, metrics, reason, cancelRequested = "cancel_requested"
+        case imageDigest = "image_digest", parameters, metrics, reason, artifacts, conditions, cancelRequested = "cancel_requested"
         case createdBy = "created_by", createdAt = "created_at", updatedAt = "updated_at", finishedAt = "finished_at"
     }
 
@@ -65,6 +72,8 @@ public struct Run: Sendable, Equatable, Encodable {
         try container.encode(parameters, forKey: .parameters)
         try container.encode(metrics, forKey: .metrics)
         try container.encode(reason, forKey: .reason)
+        try container.encode(artifacts, forKey: .artifacts)
+        try container.encode(conditions, forKey: .conditions)
         try container.encode(cancelRequested, forKey: .cancelRequested)
         try container.encode(createdBy, forKey: .createdBy)
         try container.encode(createdAt, forKey: .createdAt)

@@ -13,7 +13,7 @@ import SluiceRecords
 ///   the object with the same relative key under the destination; the
 ///   quality profile is computed in the same pass. A pass always starts
 ///   from the first object, after aborting any multipart upload a killed
-///   pass left under the destination (decisions.md 36).
+///   pass left under the destination (decisions.md 48).
 /// - `profiling`: schema drift against the previous ready version and the
 ///   dataset's gates turn the stored report into `ready` or `quarantined`.
 ///

@@ -29,6 +29,8 @@ public struct DeploymentReconciler: Reconciler {
     let fleet: (any InstanceFleet)?
     let verifier: (any ArtifactVerifier)?
     let probe: any ModelServerProbe
+    let snapshots: FleetSnapshots?
+    let verified: VerifiedArtifacts
     let settings: Settings
     let logger: Logger
     let now: @Sendable () -> Date
@@ -37,8 +39,11 @@ public struct DeploymentReconciler: Reconciler {
     /// deployments stay `pending` with a condition saying why.
     public init(
         store: any DeploymentWorkStore, fleet: (any InstanceFleet)?, verifier: (any ArtifactVerifier)?,
-        probe: any ModelServerProbe, settings: Settings = Settings(), logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        probe: any ModelServerProbe, snapshots: FleetSnapshots? = nil, verified: VerifiedArtifacts = VerifiedArtifacts(),
+        settings: Settings = Settings(), logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.snapshots = snapshots
+        self.verified = verified
         self.store = store
         self.fleet = fleet
         self.verifier = verifier
@@ -134,7 +139,34 @@ public struct DeploymentReconciler: Reconciler {
             return .requeue(after: settings.steadyInterval)
         }
         var events: [DeploymentEvent] = []
-        var observed = try await cloud(deployment) { try await fleet.instances(deployment: deployment.id, region: region) }
+        let replicas = deployment.spec.replicas ?? 1
+        // A shared snapshot is enough to see that nothing needs doing; any
+        // action is decided again on a fresh look at this deployment.
+        var observed: [FleetInstance]
+        var fresh = snapshots == nil
+        if work.launchSerial == 0 {
+            // Every launch commits a serial first: none taken, none launched.
+            observed = []
+            fresh = true
+        } else if let snapshots {
+            observed = try await cloud(deployment) { try await snapshots.instances(deployment: deployment.id, region: region, fleet: fleet) }
+        } else {
+            observed = try await cloud(deployment) { try await fleet.instances(deployment: deployment.id, region: region) }
+        }
+        var ready = await readyInstances(observed, runtime: deployment.spec.runtime)
+        var plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready)
+        if !fresh && Self.needsAction(observed, plan: plan, mode: deployment.spec.mode) {
+            observed = try await cloud(deployment) { try await fleet.instances(deployment: deployment.id, region: region) }
+            ready = await readyInstances(observed, runtime: deployment.spec.runtime)
+            plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready)
+            fresh = true
+        }
+        defer {
+            if fresh, let snapshots {
+                let seen = observed
+                Task { await snapshots.update(deployment: deployment.id, region: region, instances: seen) }
+            }
+        }
 
         // A stopped instance serves nobody: replace it.
         let stopped = observed.filter { $0.state == "stopping" || $0.state == "stopped" }.map(\.id)
@@ -142,16 +174,14 @@ public struct DeploymentReconciler: Reconciler {
             try await cloud(deployment) { try await fleet.terminate(stopped, region: region) }
             events.append(DeploymentEvent(action: "deployment.instances_terminated", detail: ["instances": stopped.joined(separator: ","), "reason": "stopped"]))
             observed.removeAll { stopped.contains($0.id) }
+            plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready)
         }
         // Promotion and rollback change the mode: the tags follow.
         let mistagged = observed.filter { $0.mode != deployment.spec.mode.rawValue }.map(\.id)
         if !mistagged.isEmpty {
             try await cloud(deployment) { try await fleet.tagMode(mistagged, mode: deployment.spec.mode, region: region) }
+            for index in observed.indices where mistagged.contains(observed[index].id) { observed[index].mode = deployment.spec.mode.rawValue }
         }
-
-        let ready = await readyInstances(observed, runtime: deployment.spec.runtime)
-        let replicas = deployment.spec.replicas ?? 1
-        let plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready)
         if !plan.terminate.isEmpty {
             try await cloud(deployment) { try await fleet.terminate(plan.terminate, region: region) }
             events.append(DeploymentEvent(
@@ -160,7 +190,7 @@ public struct DeploymentReconciler: Reconciler {
             observed.removeAll { plan.terminate.contains($0.id) }
         }
         if plan.launch > 0 {
-            if let problem = try await verify(work, verifier: verifier) {
+            if let problem = try await cloud(deployment, { try await verify(work, verifier: verifier) }) {
                 setCondition(&status, "Verified", false, problem.reason, problem.message)
                 status.phase = .degraded
                 status.instances = instances(observed, ready: ready)
@@ -198,6 +228,12 @@ public struct DeploymentReconciler: Reconciler {
         return .requeue(after: converged ? settings.steadyInterval : settings.progressInterval)
     }
 
+    /// Whether what was observed calls for a launch, a termination or a tag.
+    static func needsAction(_ observed: [FleetInstance], plan: FleetPlan, mode: DeploymentMode) -> Bool {
+        plan.launch > 0 || !plan.terminate.isEmpty
+            || observed.contains { $0.state == "stopping" || $0.state == "stopped" || $0.mode != mode.rawValue }
+    }
+
     /// The running instances that serve: all of them without health checks.
     func readyInstances(_ observed: [FleetInstance], runtime: DeploymentRuntime) async -> Set<String> {
         let running = observed.filter { $0.state == "running" }
@@ -221,14 +257,22 @@ public struct DeploymentReconciler: Reconciler {
         guard let digest = work.imageDigest else {
             return ("ImageNotFound", "model version has no image digest recorded")
         }
-        guard try await verifier.imageExists(repository: reference.repository, digest: digest) else {
-            return ("ImageNotFound", "\(reference.repository)@\(digest) was not found in ECR")
+        let imageKey = "image \(reference.repository)@\(digest)"
+        if await !verified.contains(imageKey) {
+            guard try await verifier.imageExists(repository: reference.repository, digest: digest) else {
+                return ("ImageNotFound", "\(reference.repository)@\(digest) was not found in ECR")
+            }
+            await verified.insert(imageKey)
         }
         guard let uri = S3URI(work.artifactURI) else { return ("ArtifactNotFound", "\(work.artifactURI) is not an S3 URI") }
-        do {
-            _ = try await verifier.inspectArtifact(uri)
-        } catch DomainError.invalid {
-            return ("ArtifactNotFound", "\(work.artifactURI) was not found in S3")
+        let artifactKey = "artifact \(work.artifactURI)"
+        if await !verified.contains(artifactKey) {
+            do {
+                _ = try await verifier.inspectArtifact(uri)
+            } catch DomainError.invalid {
+                return ("ArtifactNotFound", "\(work.artifactURI) was not found in S3")
+            }
+            await verified.insert(artifactKey)
         }
         return nil
     }

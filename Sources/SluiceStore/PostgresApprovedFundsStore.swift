@@ -11,29 +11,36 @@ public struct PostgresApprovedFundsStore: ApprovedFundsStore {
     }
 
     public func put(client: String, fundIDs: [String], actor: String) async throws -> (ApprovedFunds, created: Bool) {
-        try await pool.withTransaction { connection in
-            // One writer per client at a time, so version numbers never collide.
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('approved_funds'), hashtext(\(client)))")
-            let current = try await connection.query("""
-                SELECT client, version, fund_ids, created_by, created_at FROM approved_funds
-                WHERE client = \(client) ORDER BY version DESC LIMIT 1
-                """)
-            if let row = current.first {
-                let existing = try Self.funds(row)
-                if existing.fundIDs == fundIDs { return (existing, false) }
-            }
-            let rows = try await connection.query("""
-                INSERT INTO approved_funds (client, version, fund_ids, created_by)
-                VALUES (\(client), COALESCE((SELECT max(version) FROM approved_funds WHERE client = \(client)), 0) + 1,
-                        \(fundIDs), \(actor))
-                RETURNING client, version, fund_ids, created_by, created_at
-                """)
-            let funds = try Self.funds(try StoreSupport.first(rows, "INSERT approved_funds"))
-            try await EventLog.record(
-                on: connection, actor: actor, action: "approved_funds.updated", resourceType: "approved-funds",
-                resourceID: client, detail: ["version": "\(funds.version)", "funds": "\(fundIDs.count)"])
-            return (funds, true)
+        try await pool.withTransaction { connection in try await Self.put(client: client, fundIDs: fundIDs, actor: actor, on: connection) }
+    }
+
+    /// ``put(client:fundIDs:actor:)`` inside the caller's transaction.
+    static func put(client: String, fundIDs: [String], actor: String, on connection: PGConnection) async throws -> (ApprovedFunds, created: Bool) {
+        // One writer per client at a time, so version numbers never collide.
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtext('approved_funds'), hashtext(\(client)))")
+        if let existing = try await current(client: client, on: connection), existing.fundIDs == fundIDs {
+            return (existing, false)
         }
+        let rows = try await connection.query("""
+            INSERT INTO approved_funds (client, version, fund_ids, created_by)
+            VALUES (\(client), COALESCE((SELECT max(version) FROM approved_funds WHERE client = \(client)), 0) + 1,
+                    \(fundIDs), \(actor))
+            RETURNING client, version, fund_ids, created_by, created_at
+            """)
+        let funds = try Self.funds(try StoreSupport.first(rows, "INSERT approved_funds"))
+        try await EventLog.record(
+            on: connection, actor: actor, action: "approved_funds.updated", resourceType: "approved-funds",
+            resourceID: client, detail: ["version": "\(funds.version)", "funds": "\(fundIDs.count)"])
+        return (funds, true)
+    }
+
+    /// The current version on `connection`, if the client has one.
+    static func current(client: String, on connection: PGConnection) async throws -> ApprovedFunds? {
+        let rows = try await connection.query("""
+            SELECT client, version, fund_ids, created_by, created_at FROM approved_funds
+            WHERE client = \(client) ORDER BY version DESC LIMIT 1
+            """)
+        return try rows.first.map(Self.funds)
     }
 
     public func get(client: String, version: Int?) async throws -> ApprovedFunds {

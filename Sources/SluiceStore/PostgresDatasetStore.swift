@@ -16,23 +16,49 @@ public struct PostgresDatasetStore: DatasetStore {
         """
 
     public func create(name: String, spec: DatasetSpec, actor: String) async throws -> Dataset {
+        try await pool.withTransaction { connection in try await Self.create(name: name, spec: spec, actor: actor, on: connection) }
+    }
+
+    /// ``create(name:spec:actor:)`` inside the caller's transaction.
+    static func create(name: String, spec: DatasetSpec, actor: String, on connection: PGConnection) async throws -> Dataset {
+        let rows: PGRows
         do {
-            return try await pool.withTransaction { connection in
-                let rows = try await connection.query("""
-                    INSERT INTO datasets (name, client, source_uri, destination_uri, format, fund_column, gates)
-                    VALUES (\(name), \(spec.client), \(spec.sourceURI), \(spec.destinationURI), \(spec.format.rawValue),
-                            \(spec.fundColumn), \(spec.gates.map { PGJSON($0) }))
-                    RETURNING \(unsafeSQL: Self.columns)
-                    """)
-                let dataset = try Self.dataset(try StoreSupport.first(rows, "INSERT datasets"))
-                try await EventLog.record(
-                    on: connection, actor: actor, action: "dataset.created", resourceType: "dataset", resourceID: name,
-                    detail: ["client": spec.client, "source_uri": spec.sourceURI, "destination_uri": spec.destinationURI])
-                return dataset
-            }
+            rows = try await connection.query("""
+                INSERT INTO datasets (name, client, source_uri, destination_uri, format, fund_column, gates)
+                VALUES (\(name), \(spec.client), \(spec.sourceURI), \(spec.destinationURI), \(spec.format.rawValue),
+                        \(spec.fundColumn), \(spec.gates.map { PGJSON($0) }))
+                RETURNING \(unsafeSQL: Self.columns)
+                """)
         } catch let error as PGError where error.isUniqueViolation {
             throw DomainError.conflict("a dataset named '\(name)' already exists")
         }
+        let dataset = try Self.dataset(try StoreSupport.first(rows, "INSERT datasets"))
+        try await EventLog.record(
+            on: connection, actor: actor, action: "dataset.created", resourceType: "dataset", resourceID: name,
+            detail: ["client": spec.client, "source_uri": spec.sourceURI, "destination_uri": spec.destinationURI])
+        return dataset
+    }
+
+    /// Replaces the spec of an existing dataset (config as code); versions
+    /// already made keep what they were made from. `changes` names the
+    /// fields for the audit event.
+    static func update(name: String, spec: DatasetSpec, changes: [String], actor: String, on connection: PGConnection) async throws -> Dataset {
+        let rows = try await connection.query("""
+            UPDATE datasets SET client = \(spec.client), source_uri = \(spec.sourceURI), destination_uri = \(spec.destinationURI),
+                format = \(spec.format.rawValue), fund_column = \(spec.fundColumn), gates = \(spec.gates.map { PGJSON($0) })
+            WHERE name = \(name)
+            RETURNING \(unsafeSQL: Self.columns)
+            """)
+        guard let row = rows.first else { throw DomainError.notFound("dataset \(name) not found") }
+        try await EventLog.record(
+            on: connection, actor: actor, action: "dataset.updated", resourceType: "dataset", resourceID: name,
+            detail: ["changes": changes.joined(separator: ",")])
+        return try Self.dataset(row)
+    }
+
+    /// Every dataset, locked for the caller's transaction.
+    static func all(on connection: PGConnection) async throws -> [Dataset] {
+        try await connection.query("SELECT \(unsafeSQL: Self.columns) FROM datasets ORDER BY name FOR UPDATE").map(Self.dataset)
     }
 
     public func get(name: String) async throws -> Dataset {
@@ -51,18 +77,21 @@ public struct PostgresDatasetStore: DatasetStore {
     }
 
     public func delete(name: String, ifMatch: Int64?, actor: String) async throws {
+        try await pool.withTransaction { connection in try await Self.delete(name: name, ifMatch: ifMatch, actor: actor, on: connection) }
+    }
+
+    /// ``delete(name:ifMatch:actor:)`` inside the caller's transaction.
+    static func delete(name: String, ifMatch: Int64?, actor: String, on connection: PGConnection) async throws {
+        let rows = try await connection.query("SELECT resource_version FROM datasets WHERE name = \(name) FOR UPDATE")
+        guard let row = rows.first else { throw DomainError.notFound("dataset \(name) not found") }
+        try StoreSupport.checkIfMatch(ifMatch, current: try row.decode("resource_version"), resource: "dataset \(name)")
         do {
-            try await pool.withTransaction { connection in
-                let rows = try await connection.query("SELECT resource_version FROM datasets WHERE name = \(name) FOR UPDATE")
-                guard let row = rows.first else { throw DomainError.notFound("dataset \(name) not found") }
-                try StoreSupport.checkIfMatch(ifMatch, current: try row.decode("resource_version"), resource: "dataset \(name)")
-                try await connection.query("DELETE FROM datasets WHERE name = \(name)")
-                try await EventLog.record(
-                    on: connection, actor: actor, action: "dataset.deleted", resourceType: "dataset", resourceID: name, detail: [:])
-            }
+            try await connection.query("DELETE FROM datasets WHERE name = \(name)")
         } catch let error as PGError where error.isForeignKeyViolation {
             throw DomainError.conflict("dataset \(name) is used by an experiment; delete the experiment first")
         }
+        try await EventLog.record(
+            on: connection, actor: actor, action: "dataset.deleted", resourceType: "dataset", resourceID: name, detail: [:])
     }
 
     static let versionColumns = """

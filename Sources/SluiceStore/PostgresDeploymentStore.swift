@@ -20,39 +20,51 @@ public struct PostgresDeploymentStore: DeploymentStore {
         """
 
     public func create(name: String, spec: DeploymentSpec, actor: String) async throws -> Deployment {
+        try await pool.withTransaction { connection in try await Self.create(name: name, spec: spec, actor: actor, on: connection) }
+    }
+
+    /// ``create(name:spec:actor:)`` inside the caller's transaction.
+    static func create(name: String, spec: DeploymentSpec, actor: String, on connection: PGConnection) async throws -> Deployment {
+        let modelID = try await Self.modelVersion(spec.model, spec.version, on: connection)
+        let rows: PGRows
         do {
-            return try await pool.withTransaction { connection in
-                let modelID = try await Self.modelVersion(spec.model, spec.version, on: connection)
-                let rows = try await connection.query("""
-                    WITH x AS (
-                        INSERT INTO deployments (name, region, endpoint, model_id, model_version, mode, replicas, instance_type,
-                            runtime, target, created_by)
-                        VALUES (\(name), \(spec.region), \(spec.endpoint), \(modelID), \(spec.version), \(spec.mode.rawValue),
-                            \(spec.replicas), \(spec.instanceType), \(spec.runtime.rawValue), \(PGJSON(spec.target)), \(actor))
-                        RETURNING *)
-                    SELECT \(unsafeSQL: Self.columns) FROM x JOIN models m ON m.id = x.model_id
-                    """)
-                let deployment = try Self.deployment(try StoreSupport.first(rows, "INSERT deployments"))
-                try await EventLog.record(
-                    on: connection, actor: actor, action: "deployment.created", resourceType: "deployment",
-                    resourceID: StoreSupport.text(deployment.id),
-                    detail: ["name": name, "region": spec.region, "endpoint": spec.endpoint, "model": spec.model,
-                             "version": "\(spec.version)", "mode": spec.mode.rawValue])
-                if spec.mode == .live {
-                    try await connection.query("""
-                        INSERT INTO live_history (region, endpoint, deployment_id, reason, actor)
-                        VALUES (\(spec.region), \(spec.endpoint), \(deployment.id), 'created', \(actor))
-                        """)
-                }
-                try await Self.notify(deployment.id, on: connection)
-                return deployment
-            }
+            rows = try await connection.query("""
+                WITH x AS (
+                    INSERT INTO deployments (name, region, endpoint, model_id, model_version, mode, replicas, instance_type,
+                        runtime, target, created_by)
+                    VALUES (\(name), \(spec.region), \(spec.endpoint), \(modelID), \(spec.version), \(spec.mode.rawValue),
+                        \(spec.replicas), \(spec.instanceType), \(spec.runtime.rawValue), \(PGJSON(spec.target)), \(actor))
+                    RETURNING *)
+                SELECT \(unsafeSQL: Self.columns) FROM x JOIN models m ON m.id = x.model_id
+                """)
         } catch let error as PGError where error.isUniqueViolation {
             if error.constraintName == "deployments_one_live" {
                 throw DomainError.conflict("endpoint \(spec.endpoint) in \(spec.region) already has a live deployment; deploy stealth and promote")
             }
             throw DomainError.conflict("a deployment named '\(name)' already exists")
         }
+        let deployment = try Self.deployment(try StoreSupport.first(rows, "INSERT deployments"))
+        try await EventLog.record(
+            on: connection, actor: actor, action: "deployment.created", resourceType: "deployment",
+            resourceID: StoreSupport.text(deployment.id),
+            detail: ["name": name, "region": spec.region, "endpoint": spec.endpoint, "model": spec.model,
+                     "version": "\(spec.version)", "mode": spec.mode.rawValue])
+        if spec.mode == .live {
+            try await connection.query("""
+                INSERT INTO live_history (region, endpoint, deployment_id, reason, actor)
+                VALUES (\(spec.region), \(spec.endpoint), \(deployment.id), 'created', \(actor))
+                """)
+        }
+        try await Self.notify(deployment.id, on: connection)
+        return deployment
+    }
+
+    /// Every deployment not being deleted, locked for the caller's transaction.
+    static func active(on connection: PGConnection) async throws -> [Deployment] {
+        try await connection.query("""
+            SELECT \(unsafeSQL: Self.columns) FROM deployments x JOIN models m ON m.id = x.model_id
+            WHERE x.deletion_requested_at IS NULL ORDER BY x.name FOR UPDATE OF x
+            """).map(Self.deployment)
     }
 
     public func get(id: UUID) async throws -> Deployment {

@@ -20,30 +20,38 @@ public struct PostgresEndpointStore: EndpointStore {
     }
 
     public func putPolicy(_ policy: PromotionPolicy, actor: String) async throws -> PromotionPolicy {
-        try await pool.withTransaction { connection in
-            let rows = try await connection.query("""
-                INSERT INTO endpoint_policies (region, endpoint, min_outcomes, min_duration_seconds, metric, min_improvement,
-                    require_significance, required_approvals, auto_promote, retention_days)
-                VALUES (\(policy.region), \(policy.endpoint), \(policy.minOutcomes), \(policy.minDurationSeconds), \(policy.metric),
-                    \(policy.minImprovement), \(policy.requireSignificance), \(policy.requiredApprovals), \(policy.autoPromote),
-                    \(policy.retentionDays))
-                ON CONFLICT (region, endpoint) DO UPDATE SET min_outcomes = EXCLUDED.min_outcomes,
-                    min_duration_seconds = EXCLUDED.min_duration_seconds, metric = EXCLUDED.metric,
-                    min_improvement = EXCLUDED.min_improvement, require_significance = EXCLUDED.require_significance,
-                    required_approvals = EXCLUDED.required_approvals, auto_promote = EXCLUDED.auto_promote,
-                    retention_days = EXCLUDED.retention_days
-                RETURNING *
-                """)
-            let stored = try Self.policy(try StoreSupport.first(rows, "UPSERT endpoint_policies"))
-            try await EventLog.record(
-                on: connection, actor: actor, action: "endpoint.policy_updated", resourceType: "endpoint",
-                resourceID: "\(policy.region)/\(policy.endpoint)",
-                detail: ["min_outcomes": "\(policy.minOutcomes)", "min_duration": PromotionPolicy.formatDuration(policy.minDurationSeconds),
-                         "metric": policy.metric, "min_improvement": "\(policy.minImprovement)",
-                         "require_significance": "\(policy.requireSignificance)", "required_approvals": "\(policy.requiredApprovals)",
-                         "auto_promote": "\(policy.autoPromote)", "retention_days": "\(policy.retentionDays)"])
-            return stored
-        }
+        try await pool.withTransaction { connection in try await Self.putPolicy(policy, actor: actor, on: connection) }
+    }
+
+    /// The stored policies, locked for the caller's transaction.
+    static func policies(on connection: PGConnection) async throws -> [PromotionPolicy] {
+        try await connection.query("SELECT * FROM endpoint_policies ORDER BY region, endpoint FOR UPDATE").map(Self.policy)
+    }
+
+    /// ``putPolicy(_:actor:)`` inside the caller's transaction.
+    static func putPolicy(_ policy: PromotionPolicy, actor: String, on connection: PGConnection) async throws -> PromotionPolicy {
+        let rows = try await connection.query("""
+            INSERT INTO endpoint_policies (region, endpoint, min_outcomes, min_duration_seconds, metric, min_improvement,
+                require_significance, required_approvals, auto_promote, retention_days)
+            VALUES (\(policy.region), \(policy.endpoint), \(policy.minOutcomes), \(policy.minDurationSeconds), \(policy.metric),
+                \(policy.minImprovement), \(policy.requireSignificance), \(policy.requiredApprovals), \(policy.autoPromote),
+                \(policy.retentionDays))
+            ON CONFLICT (region, endpoint) DO UPDATE SET min_outcomes = EXCLUDED.min_outcomes,
+                min_duration_seconds = EXCLUDED.min_duration_seconds, metric = EXCLUDED.metric,
+                min_improvement = EXCLUDED.min_improvement, require_significance = EXCLUDED.require_significance,
+                required_approvals = EXCLUDED.required_approvals, auto_promote = EXCLUDED.auto_promote,
+                retention_days = EXCLUDED.retention_days
+            RETURNING *
+            """)
+        let stored = try Self.policy(try StoreSupport.first(rows, "UPSERT endpoint_policies"))
+        try await EventLog.record(
+            on: connection, actor: actor, action: "endpoint.policy_updated", resourceType: "endpoint",
+            resourceID: "\(policy.region)/\(policy.endpoint)",
+            detail: ["min_outcomes": "\(policy.minOutcomes)", "min_duration": PromotionPolicy.formatDuration(policy.minDurationSeconds),
+                     "metric": policy.metric, "min_improvement": "\(policy.minImprovement)",
+                     "require_significance": "\(policy.requireSignificance)", "required_approvals": "\(policy.requiredApprovals)",
+                     "auto_promote": "\(policy.autoPromote)", "retention_days": "\(policy.retentionDays)"])
+        return stored
     }
 
     public func approve(deployment: UUID, approver: String, comment: String?) async throws {

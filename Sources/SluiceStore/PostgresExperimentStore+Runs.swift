@@ -5,7 +5,7 @@ import SluicePostgres
 extension PostgresExperimentStore {
     static let runColumns = """
         r.id, e.name AS experiment, r.status, r.trigger, r.kubeflow_run_id, r.commit, r.dataset_version, r.image_digest,
-        r.parameters, r.metrics, r.reason, r.cancel_requested, r.created_by, r.created_at, r.updated_at, r.finished_at,
+        r.parameters, r.metrics, r.reason, r.artifacts, r.conditions, r.cancel_requested, r.created_by, r.created_at, r.updated_at, r.finished_at,
         r.resource_version
         """
 
@@ -17,27 +17,40 @@ extension PostgresExperimentStore {
                 SELECT id, dataset_id, parameters FROM experiments WHERE name = \(experiment) FOR SHARE
                 """)
             guard let row = found.first else { throw DomainError.notFound("experiment \(experiment) not found") }
-            let id = try row.decode("id", as: UUID.self)
-            let datasetID = try row.decode("dataset_id", as: UUID.self)
-            var merged = try row.decodeJSON("parameters", as: [String: JSONValue].self)
-            merged.merge(parameters) { _, new in new }
-            // The run trains on the newest version that passed its gates.
-            let rows = try await connection.query("""
-                WITH r AS (
-                    INSERT INTO runs (experiment_id, trigger, commit, dataset_version, parameters, created_by)
-                    VALUES (\(id), \(trigger.rawValue), \(commit),
-                            (SELECT max(version) FROM dataset_versions WHERE dataset_id = \(datasetID) AND status = 'ready'),
-                            \(PGJSON(merged)), \(actor))
-                    RETURNING *)
-                SELECT \(unsafeSQL: Self.runColumns) FROM r JOIN experiments e ON e.id = r.experiment_id
-                """)
-            let run = try Self.run(try StoreSupport.first(rows, "INSERT runs"))
-            try await EventLog.record(
-                on: connection, actor: actor, action: "run.created", resourceType: "run", resourceID: StoreSupport.text(run.id),
-                detail: ["experiment": experiment, "trigger": trigger.rawValue])
-            try await connection.query("SELECT pg_notify('sluice_work', \("run:" + StoreSupport.text(run.id)))")
-            return run
+            return try await Self.insertRun(
+                on: connection, experiment: row, name: experiment, commit: commit, parameters: parameters, trigger: trigger, actor: actor)
         }
+    }
+
+    /// Inserts a `pending` run of the experiment in `row` (`id`,
+    /// `dataset_id`, `parameters`) with its event and wake-up, on the
+    /// caller's transaction.
+    static func insertRun(
+        on connection: PGConnection, experiment row: PGRow, name experiment: String, commit: String?,
+        parameters: [String: JSONValue], trigger: RunTrigger, actor: String
+    ) async throws -> Run {
+        let id = try row.decode("id", as: UUID.self)
+        let datasetID = try row.decode("dataset_id", as: UUID.self)
+        var merged = try row.decodeJSON("parameters", as: [String: JSONValue].self)
+        merged.merge(parameters) { _, new in new }
+        // The run trains on the newest version that passed its gates.
+        let rows = try await connection.query("""
+            WITH r AS (
+                INSERT INTO runs (experiment_id, trigger, commit, dataset_version, parameters, created_by)
+                VALUES (\(id), \(trigger.rawValue), \(commit),
+                        (SELECT max(version) FROM dataset_versions WHERE dataset_id = \(datasetID) AND status = 'ready'),
+                        \(PGJSON(merged)), \(actor))
+                RETURNING *)
+            SELECT \(unsafeSQL: Self.runColumns) FROM r JOIN experiments e ON e.id = r.experiment_id
+            """)
+        let run = try Self.run(try StoreSupport.first(rows, "INSERT runs"))
+        var detail = ["experiment": experiment, "trigger": trigger.rawValue]
+        if let commit { detail["commit"] = commit }
+        try await EventLog.record(
+            on: connection, actor: actor, action: "run.created", resourceType: "run", resourceID: StoreSupport.text(run.id),
+            detail: detail)
+        try await connection.query("SELECT pg_notify('sluice_work', \("run:" + StoreSupport.text(run.id)))")
+        return run
     }
 
     public func run(experiment: String, id: UUID) async throws -> Run {
@@ -103,7 +116,8 @@ extension PostgresExperimentStore {
             kubeflowRunID: try row.decode("kubeflow_run_id"), commit: try row.decode("commit"),
             datasetVersion: try row.decode("dataset_version"), imageDigest: try row.decode("image_digest"),
             parameters: try row.decodeJSON("parameters"), metrics: try StoreSupport.json(row, "metrics"),
-            reason: try row.decode("reason"), cancelRequested: try row.decode("cancel_requested"),
+            reason: try row.decode("reason"), artifacts: try StoreSupport.json(row, "artifacts"),
+            conditions: try row.decodeJSON("conditions"), cancelRequested: try row.decode("cancel_requested"),
             createdBy: try row.decode("created_by"), createdAt: try row.decode("created_at"),
             updatedAt: try row.decode("updated_at"), finishedAt: try row.decode("finished_at"),
             resourceVersion: try row.decode("resource_version"))

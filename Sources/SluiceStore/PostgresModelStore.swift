@@ -17,21 +17,30 @@ public struct PostgresModelStore: ModelStore {
         """
 
     public func create(name: String, task: ModelTask, actor: String) async throws -> Model {
+        try await pool.withTransaction { connection in try await Self.create(name: name, task: task, actor: actor, on: connection) }
+    }
+
+    /// ``create(name:task:actor:)`` inside the caller's transaction.
+    static func create(name: String, task: ModelTask, actor: String, on connection: PGConnection) async throws -> Model {
+        let rows: PGRows
         do {
-            return try await pool.withTransaction { connection in
-                let rows = try await connection.query("""
-                    WITH m AS (INSERT INTO models (name, task) VALUES (\(name), \(task.rawValue)) RETURNING *)
-                    SELECT \(unsafeSQL: Self.columns) FROM m
-                    """)
-                let model = try Self.model(try StoreSupport.first(rows, "INSERT models"))
-                try await EventLog.record(
-                    on: connection, actor: actor, action: "model.created", resourceType: "model", resourceID: name,
-                    detail: ["task": task.rawValue])
-                return model
-            }
+            rows = try await connection.query("""
+                WITH m AS (INSERT INTO models (name, task) VALUES (\(name), \(task.rawValue)) RETURNING *)
+                SELECT \(unsafeSQL: Self.columns) FROM m
+                """)
         } catch let error as PGError where error.isUniqueViolation {
             throw DomainError.conflict("a model named '\(name)' already exists")
         }
+        let model = try Self.model(try StoreSupport.first(rows, "INSERT models"))
+        try await EventLog.record(
+            on: connection, actor: actor, action: "model.created", resourceType: "model", resourceID: name,
+            detail: ["task": task.rawValue])
+        return model
+    }
+
+    /// Every model, locked for the caller's transaction.
+    static func all(on connection: PGConnection) async throws -> [Model] {
+        try await connection.query("SELECT \(unsafeSQL: Self.columns) FROM models m ORDER BY m.name FOR UPDATE OF m").map(Self.model)
     }
 
     public func get(name: String) async throws -> Model {
@@ -50,18 +59,21 @@ public struct PostgresModelStore: ModelStore {
     }
 
     public func delete(name: String, ifMatch: Int64?, actor: String) async throws {
+        try await pool.withTransaction { connection in try await Self.delete(name: name, ifMatch: ifMatch, actor: actor, on: connection) }
+    }
+
+    /// ``delete(name:ifMatch:actor:)`` inside the caller's transaction.
+    static func delete(name: String, ifMatch: Int64?, actor: String, on connection: PGConnection) async throws {
+        let rows = try await connection.query("SELECT id, resource_version FROM models WHERE name = \(name) FOR UPDATE")
+        guard let row = rows.first else { throw DomainError.notFound("model \(name) not found") }
+        try StoreSupport.checkIfMatch(ifMatch, current: try row.decode("resource_version"), resource: "model \(name)")
         do {
-            try await pool.withTransaction { connection in
-                let rows = try await connection.query("SELECT id, resource_version FROM models WHERE name = \(name) FOR UPDATE")
-                guard let row = rows.first else { throw DomainError.notFound("model \(name) not found") }
-                try StoreSupport.checkIfMatch(ifMatch, current: try row.decode("resource_version"), resource: "model \(name)")
-                try await connection.query("DELETE FROM models WHERE id = \(try row.decode("id", as: UUID.self))")
-                try await EventLog.record(
-                    on: connection, actor: actor, action: "model.deleted", resourceType: "model", resourceID: name, detail: [:])
-            }
+            try await connection.query("DELETE FROM models WHERE id = \(try row.decode("id", as: UUID.self))")
         } catch let error as PGError where error.isForeignKeyViolation {
             throw DomainError.conflict("model \(name) has a version in a deployment; delete the deployment first")
         }
+        try await EventLog.record(
+            on: connection, actor: actor, action: "model.deleted", resourceType: "model", resourceID: name, detail: [:])
     }
 
     public func lineage(ofRun id: UUID) async throws -> Lineage {

@@ -56,6 +56,8 @@ import Testing
         "SLUICE_GATEWAY_STEALTH_SAMPLE=1.5", "SLUICE_GATEWAY_TIMEOUT_MS=0", "SLUICE_GATEWAY_DURABLE_ACK=maybe",
         "SLUICE_GATEWAY_STEALTH_CONCURRENCY=0", "SLUICE_DATABASE_POOL_SIZE=0", "SLUICE_DATABASE_POOL_SIZE=many",
         "SLUICE_EC2_AMI=ubuntu", "SLUICE_RECONCILE_INTERVAL=0", "SLUICE_RECONCILE_LEASE=1", "SLUICE_RECONCILE_LEASE=soon",
+        "SLUICE_KUBEFLOW_URL=ftp://kfp.example.com", "SLUICE_KUBEFLOW_URL=http://kfp.example.com/?x=1", "SLUICE_PUBLIC_URL=sluice.example.com",
+        "SLUICE_PUBLIC_URL=https://sluice.example.com/#frag", "SLUICE_KUBEFLOW_TOKEN=no-url-for-it", "SLUICE_BITBUCKET_SECRET= padded ",
     ])
     func invalidValue_namesTheVariable(assignment: String) {
         let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
@@ -63,6 +65,28 @@ import Testing
             _ = try SluiceConfiguration.fromEnvironment([parts[0]: parts[1]])
         } throws: { error in
             (error as? SluiceConfiguration.Invalid)?.variable == parts[0]
+        }
+    }
+
+    @Test func kubeflowAndWebhookVariables_areRead() throws {
+        let config = try SluiceConfiguration.fromEnvironment([
+            "SLUICE_KUBEFLOW_URL": "https://kfp.example.com/pipeline", "SLUICE_KUBEFLOW_TOKEN": "eyJhbGciOi.token",
+            "SLUICE_PUBLIC_URL": "https://sluice.example.com", "SLUICE_BITBUCKET_SECRET": "webhook secret",
+        ])
+        #expect(config.kubeflowURL == "https://kfp.example.com/pipeline")
+        #expect(config.kubeflowToken == "eyJhbGciOi.token")
+        #expect(config.effectivePublicURL == "https://sluice.example.com")
+        #expect(config.bitbucketSecret == "webhook secret")
+        let defaults = try SluiceConfiguration.fromEnvironment([:])
+        #expect(defaults.kubeflowURL == nil && defaults.kubeflowToken == nil && defaults.bitbucketSecret == nil)
+    }
+
+    @Test func kubeflowToken_withSpaces_isRefused_withoutEchoingIt() {
+        #expect {
+            _ = try SluiceConfiguration.fromEnvironment(["SLUICE_KUBEFLOW_URL": "http://kfp:8888", "SLUICE_KUBEFLOW_TOKEN": "secret value"])
+        } throws: { error in
+            let invalid = error as? SluiceConfiguration.Invalid
+            return invalid?.variable == "SLUICE_KUBEFLOW_TOKEN" && !"\(error)".contains("secret value")
         }
     }
 

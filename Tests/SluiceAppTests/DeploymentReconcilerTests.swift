@@ -273,3 +273,84 @@ struct DeploymentCrashTests {
         }
     }
 }
+
+/// AWS failing under the reconciler: throttling, 500s and dropped
+/// connections from a proxy in front of moto.
+@Suite(.serialized)
+struct DeploymentFaultTests {
+    typealias Cloud = DeploymentReconcilerTests.Cloud
+
+    static let throttled = FaultProxy.Fault.answer(
+        503, [],
+        "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>E1</RequestID></Response>")
+    static let internalError = FaultProxy.Fault.answer(
+        500, [], "<Response><Errors><Error><Code>InternalError</Code><Message>oops</Message></Error></Errors><RequestID>E2</RequestID></Response>")
+
+    @Test func throttling_500s_andAnUnreachableCloud_areRetried_sayWhy_andConverge() async throws {
+        let cloud = try await Cloud.make()
+        let proxy = try FaultProxy(upstreamPort: cloud.moto.port)
+        defer { proxy.stop() }
+        let server = try await DeploymentReconcilerTests.start(cloud, environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:\(proxy.port)"])
+        defer { server.stop() }
+        try DeploymentReconcilerTests.register(server, cloud)
+
+        // Every call fails for a while: throttling, 500s, then no answer at all.
+        // (Each reconcile's call is tried three times by the AWS client.)
+        proxy.script(Array(repeating: Self.throttled, count: 3) + Array(repeating: Self.internalError, count: 3)
+            + Array(repeating: .drop, count: 3))
+        let id = try DeploymentReconcilerTests.deploy(server, name: "faulty", replicas: 2)
+        let stuck = try await DeploymentReconcilerTests.waitFor(server, id, "a condition saying why") {
+            DeploymentReconcilerTests.conditions($0)["CloudReachable"]?["status"] as? String == "False"
+        }
+        let message = DeploymentReconcilerTests.conditions(stuck)["CloudReachable"]?["message"] as? String ?? ""
+        #expect(message.contains("RequestLimitExceeded") || message.contains("InternalError") || message.contains("ec2"), "\(message)")
+
+        // The faults pass; the deployment converges with exactly its replicas.
+        let ready = try await DeploymentReconcilerTests.waitFor(server, id, "converged after the faults") { deployment in
+            guard DeploymentReconcilerTests.phase(deployment) == "ready" else { return false }
+            return try await cloud.instances(id).count == 2
+        }
+        #expect(DeploymentReconcilerTests.conditions(ready)["CloudReachable"] == nil)
+        #expect(proxy.requests >= 9)
+        let metrics = String(decoding: try server.send("GET", "/metrics", token: nil).body, as: UTF8.self)
+        #expect(metrics.contains(#"sluice_reconcile_retries_total{kind="deployment"}"#), "retries are counted")
+        #expect(metrics.contains("sluice_work_queue_depth"))
+        #expect(metrics.contains("sluice_reconcile_duration_seconds"))
+    }
+}
+
+/// External targets: nothing is launched; their URLs' health decides.
+@Suite(.serialized)
+struct ExternalDeploymentTests {
+    @Test func externalTarget_isReadyWhileItsURLsAnswer_degradedWhenOneStops() async throws {
+        let server = try await APIServer.start(environment: ["SLUICE_RECONCILE_INTERVAL": "1"])
+        defer { server.stop() }
+        try await server.seedModelVersion(model: "churn")
+        try await FakeModel.serving([FakeModel(answer: "1")]) { ports in
+            let healthy = "http://127.0.0.1:\(ports[0])"
+            let id = try GatewayHarness.deploy(server, "ext", model: "churn", mode: "stealth", endpoint: "churn", urls: [healthy])
+            let ready = try await DeploymentReconcilerTests.waitFor(server, id, "ready") { DeploymentReconcilerTests.phase($0) == "ready" }
+            let instances = DeploymentReconcilerTests.status(ready)["instances"] as? [[String: Any]] ?? []
+            #expect(instances.map { $0["address"] as? String } == [healthy])
+            #expect(instances.map { $0["state"] as? String } == ["running"])
+            #expect(DeploymentReconcilerTests.conditions(ready)["Ready"]?["reason"] as? String == "HealthChecksPassing")
+
+            // A second URL that refuses connections: degraded, and it says which share answers.
+            let patched = try server.send("PATCH", "/v1/deployments/\(id)", body: #"{"replicas":2}"#)
+            #expect(patched.status == 422, "replicas do not apply to external targets")
+            let other = try GatewayHarness.deploy(
+                server, "ext-half", model: "churn", mode: "stealth", endpoint: "churn", urls: [healthy, "http://127.0.0.1:9"])
+            let half = try await DeploymentReconcilerTests.waitFor(server, other, "degraded") { DeploymentReconcilerTests.phase($0) == "degraded" }
+            let condition = DeploymentReconcilerTests.conditions(half)["Ready"]
+            #expect(condition?["reason"] as? String == "SomeUnhealthy")
+            #expect((condition?["message"] as? String)?.contains("1 of 2") == true)
+        }
+        // Deleting an external deployment launches and terminates nothing.
+        let list = APIServer.items(try server.send("GET", "/v1/deployments"))
+        for deployment in list {
+            guard let id = deployment["id"] as? String else { continue }
+            #expect(try server.send("DELETE", "/v1/deployments/\(id)").status == 202)
+            try await DeploymentReconcilerTests.waitFor(server, id, "deleted") { $0["gone"] as? Bool == true }
+        }
+    }
+}

@@ -10,8 +10,8 @@ import Glibc
 /// body), then either answers itself or forwards it on a fresh upstream
 /// connection and relays the answer with `Connection: close`, so every
 /// request arrives on its own connection and is counted exactly.
-final class FaultProxy: Sendable {
-    enum Fault: Sendable {
+public final class FaultProxy: Sendable {
+    public enum Fault: Sendable {
         /// Forward unchanged.
         case pass
         /// Answer with this status, headers and body instead of forwarding.
@@ -22,12 +22,12 @@ final class FaultProxy: Sendable {
         case delay(Duration)
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let upstreamPort: UInt16
     private let listener: Int32
     private let state = Mutex<(script: [Fault], requests: Int)>(([], 0))
 
-    init(upstreamPort: UInt16) throws {
+    public init(upstreamPort: UInt16) throws {
         self.upstreamPort = upstreamPort
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ProxyError.socket(errno) }
@@ -49,14 +49,14 @@ final class FaultProxy: Sendable {
 
     /// Faults for the next requests, in order; after them every request passes.
     /// Resets the request count.
-    func script(_ faults: [Fault]) {
+    public func script(_ faults: [Fault]) {
         state.withLock { $0 = (faults, 0) }
     }
 
     /// Requests seen since the last `script`.
-    var requests: Int { state.withLock { $0.requests } }
+    public var requests: Int { state.withLock { $0.requests } }
 
-    func stop() {
+    public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }

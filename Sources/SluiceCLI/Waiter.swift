@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+
+/// `--wait` and `--timeout` of commands that start something asynchronous.
+struct WaitOptions: ParsableArguments {
+    @Flag(help: "Wait for a terminal state, showing the status and elapsed time on standard error.")
+    var wait = false
+
+    @Option(help: "Seconds --wait waits before giving up with exit status 75.")
+    var timeout: Int = 600
+
+    @Option(help: .hidden)
+    var pollInterval: Double = 1
+
+    func validate() throws {
+        if timeout < 1 { throw ValidationError("--timeout must be at least 1 second") }
+        if !(pollInterval > 0 && pollInterval <= 60) { throw ValidationError("--poll-interval must be from 0 to 60 seconds") }
+    }
+
+    /// Polls `path` until its `status` is in `terminal`; returns the last answer.
+    /// On a terminal standard error one line is rewritten in place; elsewhere
+    /// a line is printed each time the status changes.
+    func poll(_ client: APIClient, _ path: String, label: String, terminal: Set<String>) async throws(CLIError) -> [UInt8] {
+        let start = ContinuousClock.now
+        let interactive = isatty(STDERR_FILENO) == 1
+        var last = ""
+        while true {
+            let bytes = try await client.send("GET", path)
+            let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
+            let status = object["status"] as? String ?? "unknown"
+            let elapsed = Int((ContinuousClock.now - start).components.seconds)
+            let progress = "\(label): \(status) (\(elapsed)s)"
+            if interactive {
+                FileHandle.standardError.write(Data("\r\(progress)\u{1B}[K".utf8))
+            } else if status != last {
+                Output.error(progress)
+            }
+            last = status
+            if terminal.contains(status) {
+                if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+                return bytes
+            }
+            if elapsed >= timeout {
+                if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+                throw CLIError(CLIError.timedOut, "\(label) is still \(status) after \(timeout)s (--timeout)")
+            }
+            try? await Task.sleep(for: .milliseconds(Int(pollInterval * 1000)))
+        }
+    }
+}
