@@ -8,7 +8,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 CONFIG ?= debug
 
-.PHONY: run test build build-tests deps test-deps validate-deploy bench bench-http bench-api bench-eventloop bench-datastore bench-aws bench-deployments fuzz clean
+.PHONY: run test build build-tests deps test-deps validate-deploy bench bench-http bench-api bench-eventloop bench-datastore bench-aws bench-deployments bench-dataset fuzz clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -41,7 +41,7 @@ test: validate-deploy build-tests
 	SLUICE_TEST_PYTHON="$$(scripts/python-venv.sh)" $(SWIFT) test --skip-build --no-parallel
 
 ## make bench — every benchmark (long; not part of make test).
-bench: bench-http bench-api bench-eventloop bench-datastore bench-aws bench-deployments
+bench: bench-http bench-api bench-eventloop bench-datastore bench-aws bench-deployments bench-dataset
 
 bench-http: deps
 	Benchmarks/run-http.sh
@@ -65,6 +65,10 @@ bench-eventloop:
 ## make bench-aws — SluiceAWS against boto3 on S3 (moto on loopback); docs/benchmarks.md.
 bench-aws: deps
 	Benchmarks/run-aws.sh
+
+## make bench-dataset — the dataset worker on a 1 GiB CSV beside awk and boto3 + csv (Benchmarks/run-dataset.sh).
+bench-dataset: deps
+	Benchmarks/run-dataset.sh
 
 ## make fuzz — fuzz the HTTP decoder for FUZZ_SECONDS (default 300).
 FUZZ_SECONDS ?= 300

@@ -51,6 +51,7 @@ let package = Package(
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Infrastructure libraries: no knowledge of Sluice's domain.
         .target(name: "SluiceSockets", dependencies: ["CSluiceSystem"], swiftSettings: settings),
@@ -62,11 +63,14 @@ let package = Package(
 
         // Domain, persistence and API.
         .target(name: "SluiceDomain", swiftSettings: settings),
+        // Pure, I/O-free streaming record codecs for the dataset copy: CSV and
+        // JSONL splitting, gzip, the quality profiler (decisions.md 48).
+        .target(name: "SluiceRecords", dependencies: ["CZlib"], swiftSettings: settings),
         .target(name: "SluiceStore", dependencies: ["SluiceDomain", "SluicePostgres"], swiftSettings: settings),
         .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
         .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS", "SluiceHTTPClient", "SluiceKubeflow"], swiftSettings: settings),
         // Work queue runner, reconciler protocol and the reconcilers (DESIGN.md §5).
-        .target(name: "SluiceReconcile", dependencies: ["SluiceDomain", log, coreMetrics], swiftSettings: settings),
+        .target(name: "SluiceReconcile", dependencies: ["SluiceDomain", "SluiceRecords", log, coreMetrics], swiftSettings: settings),
         // The inference data plane (`sluice gateway`).
         .target(name: "SluiceGateway", dependencies: ["SluiceHTTP", "SluiceHTTPClient", "SluiceDomain", log, coreMetrics], swiftSettings: settings),
 
@@ -97,10 +101,14 @@ let package = Package(
         ),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(name: "SluiceDomainTests", dependencies: ["SluiceDomain"], swiftSettings: settings),
+        .testTarget(name: "SluiceRecordsTests", dependencies: ["SluiceRecords"], swiftSettings: settings),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceDomain", "SluicePostgres", "SluiceTesting"], swiftSettings: settings),
         .testTarget(
             name: "SluiceReconcileTests",
-            dependencies: ["SluiceReconcile", "SluiceDomain", "SluiceStore", "SluicePostgres", "SluiceTesting", log],
+            dependencies: [
+                "SluiceReconcile", "SluiceRecords", "SluiceDomain", "SluiceStore", "SluiceCloud", "SluiceAWS", "SluiceHTTPClient",
+                "SluicePostgres", "SluiceTesting", log,
+            ],
             swiftSettings: settings
         ),
         .testTarget(name: "SluiceGatewayTests", dependencies: ["SluiceGateway", "SluiceDomain", "SluiceHTTPClient", log], swiftSettings: settings),

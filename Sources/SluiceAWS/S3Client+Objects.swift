@@ -11,14 +11,17 @@ extension S3Client {
 
     /// `GetObject`, streamed: `consume` gets the object's head and its body
     /// in chunks as they arrive, so memory stays flat whatever the size.
-    /// `range` (e.g. `bytes=0-99`) asks for part of the object.
+    /// `range` (e.g. `bytes=0-99`) asks for part of the object; `ifMatch`
+    /// (an ETag, quoted or not) makes S3 answer 412 `PreconditionFailed`
+    /// when the object's ETag is different.
     ///
-    /// - Throws: ``AWSError`` (`NoSuchKey`, ...), `HTTPClientError`, or what `consume` throws.
+    /// - Throws: ``AWSError`` (`NoSuchKey`, `PreconditionFailed`, ...), `HTTPClientError`, or what `consume` throws.
     public func getObject<T: Sendable>(
-        bucket: String, key: String, range: String? = nil,
+        bucket: String, key: String, range: String? = nil, ifMatch: String? = nil,
         consume: @escaping @Sendable (S3ObjectHead, HTTPClientBody) async throws -> T
     ) async throws -> T {
-        let headers = range.map { [("Range", $0)] } ?? []
+        var headers = range.map { [("Range", $0)] } ?? []
+        if let ifMatch { headers.append(("If-Match", ifMatch.hasPrefix("\"") ? ifMatch : "\"\(ifMatch)\"")) }
         return try await client.stream(request("GET", bucket: bucket, key: key, headers: headers)) { head, body in
             try await consume(S3ObjectHead(headers: head.headers), body)
         }

@@ -66,7 +66,13 @@ enum Reconcilers {
             snapshots: FleetSnapshots(maxAge: min(deploymentSettings.steadyInterval, .seconds(10))),
             settings: deploymentSettings, logger: logger)
         let runs = try KubeflowStartup.runReconciler(configuration: configuration, pool: pool, verifier: aws?.verifier, logger: logger)
-        return [deployments, runs]
+        var reconcilers: [any Reconciler] = [deployments, runs]
+        if let aws {
+            // Datasets copy Staging → R&D on S3 (DESIGN.md §4); without AWS their versions stay pending.
+            reconcilers.append(DatasetReconciler(
+                store: PostgresDatasetWorkStore(pool: pool), storage: S3ObjectStorage(s3: aws.s3), logger: logger))
+        }
+        return reconcilers
     }
 
     /// This process's name in `work_items.lease_owner`.

@@ -19,13 +19,20 @@ public struct DatasetVersion: Sendable, Equatable, Encodable {
     public var startedAt: Date?
     public var finishedAt: Date?
     public var resourceVersion: Int64
+    /// Where the copy is while `copying` (`objects_done`, `bytes_read`, ...).
+    public var progress: JSONValue?
+    /// Seconds spent listing, copying and profiling, and throughput.
+    public var timings: JSONValue?
+    /// Copy passes started (more than one after a worker restart).
+    public var copyAttempts: Int
 
     /// Creates a record.
     public init(
         dataset: String, version: Int, status: DatasetVersionStatus, approvedFundsVersion: Int,
         sourceObjects: JSONValue? = nil, outputs: JSONValue? = nil, recordsIn: Int? = nil, recordsOut: Int? = nil,
         recordsRejected: Int? = nil, quality: JSONValue? = nil, reason: String? = nil, createdBy: String,
-        createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, resourceVersion: Int64
+        createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, resourceVersion: Int64,
+        progress: JSONValue? = nil, timings: JSONValue? = nil, copyAttempts: Int = 0
     ) {
         self.dataset = dataset
         self.version = version
@@ -43,6 +50,9 @@ public struct DatasetVersion: Sendable, Equatable, Encodable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.resourceVersion = resourceVersion
+        self.progress = progress
+        self.timings = timings
+        self.copyAttempts = copyAttempts
     }
 
     enum CodingKeys: String, CodingKey {
@@ -50,6 +60,7 @@ public struct DatasetVersion: Sendable, Equatable, Encodable {
         case sourceObjects = "source_objects", outputs, recordsIn = "records_in", recordsOut = "records_out"
         case recordsRejected = "records_rejected", quality, reason, createdBy = "created_by"
         case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
+        case progress, timings, copyAttempts = "copy_attempts"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -70,6 +81,9 @@ public struct DatasetVersion: Sendable, Equatable, Encodable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(progress, forKey: .progress)
+        try container.encode(timings, forKey: .timings)
+        try container.encode(copyAttempts, forKey: .copyAttempts)
     }
 }
 

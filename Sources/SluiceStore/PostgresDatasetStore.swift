@@ -97,7 +97,7 @@ public struct PostgresDatasetStore: DatasetStore {
     static let versionColumns = """
         d.name AS dataset, v.version, v.status, v.approved_funds_version, v.source_objects, v.outputs, v.records_in,
         v.records_out, v.records_rejected, v.quality, v.reason, v.created_by, v.created_at, v.started_at, v.finished_at,
-        v.resource_version
+        v.resource_version, v.progress, v.timings, v.copy_attempts
         """
 
     public func createVersion(dataset: String, actor: String) async throws -> DatasetVersion {
@@ -174,6 +174,7 @@ public struct PostgresDatasetStore: DatasetStore {
             recordsRejected: try row.decode("records_rejected"), quality: try StoreSupport.json(row, "quality"),
             reason: try row.decode("reason"), createdBy: try row.decode("created_by"), createdAt: try row.decode("created_at"),
             startedAt: try row.decode("started_at"), finishedAt: try row.decode("finished_at"),
-            resourceVersion: try row.decode("resource_version"))
+            resourceVersion: try row.decode("resource_version"), progress: try StoreSupport.json(row, "progress"),
+            timings: try StoreSupport.json(row, "timings"), copyAttempts: try row.decode("copy_attempts"))
     }
 }
