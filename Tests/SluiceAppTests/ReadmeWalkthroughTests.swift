@@ -81,6 +81,9 @@ struct ReadmeWalkthroughTests {
         let routing = APIServer.json(try server.send("GET", "/v1/endpoints/eu-west-1/scoring"))
         #expect((routing["live"] as? [String: Any])?["name"] as? String == "churn-v2", "\(routing)")
         let versions = APIServer.items(try server.send("GET", "/v1/datasets/trades/versions"))
-        #expect(versions.first?["status"] as? String == "pending")
+        // The dataset worker kept exactly the four records of approved funds.
+        #expect(versions.first?["status"] as? String == "ready", "\(versions)")
+        #expect(versions.first?["records_in"] as? Int == 6)
+        #expect(versions.first?["records_out"] as? Int == 4)
     }
 }
