@@ -15,9 +15,10 @@ import SluiceStore
 enum KubeflowStartup {
     /// The run reconciler of this replica.
     static func runReconciler(
-        configuration: SluiceConfiguration, pool: PGPool, verifier: (any ArtifactVerifier)?, logger: Logger
+        configuration: SluiceConfiguration, pool: PGPool, aws: AWSServices?, logger: Logger
     ) throws -> RunReconciler {
-        let runner = try pipelineRunner(configuration, logger: logger)
+        let verifier = aws?.verifier
+        let runner = try pipelineRunner(configuration, aws: aws, logger: logger)
         // Polls start at 5 s (or the reconcile interval when shorter) and
         // double up to SLUICE_RECONCILE_INTERVAL.
         var settings = RunReconciler.Settings()
@@ -30,15 +31,26 @@ enum KubeflowStartup {
     }
 
     /// Kubeflow Pipelines behind ``SluiceDomain/PipelineRunner``, or `nil` without `SLUICE_KUBEFLOW_URL`.
-    static func pipelineRunner(_ configuration: SluiceConfiguration, logger: Logger) throws -> (any PipelineRunner)? {
+    static func pipelineRunner(_ configuration: SluiceConfiguration, aws: AWSServices?, logger: Logger) throws -> (any PipelineRunner)? {
         guard let url = configuration.kubeflowURL else {
             logger.notice("kubeflow not configured (no SLUICE_KUBEFLOW_URL); runs stay pending")
             return nil
         }
         // The token is never logged, only whether there is one.
-        logger.notice("kubeflow configured", metadata: ["url": "\(url)", "token": "\(configuration.kubeflowToken == nil ? "none" : "set")"])
-        let client = KubeflowClient(
-            baseURL: url, authentication: configuration.kubeflowToken.map { .bearer($0) } ?? .none, http: try CurlHTTPClient())
+        let authentication: KubeflowAuthentication
+        if configuration.kubeflowSigV4 {
+            guard let aws else {
+                throw StartFailure(description: "invalid configuration: SLUICE_KUBEFLOW_AUTH: sigv4 needs AWS credentials (AWS_* variables)")
+            }
+            authentication = .sigV4(credentials: aws.credentials, region: aws.configuration.region)
+        } else {
+            authentication = configuration.kubeflowToken.map { .bearer($0) } ?? .none
+        }
+        logger.notice("kubeflow configured", metadata: [
+            "url": "\(url)", "auth": "\(configuration.kubeflowSigV4 ? "sigv4" : "bearer")",
+            "token": "\(configuration.kubeflowToken == nil ? "none" : "set")",
+        ])
+        let client = KubeflowClient(baseURL: url, authentication: authentication, http: try CurlHTTPClient())
         return KubeflowPipelineRunner(client: client)
     }
 

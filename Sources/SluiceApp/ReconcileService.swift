@@ -65,7 +65,7 @@ enum Reconcilers {
             store: PostgresDeploymentWorkStore(pool: pool), fleet: fleet, verifier: aws?.verifier, probe: probe,
             snapshots: FleetSnapshots(maxAge: min(deploymentSettings.steadyInterval, .seconds(10))),
             settings: deploymentSettings, logger: logger)
-        let runs = try KubeflowStartup.runReconciler(configuration: configuration, pool: pool, verifier: aws?.verifier, logger: logger)
+        let runs = try KubeflowStartup.runReconciler(configuration: configuration, pool: pool, aws: aws, logger: logger)
         var reconcilers: [any Reconciler] = [deployments, runs]
         if let aws {
             // Datasets copy Staging → R&D on S3 (DESIGN.md §4); without AWS their versions stay pending.

@@ -22,6 +22,10 @@ public struct SluiceConfiguration: Sendable, Equatable {
     public var kubeflowURL: String?
     /// `SLUICE_KUBEFLOW_TOKEN`.
     public var kubeflowToken: String?
+    /// `SLUICE_KUBEFLOW_AUTH`: `bearer` (the token, the default) or `sigv4`
+    /// (requests signed for `execute-api` with the AWS credentials, for a
+    /// Pipelines API behind API Gateway).
+    public var kubeflowSigV4: Bool = false
     /// `SLUICE_PUBLIC_URL`; defaults to `http://host:port`.
     public var publicURL: String?
     /// `SLUICE_WORKERS` (`on`/`off`, default on).
@@ -181,6 +185,13 @@ public struct SluiceConfiguration: Sendable, Equatable {
             }
             guard config.kubeflowURL != nil else {
                 throw Invalid(variable: "SLUICE_KUBEFLOW_TOKEN", problem: "is set but SLUICE_KUBEFLOW_URL is not")
+            }
+        }
+        if let auth = value("SLUICE_KUBEFLOW_AUTH") {
+            switch auth.lowercased() {
+            case "bearer": config.kubeflowSigV4 = false
+            case "sigv4": config.kubeflowSigV4 = true
+            default: throw Invalid(variable: "SLUICE_KUBEFLOW_AUTH", problem: "must be bearer or sigv4")
             }
         }
         config.publicURL = try value("SLUICE_PUBLIC_URL").map { url throws(Invalid) in try validBaseURL(url, "SLUICE_PUBLIC_URL") }

@@ -30,6 +30,8 @@ import Testing
         #expect(!config.instanceHealthcheck)
         #expect(config.databaseURL == "postgres://u@h/db")
         #expect(config.effectivePublicURL == "https://sluice.example.com")
+        #expect(try SluiceConfiguration.fromEnvironment(["SLUICE_KUBEFLOW_AUTH": "SigV4"]).kubeflowSigV4)
+        #expect(try !SluiceConfiguration.fromEnvironment([:]).kubeflowSigV4)
     }
 
     @Test func gatewayVariables_areRead() throws {
@@ -55,7 +57,7 @@ import Testing
         "SLUICE_PORT=70000", "SLUICE_GATEWAY_PORT=-1", "SLUICE_ADMIN_TOKEN=short", "SLUICE_LOG_LEVEL=loud", "SLUICE_KUBEFLOW_URL=nourl",
         "SLUICE_GATEWAY_STEALTH_SAMPLE=1.5", "SLUICE_GATEWAY_TIMEOUT_MS=0", "SLUICE_GATEWAY_DURABLE_ACK=maybe",
         "SLUICE_GATEWAY_STEALTH_CONCURRENCY=0", "SLUICE_DATABASE_POOL_SIZE=0", "SLUICE_DATABASE_POOL_SIZE=many",
-        "SLUICE_EC2_AMI=ubuntu", "SLUICE_RECONCILE_INTERVAL=0", "SLUICE_RECONCILE_LEASE=1", "SLUICE_RECONCILE_LEASE=soon",
+        "SLUICE_EC2_AMI=ubuntu", "SLUICE_RECONCILE_INTERVAL=0", "SLUICE_RECONCILE_LEASE=1", "SLUICE_RECONCILE_LEASE=soon", "SLUICE_KUBEFLOW_AUTH=basic",
         "SLUICE_KUBEFLOW_URL=ftp://kfp.example.com", "SLUICE_KUBEFLOW_URL=http://kfp.example.com/?x=1", "SLUICE_PUBLIC_URL=sluice.example.com",
         "SLUICE_PUBLIC_URL=https://sluice.example.com/#frag", "SLUICE_KUBEFLOW_TOKEN=no-url-for-it", "SLUICE_BITBUCKET_SECRET= padded ",
     ])
