@@ -84,6 +84,7 @@ final class APIClient: Sendable {
         if !fields.isEmpty && (object["detail"] as? String ?? "").isEmpty { text += "\n" + fields.joined(separator: "\n") }
         var error = CLIError(CLIError.apiFailure, text)
         error.problemBody = response.body
+        error.httpStatus = response.status
         return error
     }
 

@@ -20,6 +20,8 @@ public struct CLIError: Error, Sendable, CustomStringConvertible {
     public var description: String
     /// The body of the server's problem document, when it answered with one.
     var problemBody: [UInt8] = []
+    /// The HTTP status of that answer (0 when the server did not answer).
+    var httpStatus = 0
 
     /// The problem document's `errors` as `(field, message)`.
     var fieldErrors: [(field: String, message: String)] {

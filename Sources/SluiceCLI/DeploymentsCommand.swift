@@ -49,6 +49,7 @@ struct DeploymentsCommand: AsyncParsableCommand {
         @Option(help: "torchserve or oip.") var runtime: String?
         @Option(name: .customLong("target-url"), help: "A URL of a model server run elsewhere (repeatable); makes the target external.")
         var targetURLs: [String] = []
+        @OptionGroup var waiting: WaitOptions
         func run() async throws {
             try await options.run { client in
                 var body = try file.body([
@@ -56,7 +57,8 @@ struct DeploymentsCommand: AsyncParsableCommand {
                     "replicas": replicas, "instance_type": instanceType, "runtime": runtime,
                 ])
                 if !targetURLs.isEmpty { body["target"] = ["type": "external", "urls": targetURLs] }
-                try await options.show(client, "POST", "/v1/deployments", body: body)
+                let bytes = try await client.send("POST", "/v1/deployments", body: body)
+                options.print(try await DeploymentsCommand.waitIfAsked(waiting, client, bytes))
             }
         }
     }
@@ -65,8 +67,19 @@ struct DeploymentsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a deployment (its instances are terminated).")
         @OptionGroup var options: ClientOptions
         @Argument(help: "The deployment's id.") var id: String
+        @OptionGroup var waiting: WaitOptions
         func run() async throws {
-            try await options.run { client in try await options.show(client, "DELETE", DeploymentsCommand.path(id)) }
+            try await options.run { client in
+                var bytes = try await client.send("DELETE", DeploymentsCommand.path(id))
+                if waiting.wait {
+                    // Done when every instance is terminated and the deployment is gone.
+                    bytes = try await waiting.poll(
+                        client, DeploymentsCommand.path(id), label: "deployment \(id)", terminal: ["deleted"], gone: "deleted",
+                        status: DeploymentsCommand.progress)
+                    if bytes.isEmpty { return Output.line("deployment \(id) deleted") }
+                }
+                options.print(bytes)
+            }
         }
     }
 
@@ -75,9 +88,11 @@ struct DeploymentsCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: "The deployment's id.") var id: String
         @Option(help: "The number of instances.") var replicas: Int
+        @OptionGroup var waiting: WaitOptions
         func run() async throws {
             try await options.run { client in
-                try await options.show(client, "PATCH", DeploymentsCommand.path(id), body: ["replicas": replicas])
+                let bytes = try await client.send("PATCH", DeploymentsCommand.path(id), body: ["replicas": replicas])
+                options.print(try await DeploymentsCommand.waitIfAsked(waiting, client, bytes))
             }
         }
     }
@@ -87,9 +102,11 @@ struct DeploymentsCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: "The deployment's id.") var id: String
         @Option(help: "The model version.") var version: Int
+        @OptionGroup var waiting: WaitOptions
         func run() async throws {
             try await options.run { client in
-                try await options.show(client, "PATCH", DeploymentsCommand.path(id), body: ["version": version])
+                let bytes = try await client.send("PATCH", DeploymentsCommand.path(id), body: ["version": version])
+                options.print(try await DeploymentsCommand.waitIfAsked(waiting, client, bytes))
             }
         }
     }
@@ -128,5 +145,29 @@ struct DeploymentsCommand: AsyncParsableCommand {
                 try await options.show(client, "POST", DeploymentsCommand.path(id) + "/approvals", body: body)
             }
         }
+    }
+}
+
+extension DeploymentsCommand {
+    /// With `--wait`, polls the deployment in `created` until it is ready
+    /// for its latest spec; returns the last answer.
+    static func waitIfAsked(_ waiting: WaitOptions, _ client: APIClient, _ created: [UInt8]) async throws(CLIError) -> [UInt8] {
+        guard waiting.wait else { return created }
+        let object = (try? JSONSerialization.jsonObject(with: Data(created))) as? [String: Any] ?? [:]
+        guard let id = object["id"] as? String else { return created }
+        return try await waiting.poll(client, path(id), label: "deployment \(id)", terminal: ["ready"], status: progress)
+    }
+
+    /// The phase, `ready` only once the status describes the latest
+    /// generation, and the reason of the first failing condition.
+    static func progress(_ deployment: [String: Any]) -> String {
+        let status = deployment["status"] as? [String: Any] ?? [:]
+        let phase = status["phase"] as? String ?? "unknown"
+        let generation = (deployment["generation"] as? NSNumber)?.intValue ?? 0
+        let observed = (status["observed_generation"] as? NSNumber)?.intValue ?? 0
+        if phase == "ready" && observed >= generation { return "ready" }
+        let failing = (status["conditions"] as? [[String: Any]] ?? []).first { $0["status"] as? String == "False" }
+        let reason = failing.flatMap { $0["reason"] as? String }.map { " (\($0))" } ?? ""
+        return (phase == "ready" ? "progressing" : phase) + reason
     }
 }

@@ -17,17 +17,28 @@ struct WaitOptions: ParsableArguments {
         if !(pollInterval > 0 && pollInterval <= 60) { throw ValidationError("--poll-interval must be from 0 to 60 seconds") }
     }
 
-    /// Polls `path` until its `status` is in `terminal`; returns the last answer.
-    /// On a terminal standard error one line is rewritten in place; elsewhere
-    /// a line is printed each time the status changes.
-    func poll(_ client: APIClient, _ path: String, label: String, terminal: Set<String>) async throws(CLIError) -> [UInt8] {
+    /// Polls `path` until its status (by default its `status` field) is in
+    /// `terminal`; returns the last answer. With `gone`, a 404 ends the wait
+    /// as that status (a deletion finished). On a terminal standard error one
+    /// line is rewritten in place; elsewhere a line is printed each time the
+    /// status changes.
+    func poll(
+        _ client: APIClient, _ path: String, label: String, terminal: Set<String>, gone: String? = nil,
+        status statusOf: ([String: Any]) -> String = { $0["status"] as? String ?? "unknown" }
+    ) async throws(CLIError) -> [UInt8] {
         let start = ContinuousClock.now
         let interactive = isatty(STDERR_FILENO) == 1
         var last = ""
         while true {
-            let bytes = try await client.send("GET", path)
-            let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
-            let status = object["status"] as? String ?? "unknown"
+            let bytes: [UInt8]
+            let status: String
+            do {
+                bytes = try await client.send("GET", path)
+                status = statusOf((try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:])
+            } catch let error where error.httpStatus == 404 && gone != nil {
+                bytes = []
+                status = gone ?? ""
+            }
             let elapsed = Int((ContinuousClock.now - start).components.seconds)
             let progress = "\(label): \(status) (\(elapsed)s)"
             if interactive {

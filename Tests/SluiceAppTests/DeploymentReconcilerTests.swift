@@ -177,6 +177,29 @@ struct DeploymentReconcilerTests {
         #expect(try await cloud.instances(id).isEmpty)
     }
 
+    @Test func cli_waitsForReady_thenForTheTeardown() async throws {
+        let cloud = try await Cloud.make()
+        let server = try await Self.start(cloud)
+        defer { server.stop() }
+        try Self.register(server, cloud)
+        let cli = try CLIRunner(server: server)
+        let created = try cli.run([
+            "deployments", "create", "-o", "id", "--name", "waited", "--region", "us-east-1", "--endpoint", "churn", "--model", "churn",
+            "--version", "1", "--mode", "stealth", "--replicas", "2", "--instance-type", "t3.micro", "--wait", "--timeout", "60",
+        ])
+        #expect(created.status == 0, "\(created)")
+        let id = created.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(created.error.contains("deployment \(id): ready"), "\(created)")
+        #expect(try await cloud.instances(id).count == 2, "ready means both instances are there")
+        let scaled = try cli.run(["deployments", "scale", id, "--replicas", "1", "--wait", "--timeout", "60", "-o", "json"])
+        #expect(scaled.status == 0, "\(scaled)")
+        #expect(try await cloud.instances(id).count == 1)
+        let deleted = try cli.run(["deployments", "delete", id, "--wait", "--timeout", "60"])
+        #expect(deleted.status == 0, "\(deleted)")
+        #expect(deleted.output.contains("deleted"), "\(deleted)")
+        #expect(try await cloud.instances(id).isEmpty)
+    }
+
     @Test func missingImageOrArtifact_setsTheCondition_thenRecovers() async throws {
         let cloud = try await Cloud.make()
         let server = try await Self.start(cloud)
