@@ -332,17 +332,10 @@ public struct DeploymentReconciler: Reconciler {
         String(describing: error).prefix(300).description
     }
 
-    /// Sets a condition; its transition time moves only when its status does.
+    /// Sets a condition through `[Condition].set`: its transition time moves
+    /// only when its status does.
     func setCondition(_ status: inout DeploymentStatus, _ type: String, _ value: Bool, _ reason: String, _ message: String) {
-        let text = value ? "True" : "False"
-        if let index = status.conditions.firstIndex(where: { $0.type == type }) {
-            let old = status.conditions[index]
-            status.conditions[index] = Condition(
-                type: type, status: text, reason: reason, message: message,
-                lastTransitionTime: old.status == text ? old.lastTransitionTime : now())
-        } else {
-            status.conditions.append(Condition(type: type, status: text, reason: reason, message: message, lastTransitionTime: now()))
-        }
+        status.conditions.set(Condition(type: type, status: value ? "True" : "False", reason: reason, message: message, lastTransitionTime: now()))
     }
 
     func removeCondition(_ status: inout DeploymentStatus, _ type: String) {
