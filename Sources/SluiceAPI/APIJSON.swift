@@ -39,18 +39,12 @@ enum APIJSON {
 
     /// `value` as JSON bytes.
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(timestamp(date))
-        }
-        return Array(try encoder.encode(value))
+        try APIJSONEncoder.encode(value)
     }
 
     /// `2026-11-27T18:09:32.123Z`.
     static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        RFC3339.milliseconds(date)
     }
 
     /// Records every member of `object` that `allowed` does not list.

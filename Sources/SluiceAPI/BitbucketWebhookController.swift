@@ -53,7 +53,7 @@ public struct BitbucketWebhookController: Sendable {
         if outcome.duplicate {
             return try APIJSON.response(.ok, Result(status: "duplicate", deliveryID: delivery, eventKey: eventKey, pushes: 0, runs: []))
         }
-        let runs = outcome.runs.map { RunRef(id: $0.id.uuidString.lowercased(), experiment: $0.experiment, commit: $0.commit) }
+        let runs = outcome.runs.map { RunRef(id: $0.id.lowercasedString, experiment: $0.experiment, commit: $0.commit) }
         return try APIJSON.response(.accepted, Result(status: "accepted", deliveryID: delivery, eventKey: eventKey, pushes: pushes.count, runs: runs))
     }
 

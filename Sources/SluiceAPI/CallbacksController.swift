@@ -43,7 +43,7 @@ public struct CallbacksController: Sendable {
             status: status, metrics: body.metrics.map(JSONValue.object), artifacts: body.artifacts.map { .object($0.mapValues(JSONValue.string)) },
             reason: body.message)
         let run = try await store.applyCallback(id: id, token: token, report: report)
-        return try APIJSON.response(.ok, CallbackResult(id: run.id.uuidString.lowercased(), status: run.status.rawValue))
+        return try APIJSON.response(.ok, CallbackResult(id: run.id.lowercasedString, status: run.status.rawValue))
     }
 
     struct CallbackRequest: APIRequestBody {

@@ -27,7 +27,7 @@ public struct DeploymentsController: Sendable {
         if spec.mode == .live { _ = try context.require(.deployer) }
         let deployment = try await store.create(name: name, spec: spec, actor: caller.name)
         return try APIJSON.response(.created, deployment, headers: createdHeaders(
-            location: "/v1/deployments/\(deployment.id.uuidString.lowercased())", resourceVersion: deployment.resourceVersion))
+            location: "/v1/deployments/\(deployment.id.lowercasedString)", resourceVersion: deployment.resourceVersion))
     }
 
     /// `GET /v1/deployments?region=&endpoint=`.

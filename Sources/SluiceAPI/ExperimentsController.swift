@@ -67,7 +67,7 @@ public struct ExperimentsController: Sendable {
             experiment: name, commit: body.commit?.lowercased(), parameters: body.parameters ?? [:], trigger: .manual,
             actor: caller.name)
         return try APIJSON.response(.accepted, run, headers: createdHeaders(
-            location: "/v1/experiments/\(name)/runs/\(run.id.uuidString.lowercased())", resourceVersion: run.resourceVersion))
+            location: "/v1/experiments/\(name)/runs/\(run.id.lowercasedString)", resourceVersion: run.resourceVersion))
     }
 
     func runs(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {

@@ -23,7 +23,7 @@ public struct IdempotencyMiddleware: HTTPMiddleware {
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             return APIProblem(.badRequest, detail: "Idempotency-Key must be 1-255 visible ASCII characters").response()
         }
-        let actor = caller.id.uuidString.lowercased()
+        let actor = caller.id.lowercasedString
         let path = request.head.target
         switch try await store.begin(actor: actor, key: key, method: request.head.method.rawValue, path: path, body: request.body) {
         case .replay(let stored):

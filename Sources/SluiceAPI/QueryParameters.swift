@@ -11,7 +11,9 @@ struct QueryParameters {
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ text: Substring) -> String {
-                let plus = text.replacingOccurrences(of: "+", with: " ")
+                // Byte work only: Foundation's string search bridges through NSString on Linux.
+                guard text.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(text) }
+                let plus = String(decoding: text.utf8.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
                 return plus.removingPercentEncoding ?? plus
             }
             pairs.append((decode(parts[0]), parts.count > 1 ? decode(parts[1]) : ""))

@@ -42,7 +42,7 @@ public struct TokensController: Sendable {
         var next: String?
         if tokens.count > page.limit {
             tokens.removeLast(tokens.count - page.limit)
-            next = tokens.last.map { PageRequest.encode($0.id.uuidString.lowercased()) }
+            next = tokens.last.map { PageRequest.encode($0.id.lowercasedString) }
         }
         return try APIJSON.response(.ok, Page(items: tokens.map(TokenSummary.init), nextPageToken: next))
     }
@@ -90,7 +90,7 @@ public struct TokensController: Sendable {
         var createdAt: String
 
         init(_ token: APIToken) {
-            id = token.id.uuidString.lowercased()
+            id = token.id.lowercasedString
             name = token.name
             role = token.role.rawValue
             createdAt = APIJSON.timestamp(token.createdAt)
@@ -109,7 +109,7 @@ public struct TokensController: Sendable {
         var createdAt: String
 
         init(_ token: APIToken, secret: String) {
-            id = token.id.uuidString.lowercased()
+            id = token.id.lowercasedString
             name = token.name
             role = token.role.rawValue
             self.token = secret

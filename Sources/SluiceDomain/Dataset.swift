@@ -28,7 +28,7 @@ public struct Dataset: Sendable, Equatable, Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(id.lowercasedString, forKey: .id)
         try container.encode(name, forKey: .name)
         try container.encode(spec.client, forKey: .client)
         try container.encode(spec.sourceURI, forKey: .sourceURI)

@@ -45,7 +45,7 @@ public struct Deployment: Sendable, Equatable, Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(id.lowercasedString, forKey: .id)
         try container.encode(name, forKey: .name)
         try container.encode(spec.region, forKey: .region)
         try container.encode(spec.endpoint, forKey: .endpoint)

@@ -26,7 +26,7 @@ public struct Experiment: Sendable, Equatable, Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(id.lowercasedString, forKey: .id)
         try container.encode(name, forKey: .name)
         try container.encode(spec.kubeflow, forKey: .kubeflow)
         try container.encode(spec.code, forKey: .code)

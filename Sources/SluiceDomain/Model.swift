@@ -28,7 +28,7 @@ public struct Model: Sendable, Equatable, Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(id.lowercasedString, forKey: .id)
         try container.encode(name, forKey: .name)
         try container.encode(task.rawValue, forKey: .task)
         try container.encode(latestVersion, forKey: .latestVersion)
@@ -121,7 +121,7 @@ public struct Lineage: Sendable, Equatable, Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(runID?.uuidString.lowercased(), forKey: .runID)
+        try container.encode(runID?.lowercasedString, forKey: .runID)
         try container.encode(experiment, forKey: .experiment)
         try container.encode(commit, forKey: .commit)
         try container.encode(dataset, forKey: .dataset)

@@ -129,7 +129,7 @@ public struct PromotionEvidence: Sendable, Equatable, Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(policy, forKey: .policy)
-        try container.encode(liveDeploymentID?.uuidString.lowercased(), forKey: .liveDeploymentID)
+        try container.encode(liveDeploymentID?.lowercasedString, forKey: .liveDeploymentID)
         try container.encode(comparison, forKey: .comparison)
         try container.encode(scoredSeconds, forKey: .scoredSeconds)
         try container.encode(approvals, forKey: .approvals)

@@ -60,7 +60,7 @@ public struct RouteTarget: Sendable, Equatable, Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(deploymentID.uuidString.lowercased(), forKey: .deploymentID)
+        try container.encode(deploymentID.lowercasedString, forKey: .deploymentID)
         try container.encode(name, forKey: .name)
         try container.encode(model, forKey: .model)
         try container.encode(version, forKey: .version)

@@ -61,7 +61,7 @@ public struct Run: Sendable, Equatable, Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(id.lowercasedString, forKey: .id)
         try container.encode(experiment, forKey: .experiment)
         try container.encode(status.rawValue, forKey: .status)
         try container.encode(trigger.rawValue, forKey: .trigger)

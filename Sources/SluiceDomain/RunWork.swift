@@ -26,7 +26,7 @@ public struct RunWork: Sendable, Equatable {
 
     /// The engine-side name of the run: the same on every attempt, so a
     /// submission made before a crash is found instead of repeated.
-    public var marker: String { "sluice-\(run.experiment)-\(run.id.uuidString.lowercased())" }
+    public var marker: String { "sluice-\(run.experiment)-\(run.id.lowercasedString)" }
 }
 
 /// A dataset version a run trains on.

@@ -29,7 +29,7 @@ public struct Scoreboard: Sendable, Equatable, Encodable {
         try container.encode(endpoint, forKey: .endpoint)
         try container.encode(since, forKey: .since)
         try container.encode(until, forKey: .until)
-        try container.encode(liveDeploymentID?.uuidString.lowercased(), forKey: .liveDeploymentID)
+        try container.encode(liveDeploymentID?.lowercasedString, forKey: .liveDeploymentID)
         try container.encode(deployments, forKey: .deployments)
     }
 
@@ -83,7 +83,7 @@ public struct DeploymentScore: Sendable, Equatable, Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(deploymentID.uuidString.lowercased(), forKey: .deploymentID)
+        try container.encode(deploymentID.lowercasedString, forKey: .deploymentID)
         try container.encode(name, forKey: .name)
         try container.encode(mode.rawValue, forKey: .mode)
         try container.encode(model, forKey: .model)

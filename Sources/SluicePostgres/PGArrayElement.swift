@@ -96,7 +96,7 @@ extension UUID: PGArrayElement {
     public func pgArrayElementText() throws -> String { uuidString.lowercased() }
     /// Parses a UUID.
     public init(pgArrayElementText text: String) throws {
-        guard let value = UUID(uuidString: text) else { throw PGError(code: .decoding, message: "array element is not a UUID") }
+        guard let value = PGUUIDText.parse(text.utf8) else { throw PGError(code: .decoding, message: "array element is not a UUID") }
         self = value
     }
 }

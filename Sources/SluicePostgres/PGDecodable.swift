@@ -72,7 +72,7 @@ extension Bool: PGDecodable {
 extension UUID: PGDecodable {
     /// Parses a UUID.
     public init(pgCell cell: PGCell) throws {
-        guard let value = UUID(uuidString: try cell.requireText()) else { throw cell.decodingError("not a UUID") }
+        guard let value = PGUUIDText.parse(try cell.requireBytes()) else { throw cell.decodingError("not a UUID") }
         self = value
     }
 }

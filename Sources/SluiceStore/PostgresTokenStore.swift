@@ -40,7 +40,7 @@ public struct PostgresTokenStore: TokenStore {
                 let token = try Self.token(row)
                 try await EventLog.record(
                     on: connection, actor: actor, action: "token.created", resourceType: "token",
-                    resourceID: token.id.uuidString.lowercased(), detail: ["name": token.name, "role": token.role.rawValue])
+                    resourceID: token.id.lowercasedString, detail: ["name": token.name, "role": token.role.rawValue])
                 return token
             }
         } catch let error as PGError where error.isUniqueViolation {
@@ -70,11 +70,11 @@ public struct PostgresTokenStore: TokenStore {
                 WHERE id = \(id) AND revoked_at IS NULL
                 RETURNING id, name, role, created_at, revoked_at
                 """)
-            guard let row = rows.first else { throw DomainError.notFound("token \(id.uuidString.lowercased()) not found") }
+            guard let row = rows.first else { throw DomainError.notFound("token \(id.lowercasedString) not found") }
             let token = try Self.token(row)
             try await EventLog.record(
                 on: connection, actor: actor, action: "token.revoked", resourceType: "token",
-                resourceID: token.id.uuidString.lowercased(), detail: ["name": token.name, "role": token.role.rawValue])
+                resourceID: token.id.lowercasedString, detail: ["name": token.name, "role": token.role.rawValue])
         }
     }
 
@@ -106,7 +106,7 @@ public struct PostgresTokenStore: TokenStore {
             let id = try row.decode("id", as: UUID.self)
             try await EventLog.record(
                 on: connection, actor: "system", action: "token.bootstrapped", resourceType: "token",
-                resourceID: id.uuidString.lowercased(), detail: ["name": APIToken.bootstrapName, "role": Role.admin.rawValue])
+                resourceID: id.lowercasedString, detail: ["name": APIToken.bootstrapName, "role": Role.admin.rawValue])
             return .created
         }
     }

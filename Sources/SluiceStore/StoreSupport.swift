@@ -39,5 +39,5 @@ enum StoreSupport {
     }
 
     /// The lowercase text of a UUID, as the API shows it.
-    static func text(_ id: UUID) -> String { id.uuidString.lowercased() }
+    static func text(_ id: UUID) -> String { id.lowercasedString }
 }

@@ -58,4 +58,18 @@ import Testing
         #expect(try PGIdentifier.quote("weird\"name") == "\"weird\"\"name\"")
         #expect(throws: PGError.self) { try PGIdentifier.quote("") }
     }
+
+    @Test func uuidText_parsesWhatFoundationParses() {
+        for _ in 0..<5000 {
+            let id = UUID()
+            #expect(PGUUIDText.parse(Array(id.uuidString.lowercased().utf8)) == id)
+            #expect(PGUUIDText.parse(Array(id.uuidString.utf8)) == id)
+        }
+        for bad in ["", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a111",
+                    "a0eebc999c0b-4ef8-bb6d-6bb9bd380a11-", "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+                    "a0eebc99 9c0b-4ef8-bb6d-6bb9bd380a11", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a}"] {
+            #expect(PGUUIDText.parse(Array(bad.utf8)) == nil, "\(bad)")
+            #expect(UUID(uuidString: bad) == nil, "\(bad)")
+        }
+    }
 }

@@ -1,0 +1,28 @@
+public import Foundation
+
+extension UUID {
+    /// The lower-case canonical form the API and the database use
+    /// (`a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11`): `uuidString.lowercased()`,
+    /// written directly (Foundation formats through `sprintf` on Linux, and
+    /// every resource of every list answer has at least one id).
+    public var lowercasedString: String {
+        let digits: StaticString = "0123456789abcdef"
+        return withUnsafeBytes(of: uuid) { raw in
+            digits.withUTF8Buffer { hex in
+                String(unsafeUninitializedCapacity: 36) { out in
+                    var position = 0
+                    for (index, byte) in raw.enumerated() {
+                        if index == 4 || index == 6 || index == 8 || index == 10 {
+                            out[position] = UInt8(ascii: "-")
+                            position += 1
+                        }
+                        out[position] = hex[Int(byte >> 4)]
+                        out[position + 1] = hex[Int(byte & 0x0F)]
+                        position += 2
+                    }
+                    return position
+                }
+            }
+        }
+    }
+}
