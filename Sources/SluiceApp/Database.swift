@@ -10,13 +10,15 @@ final class Database: Sendable {
     let migrator: PGMigrator
     private let state = Mutex<(migrated: Bool, problem: String?)>((false, "migrations not applied yet"))
 
-    init(url: String, migrations: URL, poolSize: Int = 10, logger: Logger) {
+    init(url: String, migrations: URL, poolSize: Int = 10, waitOnLoop: Bool = true, logger: Logger) {
         var configuration = PGPoolConfiguration(url: url)
         configuration.maxConnections = poolSize
         configuration.acquireTimeout = .seconds(5)
         configuration.connection.statementTimeout = .seconds(30)
         configuration.connection.connectTimeout = .seconds(5)
         configuration.connection.applicationName = "sluice"
+        // Request handlers' statements wait on their event loop (decision 62).
+        if waitOnLoop { configuration.socketWaiter = EventLoopSocketWaiter() }
         pool = PGPool(configuration: configuration, logger: logger)
         migrator = PGMigrator(pool: pool, directory: migrations)
     }

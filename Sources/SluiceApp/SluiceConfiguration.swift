@@ -14,6 +14,10 @@ public struct SluiceConfiguration: Sendable, Equatable {
     public var databaseURL: String?
     /// `SLUICE_DATABASE_POOL_SIZE`: most connections to PostgreSQL (1-1000, default 10).
     public var databasePoolSize: Int = 10
+    /// `SLUICE_DATABASE_WAIT`: where request handlers' statements wait for
+    /// PostgreSQL: `loop` (default; on the handler's event loop, decision
+    /// 62) or `queue` (a Dispatch thread per statement, as before).
+    public var databaseWaitOnLoop = true
     /// `SLUICE_ADMIN_TOKEN`; `nil` means generate one and print it once.
     public var adminToken: String?
     /// `SLUICE_BITBUCKET_SECRET`; `nil` refuses webhooks.
@@ -95,6 +99,11 @@ public struct SluiceConfiguration: Sendable, Equatable {
                 throw Invalid(variable: "SLUICE_DATABASE_POOL_SIZE", problem: "must be an integer from 1 to 1000")
             }
             config.databasePoolSize = parsed
+        }
+        switch value("SLUICE_DATABASE_WAIT") {
+        case nil, "loop": config.databaseWaitOnLoop = true
+        case "queue": config.databaseWaitOnLoop = false
+        default: throw Invalid(variable: "SLUICE_DATABASE_WAIT", problem: "must be loop or queue")
         }
         config.adminToken = value("SLUICE_ADMIN_TOKEN")
         if let token = config.adminToken, token.utf8.count < 16 {

@@ -98,7 +98,8 @@ public struct SluiceServe: Sendable {
 
     private func serve(databaseURL: String, aws: AWSServices?) async throws {
         let database = Database(
-            url: databaseURL, migrations: Database.migrationsDirectory(), poolSize: configuration.databasePoolSize, logger: logger)
+            url: databaseURL, migrations: Database.migrationsDirectory(), poolSize: configuration.databasePoolSize,
+            waitOnLoop: configuration.databaseWaitOnLoop, logger: logger)
         let migrated = try await Self.migrateAtStart(database, logger: logger)
         let tokens = PostgresTokenStore(pool: database.pool)
         let bootstrap: @Sendable () async throws -> Void = { [configuration, logger] in

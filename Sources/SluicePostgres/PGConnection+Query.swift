@@ -13,6 +13,7 @@ extension PGConnection {
     @discardableResult
     public func query(_ query: PGQuery) async throws -> PGRows {
         logger.trace("postgres query", metadata: ["sql": "\(query.description)"])
+        if let waiter, waiter.canWait { return try await self.query(query, waiter: waiter, cancellable: true) }
         return try await perform { handle in try PGConnection.execute(query, on: handle) }
     }
 
@@ -21,6 +22,7 @@ extension PGConnection {
     @discardableResult
     func queryToCompletion(_ query: PGQuery) async throws -> PGRows {
         logger.trace("postgres query", metadata: ["sql": "\(query.description)"])
+        if let waiter, waiter.canWait { return try await self.query(query, waiter: waiter, cancellable: false) }
         return try await perform(cancellable: false) { handle in try PGConnection.execute(query, on: handle) }
     }
 
@@ -38,47 +40,10 @@ extension PGConnection {
     }
 
     static func execute(_ query: PGQuery, on handle: OpaquePointer) throws -> PGRows {
-        if var error = query.encodingError {
-            error.sql = query.sql
-            throw error
-        }
-        guard !query.sql.utf8.contains(0) else {
-            throw PGError(code: .encoding, message: "the SQL text contains NUL")
-        }
-        guard query.binds.count <= Int(UInt16.max) else {
-            throw PGError(code: .encoding, message: "\(query.binds.count) parameters; PostgreSQL takes at most 65535")
-        }
-        var types: [UInt32] = []
-        var lengths: [Int32] = []
-        var formats: [Int32] = []
-        var values: [[UInt8]?] = []
-        for (index, bind) in query.binds.enumerated() {
-            types.append(bind.type.rawValue)
-            switch bind.value {
-            case nil:
-                values.append(nil)
-                lengths.append(0)
-                formats.append(0)
-            case .text(let text)?:
-                guard !text.utf8.contains(0) else {
-                    var error = PGError(code: .encoding, message: "parameter $\(index + 1) contains NUL, which PostgreSQL text cannot hold")
-                    error.sql = query.sql
-                    throw error
-                }
-                values.append(Array(text.utf8))
-                lengths.append(0)  // ignored for text parameters
-                formats.append(0)
-            case .binary(let bytes)?:
-                guard bytes.count <= Int(Int32.max) else {
-                    throw PGError(code: .encoding, message: "parameter $\(index + 1) is larger than 2 GiB")
-                }
-                values.append(bytes)
-                lengths.append(Int32(bytes.count))
-                formats.append(1)
-            }
-        }
-        return try PGCStrings(values).withPointers { pointers in
-            let result = PQexecParams(handle, query.sql, Int32(types.count), types, pointers, lengths, formats, 0)
+        let arguments = try PGQueryArguments(query)
+        return try arguments.withPointers { pointers in
+            let result = PQexecParams(
+                handle, query.sql, Int32(arguments.types.count), arguments.types, pointers, arguments.lengths, arguments.formats, 0)
             defer { PQclear(result) }
             return try PGResultReader.rows(result, handle: handle, sql: query.sql)
         }

@@ -27,13 +27,16 @@ public final class PGConnection: @unchecked Sendable {
     /// The server process serving this connection (`pg_backend_pid()`).
     public let backendPID: Int32
     let logger: Logger
+    /// Where statements wait without a thread, when the caller is on one of its loops.
+    let waiter: (any PGSocketWaiter)?
 
     private static let nextID = Atomic<Int>(1)
     /// Where cancel requests are sent from (they block briefly on the network).
-    private static let cancelQueue = DispatchQueue(label: "SluicePostgres.cancel", attributes: .concurrent)
+    static let cancelQueue = DispatchQueue(label: "SluicePostgres.cancel", attributes: .concurrent)
 
-    private init(handle: OpaquePointer, queue: DispatchQueue, id: Int, logger: Logger) {
+    private init(handle: OpaquePointer, queue: DispatchQueue, id: Int, logger: Logger, waiter: (any PGSocketWaiter)?) {
         self.handle = handle
+        self.waiter = waiter
         self.queue = queue
         self.id = id
         self.backendPID = PQbackendPID(handle)
@@ -55,9 +58,12 @@ public final class PGConnection: @unchecked Sendable {
 
     /// Opens a connection (on a new serial queue; the caller's thread never
     /// blocks). Throws ``PGError/Code/connectionFailed`` with libpq's reason.
+    /// With a `waiter`, ``query(_:)`` on one of its loops runs without the
+    /// queue (``PGSocketWaiter``).
     public static func connect(
         configuration: PGConnectionConfiguration,
-        logger: Logger = Logger(label: "SluicePostgres")
+        logger: Logger = Logger(label: "SluicePostgres"),
+        waiter: (any PGSocketWaiter)? = nil
     ) async throws -> PGConnection {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let queue = DispatchQueue(label: "SluicePostgres.connection.\(id)")
@@ -74,7 +80,7 @@ public final class PGConnection: @unchecked Sendable {
                             PQfinish(handle)
                             throw error
                         }
-                        return PGConnection(handle: handle, queue: queue, id: id, logger: logger)
+                        return PGConnection(handle: handle, queue: queue, id: id, logger: logger, waiter: waiter)
                     }
                 })
             }
@@ -141,7 +147,7 @@ public final class PGConnection: @unchecked Sendable {
     /// Sends a cancel request while `token`'s statement still runs. The
     /// token stays locked meanwhile, so the statement cannot finish and a
     /// later one start before the request has been delivered.
-    private func sendCancel(for token: PGCancelToken) {
+    func sendCancel(for token: PGCancelToken) {
         cancelHandle.withLock { cancel in
             guard let pointer = cancel?.pointer else { return }
             token.whileRunning {

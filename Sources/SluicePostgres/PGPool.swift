@@ -91,7 +91,7 @@ public final class PGPool: Sendable {
 
     private func open() async throws -> PGConnection {
         do {
-            return try await PGConnection.connect(configuration: configuration.connection, logger: logger)
+            return try await PGConnection.connect(configuration: configuration.connection, logger: logger, waiter: configuration.socketWaiter)
         } catch {
             freeSlot()
             throw error

@@ -7,6 +7,10 @@ public struct PGPoolConfiguration: Sendable {
     /// How long a caller waits for a free connection when all are in use
     /// before failing with ``PGError/Code/poolExhausted``. Default 10 seconds.
     public var acquireTimeout: Duration
+    /// Where statements of callers on an event loop wait without a thread
+    /// (``PGSocketWaiter``); `nil` runs every statement on its connection's
+    /// queue. Default `nil`.
+    public var socketWaiter: (any PGSocketWaiter)?
 
     /// A configuration with the defaults above.
     public init(connection: PGConnectionConfiguration, maxConnections: Int = 10, acquireTimeout: Duration = .seconds(10)) {

@@ -82,6 +82,17 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
         pthread_detach(thread)
     }
 
+    private static let currentKey: pthread_key_t = {
+        var key = pthread_key_t()
+        _ = pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The loop whose thread the caller is on, if any.
+    public static var current: EventLoop? {
+        pthread_getspecific(currentKey).map { Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue() }
+    }
+
     /// Whether the caller is on this loop's thread.
     public var inEventLoop: Bool {
         thread.load(ordering: .relaxed) == UInt(pthread_self())
@@ -160,6 +171,8 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
 
     private func run() {
         thread.store(UInt(pthread_self()), ordering: .relaxed)
+        _ = pthread_setspecific(Self.currentKey, Unmanaged.passUnretained(self).toOpaque())
+        defer { _ = pthread_setspecific(Self.currentKey, nil) }
         let capacity = 256
         var tags = [UInt64](repeating: 0, count: capacity)
         var events = [UInt32](repeating: 0, count: capacity)
@@ -201,7 +214,9 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
                 for ticker in tickers.values { ticker(after) }
             }
         }
+        let stranded = handlers.values
         handlers.removeAll()
+        for handler in stranded { handler.loopStopped() }
         tickers.removeAll()
         Glibc.close(epfd)
         Glibc.close(wakeFD)

@@ -20,4 +20,12 @@ public struct IOEvents: OptionSet, Sendable, Hashable {
 public protocol EventHandler: AnyObject {
     /// Handles readiness; runs on the loop thread.
     func handle(_ events: IOEvents)
+    /// The loop stopped with this handler still registered; runs on the
+    /// loop thread, last. By default nothing happens.
+    func loopStopped()
+}
+
+extension EventHandler {
+    /// Nothing: the descriptor's owner closes it.
+    public func loopStopped() {}
 }

@@ -14,6 +14,7 @@ import Testing
         #expect(config.instanceHealthcheck)
         #expect(config.gatewayPort == 8081)
         #expect(config.databasePoolSize == 10)
+        #expect(config.databaseWaitOnLoop)
         #expect(config.effectivePublicURL == "http://127.0.0.1:8080")
     }
 
@@ -32,6 +33,8 @@ import Testing
         #expect(config.effectivePublicURL == "https://sluice.example.com")
         #expect(try SluiceConfiguration.fromEnvironment(["SLUICE_KUBEFLOW_AUTH": "SigV4"]).kubeflowSigV4)
         #expect(try !SluiceConfiguration.fromEnvironment([:]).kubeflowSigV4)
+        #expect(try !SluiceConfiguration.fromEnvironment(["SLUICE_DATABASE_WAIT": "queue"]).databaseWaitOnLoop)
+        #expect(try SluiceConfiguration.fromEnvironment(["SLUICE_DATABASE_WAIT": "loop"]).databaseWaitOnLoop)
     }
 
     @Test func gatewayVariables_areRead() throws {
@@ -56,7 +59,7 @@ import Testing
     @Test(arguments: [
         "SLUICE_PORT=70000", "SLUICE_GATEWAY_PORT=-1", "SLUICE_ADMIN_TOKEN=short", "SLUICE_LOG_LEVEL=loud", "SLUICE_KUBEFLOW_URL=nourl",
         "SLUICE_GATEWAY_STEALTH_SAMPLE=1.5", "SLUICE_GATEWAY_TIMEOUT_MS=0", "SLUICE_GATEWAY_DURABLE_ACK=maybe",
-        "SLUICE_GATEWAY_STEALTH_CONCURRENCY=0", "SLUICE_DATABASE_POOL_SIZE=0", "SLUICE_DATABASE_POOL_SIZE=many",
+        "SLUICE_GATEWAY_STEALTH_CONCURRENCY=0", "SLUICE_DATABASE_POOL_SIZE=0", "SLUICE_DATABASE_POOL_SIZE=many", "SLUICE_DATABASE_WAIT=thread",
         "SLUICE_EC2_AMI=ubuntu", "SLUICE_RECONCILE_INTERVAL=0", "SLUICE_RECONCILE_LEASE=1", "SLUICE_RECONCILE_LEASE=soon", "SLUICE_KUBEFLOW_AUTH=basic",
         "SLUICE_KUBEFLOW_URL=ftp://kfp.example.com", "SLUICE_KUBEFLOW_URL=http://kfp.example.com/?x=1", "SLUICE_PUBLIC_URL=sluice.example.com",
         "SLUICE_PUBLIC_URL=https://sluice.example.com/#frag", "SLUICE_KUBEFLOW_TOKEN=no-url-for-it", "SLUICE_BITBUCKET_SECRET= padded ",
