@@ -104,14 +104,14 @@ public final class PGPool: Sendable {
 
     private func lease() async throws -> PGPoolState.Lease {
         let id = nextWaiterID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let timeout = configuration.acquireTimeout
+        let deadline = ContinuousClock.now + configuration.acquireTimeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let decision: PGPoolState.Decision? = state.withLock { state in
                     // Checked under the lock: a cancellation that lands after
                     // this finds the waiter in the queue and removes it.
                     if Task.isCancelled { return nil }
-                    return state.request(PGPoolState.Waiter(id: id, continuation: continuation))
+                    return state.request(PGPoolState.Waiter(id: id, continuation: continuation, deadline: deadline))
                 }
                 switch decision {
                 case nil:
@@ -120,12 +120,9 @@ public final class PGPool: Sendable {
                     continuation.resume(throwing: PGError(code: .closed, message: "the pool is closed"))
                 case .lease(let lease):
                     continuation.resume(returning: lease)
-                case .wait:
+                case .wait(let sweepAt):
                     logger.trace("postgres pool exhausted; waiting")
-                    let milliseconds = Int(PGConnectionConfiguration.milliseconds(timeout))
-                    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { [weak self] in
-                        self?.timeOut(waiter: id)
-                    }
+                    if let sweepAt { scheduleSweep(at: sweepAt) }
                 }
             }
         } onCancel: {
@@ -133,13 +130,27 @@ public final class PGPool: Sendable {
         }
     }
 
-    private func timeOut(waiter id: UInt64) {
-        guard let waiter = state.withLock({ $0.removeWaiter(id: id) }) else { return }
+    /// One timer for the whole queue, at its earliest deadline; each sweep
+    /// fails the waiters past theirs and schedules the next.
+    private func scheduleSweep(at deadline: ContinuousClock.Instant) {
+        let delay = max(.zero, deadline - .now)
+        let nanoseconds = Int(min(delay.components.seconds, 86_400)) * 1_000_000_000
+            + Int(delay.components.attoseconds / 1_000_000_000) + 1_000_000
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
+            self?.sweepWaiters()
+        }
+    }
+
+    private func sweepWaiters() {
+        let (expired, next) = state.withLock { $0.sweep(now: .now) }
         let limit = configuration.maxConnections
-        waiter.continuation.resume(throwing: PGError(
-            code: .poolExhausted,
-            message: "all \(limit) connections stayed busy for \(configuration.acquireTimeout)"
-        ))
+        for waiter in expired {
+            waiter.continuation.resume(throwing: PGError(
+                code: .poolExhausted,
+                message: "all \(limit) connections stayed busy for \(configuration.acquireTimeout)"
+            ))
+        }
+        if let next { scheduleSweep(at: next) }
     }
 
     func release(_ connection: PGConnection) async {

@@ -15,12 +15,16 @@ struct PGPoolState {
     struct Waiter {
         let id: UInt64
         let continuation: CheckedContinuation<Lease, any Error>
+        /// When the caller stops waiting with ``PGError/Code/poolExhausted``.
+        let deadline: ContinuousClock.Instant
     }
 
     /// What to do with a caller that asked for a connection.
     enum Decision {
         case lease(Lease)
-        case wait
+        /// Queued; when `sweepAt` is set, no sweep is pending and the
+        /// caller must schedule one for then.
+        case wait(sweepAt: ContinuousClock.Instant?)
         case closed
     }
 
@@ -37,6 +41,9 @@ struct PGPoolState {
     private(set) var slots = 0
     private(set) var waiters: [Waiter] = []
     private(set) var isClosed = false
+    /// Whether a deadline sweep is scheduled: one for the whole queue, not
+    /// a timer per waiter.
+    private(set) var sweepScheduled = false
 
     init(maxConnections: Int) {
         self.maxConnections = maxConnections
@@ -51,7 +58,23 @@ struct PGPoolState {
             return .lease(.openSlot)
         }
         waiters.append(waiter)
-        return .wait
+        if sweepScheduled { return .wait(sweepAt: nil) }
+        sweepScheduled = true
+        return .wait(sweepAt: waiter.deadline)
+    }
+
+    /// Takes out the waiters whose deadline has passed at `now`; returns
+    /// them and when to sweep next (`nil`: nobody waits, no sweep pending).
+    mutating func sweep(now: ContinuousClock.Instant) -> (expired: [Waiter], next: ContinuousClock.Instant?) {
+        var expired: [Waiter] = []
+        waiters.removeAll { waiter in
+            guard waiter.deadline <= now else { return false }
+            expired.append(waiter)
+            return true
+        }
+        let next = waiters.map(\.deadline).min()
+        sweepScheduled = next != nil
+        return (expired, next)
     }
 
     /// A healthy connection comes back.

@@ -57,6 +57,45 @@ import Testing
         }
     }
 
+    /// One sweep serves the whole queue: waiters that arrive at different
+    /// times each give up at their own deadline, not the first one's.
+    @Test func staggeredWaiters_eachTimeOutAtTheirOwnDeadline() async throws {
+        try await PGTest.withPool(maxConnections: 1, acquireTimeout: .milliseconds(400)) { pool, _ in
+            let gate = Gate()
+            let holding = Gate()
+            let holder = Task {
+                try await pool.withConnection { _ in
+                    holding.open()
+                    await gate.wait()
+                }
+            }
+            await holding.wait()
+            let start = ContinuousClock.now
+            var waiters: [Task<Duration, Never>] = []
+            for index in 0..<3 {
+                waiters.append(Task {
+                    try? await Task.sleep(until: start + .milliseconds(150 * index))
+                    let began = ContinuousClock.now
+                    do {
+                        try await pool.query("SELECT 1")
+                    } catch {
+                        #expect((error as? PGError)?.code == .poolExhausted)
+                    }
+                    return ContinuousClock.now - began
+                })
+            }
+            for waiter in waiters {
+                let waited = await waiter.value
+                #expect(waited >= .milliseconds(390))
+                #expect(waited < .milliseconds(900))
+            }
+            #expect(pool.waitingCount == 0)
+            gate.open()
+            try await holder.value
+            try await pool.query("SELECT 1")
+        }
+    }
+
     @Test func waiters_areServedInArrivalOrder() async throws {
         try await PGTest.withPool(maxConnections: 1) { pool, _ in
             let gate = Gate()
