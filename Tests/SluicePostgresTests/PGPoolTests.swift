@@ -34,15 +34,7 @@ import Testing
 
     @Test func oversubscribedBeyondTheWaitTimeout_failsWithPoolExhausted() async throws {
         try await PGTest.withPool(maxConnections: 1, acquireTimeout: .milliseconds(200)) { pool, _ in
-            let gate = Gate()
-            let holding = Gate()
-            let holder = Task {
-                try await pool.withConnection { _ in
-                    holding.open()
-                    await gate.wait()
-                }
-            }
-            await holding.wait()
+            let (holder, gate) = await PGTest.holdConnection(of: pool)
             let started = ContinuousClock.now
             await #expect {
                 try await pool.query("SELECT 1")
@@ -61,15 +53,7 @@ import Testing
     /// times each give up at their own deadline, not the first one's.
     @Test func staggeredWaiters_eachTimeOutAtTheirOwnDeadline() async throws {
         try await PGTest.withPool(maxConnections: 1, acquireTimeout: .milliseconds(400)) { pool, _ in
-            let gate = Gate()
-            let holding = Gate()
-            let holder = Task {
-                try await pool.withConnection { _ in
-                    holding.open()
-                    await gate.wait()
-                }
-            }
-            await holding.wait()
+            let (holder, gate) = await PGTest.holdConnection(of: pool)
             let start = ContinuousClock.now
             var waiters: [Task<Duration, Never>] = []
             for index in 0..<3 {
@@ -98,15 +82,7 @@ import Testing
 
     @Test func waiters_areServedInArrivalOrder() async throws {
         try await PGTest.withPool(maxConnections: 1) { pool, _ in
-            let gate = Gate()
-            let holding = Gate()
-            let holder = Task {
-                try await pool.withConnection { _ in
-                    holding.open()
-                    await gate.wait()
-                }
-            }
-            await holding.wait()
+            let (holder, gate) = await PGTest.holdConnection(of: pool)
             let order = Locked<[Int]>([])
             var waiters: [Task<Void, any Error>] = []
             for i in 0..<5 {
@@ -123,15 +99,7 @@ import Testing
 
     @Test func cancelledWaiter_leavesTheQueue() async throws {
         try await PGTest.withPool(maxConnections: 1, acquireTimeout: .seconds(30)) { pool, _ in
-            let gate = Gate()
-            let holding = Gate()
-            let holder = Task {
-                try await pool.withConnection { _ in
-                    holding.open()
-                    await gate.wait()
-                }
-            }
-            await holding.wait()
+            let (holder, gate) = await PGTest.holdConnection(of: pool)
             let waiter = Task { try await pool.query("SELECT 1") }
             _ = await PGTest.eventually { pool.waitingCount == 1 }
             waiter.cancel()

@@ -36,6 +36,21 @@ enum PGTest {
         }
     }
 
+    /// Takes a connection of `pool` in a task that keeps it until the gate
+    /// opens; returns once it holds it.
+    static func holdConnection(of pool: PGPool) async -> (Task<Void, any Error>, Gate) {
+        let gate = Gate()
+        let holding = Gate()
+        let holder = Task {
+            try await pool.withConnection { _ in
+                holding.open()
+                await gate.wait()
+            }
+        }
+        await holding.wait()
+        return (holder, gate)
+    }
+
     /// Polls `condition` every 20 ms until it holds or `timeout` passes.
     static func eventually(
         timeout: Duration = .seconds(10),
