@@ -15,15 +15,23 @@
 #    median and max latency.
 #
 # Environment (defaults): ROUNDS=3 BATCHES=100 CLIENTS=4 ROWS=10000000 QUERIES=5
-# SKIP_BUILD=1 uses the binary already built. Writes
+# SKIP_BUILD=1 uses the binary already built; SCRATCH_PATH=.build-x builds
+# (and looks) there instead of .build; SLUICE_BIN=/path/sluice skips the
+# build and runs that binary. Writes
 # Benchmarks/results/datastore-<UTC timestamp>.md and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    swift build -c release --product sluice
+SCRATCH=()
+if [ -n "${SCRATCH_PATH:-}" ]; then SCRATCH=(--scratch-path "$SCRATCH_PATH"); fi
+if [ -n "${SLUICE_BIN:-}" ]; then
+    BIN="$SLUICE_BIN"
+else
+    if [ "${SKIP_BUILD:-0}" != 1 ]; then
+        swift build -c release "${SCRATCH[@]}" --product sluice
+    fi
+    BIN="$(swift build -c release "${SCRATCH[@]}" --show-bin-path)/sluice"
 fi
-BIN="$(swift build -c release --show-bin-path)/sluice"
 mkdir -p Benchmarks/results
 OUT="Benchmarks/results/datastore-$(date -u +%Y%m%dT%H%M%SZ).md"
 python3 Benchmarks/datastore/bench.py --sluice "$BIN" --migrations "$PWD/migrations" | tee "$OUT"
