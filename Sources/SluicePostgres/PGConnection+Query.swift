@@ -38,6 +38,19 @@ extension PGConnection {
     }
 
     static func execute(_ query: PGQuery, on handle: OpaquePointer) throws -> PGRows {
+        try withParameters(query) { types, values, lengths, formats in
+            let result = PQexecParams(handle, query.sql, Int32(types.count), types, values, lengths, formats, 0)
+            defer { PQclear(result) }
+            return try PGResultReader.rows(result, handle: handle, sql: query.sql)
+        }
+    }
+
+    /// Checks `query` and its binds, then calls `body` with libpq's parameter
+    /// arrays (types, values, lengths, formats; valid only inside `body`).
+    static func withParameters<R>(
+        _ query: PGQuery,
+        _ body: ([UInt32], [UnsafePointer<CChar>?], [Int32], [Int32]) throws -> R
+    ) throws -> R {
         if var error = query.encodingError {
             error.sql = query.sql
             throw error
@@ -77,11 +90,7 @@ extension PGConnection {
                 formats.append(1)
             }
         }
-        return try PGCStrings(values).withPointers { pointers in
-            let result = PQexecParams(handle, query.sql, Int32(types.count), types, pointers, lengths, formats, 0)
-            defer { PQclear(result) }
-            return try PGResultReader.rows(result, handle: handle, sql: query.sql)
-        }
+        return try PGCStrings(values).withPointers { pointers in try body(types, pointers, lengths, formats) }
     }
 
     /// Whether the connection can be handed out: open, no transaction or

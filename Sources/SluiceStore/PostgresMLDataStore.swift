@@ -38,7 +38,7 @@ public struct PostgresMLDataStore: MLDataStore {
         let columns = try PredictionColumns(predictions, places: places)
         let inserted = try await pool.withTransaction { connection in
             try await Self.lock(endpoints: Set(places.values.map { "\($0.region)/\($0.endpoint)" }), on: connection)
-            let stored = try await connection.query("""
+            let stored = try await connection.queryPrepared("""
                 WITH input AS (
                     SELECT * FROM unnest(\(columns.deploymentID)::uuid[], \(columns.requestID)::text[],
                         \(columns.region)::text[], \(columns.endpoint)::text[], \(columns.number)::float8[],
@@ -73,7 +73,7 @@ public struct PostgresMLDataStore: MLDataStore {
         let endpoints = Set(outcomes.map { "\($0.region)/\($0.endpoint)" })
         let inserted = try await pool.withTransaction { connection in
             try await Self.lock(endpoints: endpoints, on: connection)
-            let stored = try await connection.query("""
+            let stored = try await connection.queryPrepared("""
                 WITH input AS (
                     SELECT * FROM unnest(\(columns.region)::text[], \(columns.endpoint)::text[],
                         \(columns.requestID)::text[], \(columns.number)::float8[], \(columns.label)::text[],
