@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Builds the text form of a one-dimensional array (`{"a",NULL,"b"}`),
 /// element by element, straight into bytes: a batch's columns bound as
 /// arrays and read back row by row with `unnest($1::uuid[], $2::text[], …)`,
@@ -52,6 +54,14 @@ public struct PGArrayText: Sendable {
         separate()
         guard let value else { return appendNull() }
         bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// Appends a `timestamptz` element as ``PGTimestamp`` writes it
+    /// (RFC 3339 UTC, microseconds), digits straight into the buffer.
+    /// Throws ``PGError/Code/encoding`` for a year outside 1...9999.
+    public mutating func append(_ date: Date) throws {
+        separate()
+        try PGTimestamp.append(date, to: &bytes)
     }
 
     private mutating func appendNull() {

@@ -21,9 +21,12 @@ struct PredictionColumns {
         deploymentID = PGArrayText(capacity: predictions.count * 39)
         at = PGArrayText(capacity: predictions.count * 30)
         var json: [UInt8] = []
+        var idTexts: [UUID: String] = [:]
         for prediction in predictions {
             let place = places[prediction.deploymentID] ?? ("", "")
-            deploymentID.append(prediction.deploymentID.uuidString)
+            let idText = idTexts[prediction.deploymentID] ?? prediction.deploymentID.uuidString
+            idTexts[prediction.deploymentID] = idText
+            deploymentID.append(idText)
             requestID.append(prediction.requestID)
             region.append(place.region)
             endpoint.append(place.endpoint)
@@ -48,7 +51,7 @@ struct PredictionColumns {
                 probabilities.append(nil as String?)
             }
             latency.append(prediction.latencyMS)
-            at.append(try PostgresMLDataStore.timestamp(prediction.at))
+            try at.append(prediction.at)
             status.append(prediction.status)
         }
     }
@@ -76,7 +79,7 @@ struct OutcomeColumns {
                 number.append(nil as Double?)
                 label.append(value)
             }
-            at.append(try PostgresMLDataStore.timestamp(outcome.at))
+            try at.append(outcome.at)
         }
     }
 }

@@ -103,14 +103,6 @@ public struct PostgresMLDataStore: MLDataStore {
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('ingest'), hashtext(\(endpoint)))")
         }
     }
-
-    /// PostgreSQL's input form of `date` (microseconds, UTC).
-    static func timestamp(_ date: Date) throws -> String {
-        guard case .text(let text) = try date.pgEncoded() else {
-            throw PGError(code: .encoding, message: "a timestamp did not encode as text")
-        }
-        return text
-    }
 }
 
 /// A prediction's unique key.
