@@ -10,9 +10,10 @@
 #    of the same rows (as CSV) into a plain table, the floor of what
 #    PostgreSQL costs. Reports predictions/s (median over rounds) and the ratio.
 # 3. Scoreboard: ROWS predictions (three deployments of one endpoint, the
-#    same request ids) and their outcomes generated in SQL, analysed, then
+#    same request ids) and their outcomes, loaded through the API so that
+#    the real ingest path builds every rollup, analysed, then
 #    GET .../scoreboard over the whole window QUERIES times; reports the
-#    median and max latency.
+#    median and max latency (and one exact=true query).
 #
 # Environment (defaults): ROUNDS=3 BATCHES=100 CLIENTS=4 ROWS=10000000 QUERIES=5
 # SKIP_BUILD=1 uses the binary already built; SCRATCH_PATH=.build-x builds

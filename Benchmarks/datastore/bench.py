@@ -209,7 +209,7 @@ def main():
         print(f"## Ingest: {rounds} rounds x {batches} batches of 1,000 predictions, {clients} connections\n")
         print("| path | predictions/s (median) | rounds |")
         print("|---|---|---|")
-        print(f"| POST /v1/predictions (HTTP, JSON, auth, COPY, dedup) | {statistics.median(ingest_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in ingest_rates)} |")
+        print(f"| POST /v1/predictions (HTTP, JSON, auth, dedup, rollups) | {statistics.median(ingest_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in ingest_rates)} |")
         print(f"| psql \\copy CSV into a plain table (floor) | {statistics.median(copy_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in copy_rates)} |")
         print(f"\nRatio Sluice / floor: {statistics.median(ingest_rates) / statistics.median(copy_rates):.2f}\n")
         print(f"## Scoreboard over {total:,} predictions and {per:,} outcomes (3 deployments, paired)\n")
