@@ -67,7 +67,7 @@ let package = Package(
         // JSONL splitting, gzip, the quality profiler (decisions.md 48).
         .target(name: "SluiceRecords", dependencies: ["CZlib"], swiftSettings: settings),
         .target(name: "SluiceStore", dependencies: ["SluiceDomain", "SluicePostgres"], swiftSettings: settings),
-        .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", log], swiftSettings: settings),
+        .target(name: "SluiceAPI", dependencies: ["SluiceHTTP", "SluiceDomain", "SluiceRecords", log], swiftSettings: settings),
         .target(name: "SluiceCloud", dependencies: ["SluiceDomain", "SluiceAWS", "SluiceHTTPClient", "SluiceKubeflow"], swiftSettings: settings),
         // Work queue runner, reconciler protocol and the reconcilers (DESIGN.md §5).
         .target(name: "SluiceReconcile", dependencies: ["SluiceDomain", "SluiceRecords", log, coreMetrics], swiftSettings: settings),

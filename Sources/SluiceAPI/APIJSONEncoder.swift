@@ -2,7 +2,7 @@ import Foundation
 
 /// The API's JSON encoder: the output of Foundation's `JSONEncoder` with
 /// `[.sortedKeys, .withoutEscapingSlashes]` and RFC 3339 millisecond times
-/// (decision 49), at a fraction of its cost. Every response body goes
+/// (decision 51), at a fraction of its cost. Every response body goes
 /// through it, so a list of 20 resources no longer spends most of its CPU
 /// in `Codable`'s generic machinery and date formatting.
 ///

@@ -8,9 +8,9 @@ import SluiceHTTP
 struct IngestParser {
     let now: Date
 
-    /// The items of `body` as JSON objects.
-    static func objects(_ body: [UInt8], ndjson: Bool) throws -> [[String: Any]] {
-        var items: [Any] = []
+    /// The items of `body` as JSON objects, read by ``IngestJSONReader``.
+    static func objects(_ body: [UInt8], ndjson: Bool) throws -> [IngestJSONObject] {
+        var items: [IngestJSON] = []
         if ndjson {
             var start = 0
             var line = 0
@@ -19,16 +19,16 @@ struct IngestParser {
                 start = index + 1
                 line += 1
                 if slice.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
-                guard let item = try? JSONSerialization.jsonObject(with: Data(slice)) else {
+                guard let item = try? IngestJSONReader.parse(slice) else {
                     throw APIProblem(.badRequest, detail: "line \(line) is not valid JSON")
                 }
                 items.append(item)
             }
         } else {
-            guard let parsed = try? JSONSerialization.jsonObject(with: Data(body)) else {
+            guard let parsed = try? IngestJSONReader.parse(body[...]) else {
                 throw APIProblem(.badRequest, detail: "the body is not valid JSON")
             }
-            guard let array = parsed as? [Any] else { throw DomainError.invalid(field: "body", reason: "must be a JSON array") }
+            guard case .array(let array) = parsed else { throw DomainError.invalid(field: "body", reason: "must be a JSON array") }
             items = array
         }
         guard !items.isEmpty else { throw DomainError.invalid(field: "body", reason: "must hold at least one item") }
@@ -36,10 +36,10 @@ struct IngestParser {
             throw DomainError.invalid(field: "body", reason: "must hold at most \(IngestRules.maxBatch) items")
         }
         var validation = Validation()
-        var objects: [[String: Any]] = []
+        var objects: [IngestJSONObject] = []
         objects.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
-            guard let object = item as? [String: Any] else {
+            guard case .object(let object) = item else {
                 validation.add("[\(index)]", "must be a JSON object")
                 continue
             }
@@ -49,23 +49,24 @@ struct IngestParser {
         return objects
     }
 
-    func predictions(_ objects: [[String: Any]]) throws(DomainError) -> [Prediction] {
+    func predictions(_ objects: [IngestJSONObject]) throws(DomainError) -> [Prediction] {
         var validation = Validation()
-        var seen = Set<String>()
+        var seen = Set<PredictionKey>()
+        var deploymentIDs = UUIDMemo()
         var result: [Prediction] = []
         result.reserveCapacity(objects.count)
         for (index, object) in objects.enumerated() {
             let path = "[\(index)]"
             unknown(object, ["deployment_id", "request_id", "output", "latency_ms", "at"], path, &validation)
-            let id = (object["deployment_id"] as? String).flatMap(UUID.init(uuidString:))
+            let id = object["deployment_id"]?.string.flatMap { deploymentIDs.parse($0) }
             validation.check(id != nil, "\(path).deployment_id", "must be a deployment id (a UUID)")
             let requestID = requestID(object["request_id"], path, &validation)
             let output = output(object["output"], path, &validation)
-            let latency = number(object["latency_ms"])
+            let latency = object["latency_ms"]?.number
             validation.check(latency.map { $0 >= 0 && $0 < 86_400_000 } ?? false, "\(path).latency_ms", "must be a number of milliseconds, 0 or more")
             let at = time(object["at"], "\(path).at", &validation)
             if let id, let requestID {
-                validation.check(seen.insert("\(id)/\(requestID)").inserted, "\(path).request_id", "repeats an earlier item of this batch")
+                validation.check(seen.insert(PredictionKey(id: id, requestID: requestID)).inserted, "\(path).request_id", "repeats an earlier item of this batch")
             }
             if let id, let requestID, let output, let latency, let at {
                 result.append(Prediction(deploymentID: id, requestID: requestID, output: output, latencyMS: latency, at: at))
@@ -76,7 +77,7 @@ struct IngestParser {
         return result
     }
 
-    func outcomes(_ objects: [[String: Any]]) throws(DomainError) -> [Outcome] {
+    func outcomes(_ objects: [IngestJSONObject]) throws(DomainError) -> [Outcome] {
         var validation = Validation()
         var seen = Set<String>()
         var result: [Outcome] = []
@@ -84,15 +85,15 @@ struct IngestParser {
         for (index, object) in objects.enumerated() {
             let path = "[\(index)]"
             unknown(object, ["region", "endpoint", "request_id", "actual", "at"], path, &validation)
-            let region = object["region"] as? String
+            let region = object["region"]?.string
             validation.check(region.map(DeploymentSpec.isRegion) ?? false, "\(path).region", "must be an AWS region such as eu-west-1")
-            let endpoint = object["endpoint"] as? String
+            let endpoint = object["endpoint"]?.string
             validation.check(endpoint.map(ResourceName.isValid) ?? false, "\(path).endpoint", ResourceName.rule)
             let requestID = requestID(object["request_id"], path, &validation)
             var actual: OutcomeValue?
-            if let value = number(object["actual"]) {
+            if let value = object["actual"]?.number {
                 actual = .number(value)
-            } else if let label = object["actual"] as? String, IngestRules.isLabel(label) {
+            } else if let label = object["actual"]?.string, IngestRules.isLabel(label) {
                 actual = .label(label)
             } else {
                 validation.add("\(path).actual", "must be a number or a label")
@@ -111,31 +112,32 @@ struct IngestParser {
         return result
     }
 
-    private func unknown(_ object: [String: Any], _ known: Set<String>, _ path: String, _ validation: inout Validation) {
-        for key in object.keys where !known.contains(key) { validation.add("\(path).\(key)", "is not a known field") }
+    private func unknown(_ object: IngestJSONObject, _ known: Set<String>, _ path: String, _ validation: inout Validation) {
+        for member in object.members where !known.contains(member.key) { validation.add("\(path).\(member.key)", "is not a known field") }
     }
 
-    private func requestID(_ value: Any?, _ path: String, _ validation: inout Validation) -> String? {
-        guard let text = value as? String, IngestRules.isRequestID(text) else {
+    private func requestID(_ value: IngestJSON?, _ path: String, _ validation: inout Validation) -> String? {
+        guard let text = value?.string, IngestRules.isRequestID(text) else {
             validation.add("\(path).request_id", "must be 1-256 visible ASCII characters")
             return nil
         }
         return text
     }
 
-    private func output(_ value: Any?, _ path: String, _ validation: inout Validation) -> PredictionOutput? {
-        if let number = number(value) { return .number(number) }
-        if let label = value as? String, IngestRules.isLabel(label) { return .label(label, probabilities: nil) }
-        if let object = value as? [String: Any], let label = object["label"] as? String, IngestRules.isLabel(label),
-            Set(object.keys).isSubset(of: ["label", "probabilities"]) {
+    private func output(_ value: IngestJSON?, _ path: String, _ validation: inout Validation) -> PredictionOutput? {
+        if let number = value?.number { return .number(number) }
+        if let label = value?.string, IngestRules.isLabel(label) { return .label(label, probabilities: nil) }
+        if let object = value?.object, let label = object["label"]?.string, IngestRules.isLabel(label),
+            object.members.allSatisfy({ $0.key == "label" || $0.key == "probabilities" }) {
             guard let raw = object["probabilities"] else { return .label(label, probabilities: nil) }
-            guard let members = raw as? [String: Any], !members.isEmpty, members.count <= 1000 else {
+            guard let members = raw.object, members.count > 0, members.count <= 1000 else {
                 validation.add("\(path).output.probabilities", "must map labels to probabilities")
                 return nil
             }
             var probabilities: [String: Double] = [:]
-            for (key, value) in members {
-                guard IngestRules.isLabel(key), let p = number(value), (0...1).contains(p) else {
+            probabilities.reserveCapacity(members.count)
+            for (key, value) in members.members {
+                guard IngestRules.isLabel(key), let p = value.number, (0...1).contains(p) else {
                     validation.add("\(path).output.probabilities", "must map labels to numbers from 0 to 1")
                     return nil
                 }
@@ -147,16 +149,8 @@ struct IngestParser {
         return nil
     }
 
-    /// A JSON number. Foundation bridges booleans to NSNumber too; their
-    /// Objective-C type is `c` (char), which JSON numbers never have.
-    private func number(_ value: Any?) -> Double? {
-        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
-        let double = number.doubleValue
-        return double.isFinite ? double : nil
-    }
-
-    private func time(_ value: Any?, _ field: String, _ validation: inout Validation) -> Date? {
-        guard let text = value as? String, let date = APITime.parse(text) else {
+    private func time(_ value: IngestJSON?, _ field: String, _ validation: inout Validation) -> Date? {
+        guard let text = value?.string, let date = APITime.parse(text) else {
             validation.add(field, "must be an RFC 3339 time such as 2026-11-27T18:09:32.123Z")
             return nil
         }
@@ -165,5 +159,24 @@ struct IngestParser {
             return nil
         }
         return date
+    }
+}
+
+/// A prediction's unique key within a batch.
+private struct PredictionKey: Hashable {
+    var id: UUID
+    var requestID: String
+}
+
+/// The last deployment id read, kept: a batch usually names one or a few
+/// deployments, and `UUID(uuidString:)` need not run a thousand times.
+private struct UUIDMemo {
+    var last: (String, UUID)?
+
+    mutating func parse(_ text: String) -> UUID? {
+        if let last, last.0 == text { return last.1 }
+        guard let id = UUID(uuidString: text) else { return nil }
+        last = (text, id)
+        return id
     }
 }

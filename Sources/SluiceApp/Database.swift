@@ -17,7 +17,7 @@ final class Database: Sendable {
         configuration.connection.statementTimeout = .seconds(30)
         configuration.connection.connectTimeout = .seconds(5)
         configuration.connection.applicationName = "sluice"
-        // Request handlers' statements wait on their event loop (decision 62).
+        // Request handlers' statements wait on their event loop (decision 52).
         if waitOnLoop { configuration.socketWaiter = EventLoopSocketWaiter() }
         pool = PGPool(configuration: configuration, logger: logger)
         migrator = PGMigrator(pool: pool, directory: migrations)

@@ -2,7 +2,7 @@ import SluicePostgres
 import SluiceSockets
 
 /// Lets the pool's statements wait on the HTTP server's event loops
-/// (decision 62): a request handler runs on a loop thread, so its
+/// (decision 52): a request handler runs on a loop thread, so its
 /// statement's socket joins that loop's `epoll` set for the one wait and the
 /// answer is read on the same thread, with no Dispatch worker woken to block
 /// in libpq. Callers elsewhere (workers on Swift's cooperative pool) keep

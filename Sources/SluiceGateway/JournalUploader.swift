@@ -4,7 +4,7 @@ public import SluiceDomain
 import CoreMetrics
 
 /// Stores journal segments in the ML Data Store, oldest first, one
-/// `ingest` (COPY) per segment, and removes a segment only once the store
+/// `ingest` (one transaction) per group of segments, and removes a segment only once the store
 /// has taken it. While the store fails, segments accumulate and are retried
 /// with exponential backoff (100 ms doubling up to `maxBackoff`). A record
 /// stored twice (a segment re-sent after a crash between ingest and

@@ -18,6 +18,9 @@ public final class PGConnection: @unchecked Sendable {
     // operations, by the single owner that holds the connection — the pool's
     // health checks); the cancel handle is guarded by its mutex.
     var handle: OpaquePointer?
+    /// Names of the statements prepared on this connection (``PGConnection/queryPrepared(_:)``);
+    /// touched only on `queue`, like `handle`.
+    var prepared: Set<String> = []
     private let queue: DispatchQueue
     private let cancelHandle: Mutex<PGCancelHandle?>
     /// Outlives `handle`: libpq points at it until `PQfinish`.

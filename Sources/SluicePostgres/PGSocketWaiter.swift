@@ -1,6 +1,6 @@
 /// Waits for a connection's socket without holding a thread: the seam
 /// through which a ``PGPool`` runs statements on an event loop it does not
-/// know (decision 62).
+/// know (decision 52).
 ///
 /// When the pool has a waiter and ``canWait`` is true on the calling
 /// thread, a statement is sent with `PQsendQueryParams` on that thread and

@@ -10,6 +10,14 @@ import Foundation
 enum PGTimestamp {
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`; years outside 1...9999 are refused.
     static func format(_ date: Date) throws -> String {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(27)
+        try append(date, to: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// As ``format(_:)``, appended to `buffer` as UTF-8 without building strings.
+    static func append(_ date: Date, to buffer: inout [UInt8]) throws {
         let t = date.timeIntervalSince1970
         guard t.isFinite else { throw PGError(code: .encoding, message: "date is not finite") }
         var seconds = Int64(t.rounded(.down))
@@ -24,9 +32,30 @@ enum PGTimestamp {
         guard (1...9999).contains(year) else {
             throw PGError(code: .encoding, message: "year \(year) is outside 1...9999")
         }
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
-            + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
-            + "." + pad(micros, 6) + "Z"
+        func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                buffer.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4)
+        buffer.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        buffer.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        buffer.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        buffer.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        buffer.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        buffer.append(UInt8(ascii: "."))
+        digits(micros, 6)
+        buffer.append(UInt8(ascii: "Z"))
     }
 
     /// Parses ISO output of `timestamptz`, `timestamp` or `date`; `nil` if malformed.
@@ -92,11 +121,6 @@ enum PGTimestamp {
         let day = dayOfYear - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
     /// A cursor over ASCII bytes.

@@ -52,6 +52,14 @@ public enum JSONLineScanner {
         }
     }
 
+    /// Decodes the escapes of a JSON string's content (between the quotes)
+    /// into UTF-8; `false` for a malformed escape or a lone surrogate. Raw
+    /// control characters are the caller's to refuse. For the ingest reader
+    /// of `SluiceAPI`.
+    package static func unescape(_ raw: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
+        Reader.unescape(raw, into: &out)
+    }
+
     /// The raw range, or the unescaped copy when the range is `nil`.
     private static func withBytes(
         _ line: UnsafeRawBufferPointer, _ range: Range<Int>?, _ copy: [UInt8], _ body: (UnsafeRawBufferPointer) -> Void

@@ -1,52 +1,86 @@
 import SluicePostgres
 
-/// The scoreboard's rollups, kept current in the transaction of every
-/// ingest (`migrations/0005_score_rollups.sql`). Each statement reads only
-/// the batch and the rows of the same request ids, through indexes.
+/// The scoreboard's rollups (`migrations/0005_score_rollups.sql`), kept
+/// current by the same statement that stores a batch: its data-modifying
+/// CTEs insert the keys, then the rows (`RETURNING` them as `n` or `o`),
+/// then add to every rollup from those rows and the rows of the same
+/// request ids already stored, through indexes (decision 50).
+///
+/// All sub-statements of one statement see the snapshot taken when it
+/// started, so `predictions` and `outcomes` below never include the batch
+/// itself: the batch's own rows come from the `RETURNING` CTE. Each rollup
+/// table is written by exactly one sub-statement, which aggregates first,
+/// so no row is updated twice in one statement.
 enum ScoreRollups {
     /// Per-request facts of prediction `p` against outcome `o`.
-    static let facts = """
-        (p.output_label = o.actual_label)::int AS correct,
-        CASE WHEN p.probabilities IS NOT NULL AND o.actual_label IS NOT NULL THEN
-            -ln(greatest(coalesce((p.probabilities ->> o.actual_label)::float8, 0), 1e-15)) END AS ll,
-        abs(p.output_number - o.actual_number) AS ae, p.output_number - o.actual_number AS e,
-        p.output_label AS predicted, o.actual_label AS actual
+    static func facts(_ p: String) -> String {
         """
-
-    /// Adds matched facts (`f`: deployment_id, hour, region, endpoint and
-    /// the columns of ``facts``) to `score_rollup` and `class_rollup`.
-    static func addMatched(_ source: String, on connection: PGConnection) async throws {
-        try await connection.query("""
-            WITH f AS (\(unsafeSQL: source))
-            INSERT INTO score_rollup AS r (deployment_id, hour, region, endpoint, matched, label_n, correct, ll_n, ll_sum,
-                num_n, ae_sum, se_sum, e_sum)
-            SELECT deployment_id, hour, min(region), min(endpoint), count(*), count(correct), coalesce(sum(correct), 0),
-                count(ll), coalesce(sum(ll), 0), count(ae), coalesce(sum(ae), 0), coalesce(sum(ae * ae), 0), coalesce(sum(e), 0)
-            FROM f GROUP BY deployment_id, hour
-            ON CONFLICT (deployment_id, hour) DO UPDATE SET matched = r.matched + EXCLUDED.matched,
-                label_n = r.label_n + EXCLUDED.label_n, correct = r.correct + EXCLUDED.correct, ll_n = r.ll_n + EXCLUDED.ll_n,
-                ll_sum = r.ll_sum + EXCLUDED.ll_sum, num_n = r.num_n + EXCLUDED.num_n, ae_sum = r.ae_sum + EXCLUDED.ae_sum,
-                se_sum = r.se_sum + EXCLUDED.se_sum, e_sum = r.e_sum + EXCLUDED.e_sum
-            """)
-        try await connection.query("""
-            WITH f AS (\(unsafeSQL: source)),
-            labels AS (
-                SELECT deployment_id, hour, predicted AS label, correct AS tp, 1 AS predicted, 0 AS actual FROM f
-                WHERE predicted IS NOT NULL AND actual IS NOT NULL
-                UNION ALL
-                SELECT deployment_id, hour, actual, 0, 0, 1 FROM f WHERE predicted IS NOT NULL AND actual IS NOT NULL)
-            INSERT INTO class_rollup AS r (deployment_id, hour, label, tp, predicted, actual)
-            SELECT deployment_id, hour, label, sum(tp), sum(predicted), sum(actual) FROM labels GROUP BY deployment_id, hour, label
-            ON CONFLICT (deployment_id, hour, label) DO UPDATE SET tp = r.tp + EXCLUDED.tp,
-                predicted = r.predicted + EXCLUDED.predicted, actual = r.actual + EXCLUDED.actual
-            """)
+        (\(p).output_label = o.actual_label)::int AS correct,
+        CASE WHEN \(p).probabilities IS NOT NULL AND o.actual_label IS NOT NULL THEN
+            -ln(greatest(coalesce((\(p).probabilities ->> o.actual_label)::float8, 0), 1e-15)) END AS ll,
+        abs(\(p).output_number - o.actual_number) AS ae, \(p).output_number - o.actual_number AS e,
+        \(p).output_label AS predicted, o.actual_label AS actual
+        """
     }
 
-    /// Adds ordered pairs (`pairs`: a, b, hour and the facts of each side
-    /// as a_* and b_*) to `pair_rollup`.
-    static func addPairs(_ source: String, on connection: PGConnection) async throws {
-        try await connection.query("""
-            WITH x AS (\(unsafeSQL: source))
+    /// The paired columns of prediction `a` and prediction `b` against
+    /// outcome `o`, their names after `prefix`.
+    static func pairColumns(_ a: String, _ b: String, prefix: String = "") -> String {
+        """
+        (\(a).output_label = \(b).output_label
+            OR abs(\(a).output_number - \(b).output_number) <= 0.01 * greatest(abs(\(a).output_number), abs(\(b).output_number)))
+            AS \(prefix)agree,
+        (\(a).output_label = o.actual_label)::int AS \(prefix)a_correct, (\(b).output_label = o.actual_label)::int AS \(prefix)b_correct,
+        CASE WHEN \(a).probabilities IS NOT NULL AND o.actual_label IS NOT NULL THEN
+            -ln(greatest(coalesce((\(a).probabilities ->> o.actual_label)::float8, 0), 1e-15)) END AS \(prefix)a_ll,
+        CASE WHEN \(b).probabilities IS NOT NULL AND o.actual_label IS NOT NULL THEN
+            -ln(greatest(coalesce((\(b).probabilities ->> o.actual_label)::float8, 0), 1e-15)) END AS \(prefix)b_ll,
+        abs(\(a).output_number - o.actual_number) AS \(prefix)a_ae, abs(\(b).output_number - o.actual_number) AS \(prefix)b_ae
+        """
+    }
+
+    /// `score_rollup` and `class_rollup` from `matched` (deployment_id,
+    /// hour, region, endpoint and the columns of ``facts``) and, for a
+    /// predictions batch, the counts of the new rows `n`.
+    static func scoreCTEs(counting newRows: String?) -> String {
+        let counted = newRows.map { """
+            SELECT deployment_id, date_trunc('hour', at) AS hour, region, endpoint, true AS counted, at AS first_at,
+                NULL::int AS correct, NULL::float8 AS ll, NULL::float8 AS ae, NULL::float8 AS e FROM \($0)
+            UNION ALL
+            """ } ?? ""
+        return """
+            score AS (
+                INSERT INTO score_rollup AS r (deployment_id, hour, region, endpoint, predictions, first_at, matched, label_n, correct,
+                    ll_n, ll_sum, num_n, ae_sum, se_sum, e_sum)
+                SELECT deployment_id, hour, min(region), min(endpoint), count(*) FILTER (WHERE counted), min(first_at),
+                    count(*) FILTER (WHERE NOT counted), count(correct), coalesce(sum(correct), 0), count(ll), coalesce(sum(ll), 0),
+                    count(ae), coalesce(sum(ae), 0), coalesce(sum(ae * ae), 0), coalesce(sum(e), 0)
+                FROM (
+                    \(counted)
+                    SELECT deployment_id, hour, region, endpoint, false AS counted, NULL::timestamptz AS first_at, correct, ll, ae, e
+                    FROM matched) s
+                GROUP BY deployment_id, hour
+                ON CONFLICT (deployment_id, hour) DO UPDATE SET predictions = r.predictions + EXCLUDED.predictions,
+                    first_at = LEAST(r.first_at, EXCLUDED.first_at), matched = r.matched + EXCLUDED.matched,
+                    label_n = r.label_n + EXCLUDED.label_n, correct = r.correct + EXCLUDED.correct, ll_n = r.ll_n + EXCLUDED.ll_n,
+                    ll_sum = r.ll_sum + EXCLUDED.ll_sum, num_n = r.num_n + EXCLUDED.num_n, ae_sum = r.ae_sum + EXCLUDED.ae_sum,
+                    se_sum = r.se_sum + EXCLUDED.se_sum, e_sum = r.e_sum + EXCLUDED.e_sum),
+            classes AS (
+                INSERT INTO class_rollup AS r (deployment_id, hour, label, tp, predicted, actual)
+                SELECT deployment_id, hour, label, sum(tp), sum(predicted), sum(actual) FROM (
+                    SELECT deployment_id, hour, predicted AS label, correct AS tp, 1 AS predicted, 0 AS actual FROM matched
+                    WHERE predicted IS NOT NULL AND actual IS NOT NULL
+                    UNION ALL
+                    SELECT deployment_id, hour, actual, 0, 0, 1 FROM matched WHERE predicted IS NOT NULL AND actual IS NOT NULL) l
+                GROUP BY deployment_id, hour, label
+                ON CONFLICT (deployment_id, hour, label) DO UPDATE SET tp = r.tp + EXCLUDED.tp,
+                    predicted = r.predicted + EXCLUDED.predicted, actual = r.actual + EXCLUDED.actual)
+            """
+    }
+
+    /// `pair_rollup` from `x` (a, b, hour and the columns of ``pairColumns(_:_:)``).
+    static let pairCTE = """
+        pairs AS (
             INSERT INTO pair_rollup AS r (a, b, hour, n, agree, acc_n, acc_a, acc_b, a_only, b_only, ll_n, ll_a, ll_b, ll_d, ll_d2,
                 ae_n, ae_a, ae_b, ae_d, ae_d2, se_a, se_b, se_d, se_d2)
             SELECT a, b, hour, count(*), count(*) FILTER (WHERE agree),
@@ -70,80 +104,57 @@ enum ScoreRollups {
                 ll_d2 = r.ll_d2 + EXCLUDED.ll_d2, ae_n = r.ae_n + EXCLUDED.ae_n, ae_a = r.ae_a + EXCLUDED.ae_a,
                 ae_b = r.ae_b + EXCLUDED.ae_b, ae_d = r.ae_d + EXCLUDED.ae_d, ae_d2 = r.ae_d2 + EXCLUDED.ae_d2,
                 se_a = r.se_a + EXCLUDED.se_a, se_b = r.se_b + EXCLUDED.se_b, se_d = r.se_d + EXCLUDED.se_d,
-                se_d2 = r.se_d2 + EXCLUDED.se_d2
-            """)
-    }
-
-    /// The paired columns of prediction `a` and prediction `b` against outcome `o`.
-    static func pairColumns(_ a: String, _ b: String) -> String {
+                se_d2 = r.se_d2 + EXCLUDED.se_d2)
         """
-        (\(a).output_label = \(b).output_label
-            OR abs(\(a).output_number - \(b).output_number) <= 0.01 * greatest(abs(\(a).output_number), abs(\(b).output_number)))
-            AS agree,
-        (\(a).output_label = o.actual_label)::int AS a_correct, (\(b).output_label = o.actual_label)::int AS b_correct,
-        CASE WHEN \(a).probabilities IS NOT NULL AND o.actual_label IS NOT NULL THEN
-            -ln(greatest(coalesce((\(a).probabilities ->> o.actual_label)::float8, 0), 1e-15)) END AS a_ll,
-        CASE WHEN \(b).probabilities IS NOT NULL AND o.actual_label IS NOT NULL THEN
-            -ln(greatest(coalesce((\(b).probabilities ->> o.actual_label)::float8, 0), 1e-15)) END AS b_ll,
-        abs(\(a).output_number - o.actual_number) AS a_ae, abs(\(b).output_number - o.actual_number) AS b_ae
-        """
-    }
 
-    /// After the rows of `incoming_predictions` were stored: their counts,
-    /// latencies, matches with outcomes already there, and pairs with
-    /// predictions of the same requests by other deployments.
-    static func afterPredictions(on connection: PGConnection) async throws {
-        try await connection.query("""
-            INSERT INTO score_rollup AS r (deployment_id, hour, region, endpoint, predictions, first_at)
-            SELECT deployment_id, date_trunc('hour', at), min(region), min(endpoint), count(*), min(at)
-            FROM incoming_predictions GROUP BY deployment_id, date_trunc('hour', at)
-            ON CONFLICT (deployment_id, hour) DO UPDATE SET predictions = r.predictions + EXCLUDED.predictions,
-                first_at = LEAST(r.first_at, EXCLUDED.first_at)
-            """)
-        try await connection.query("""
+    /// The rollup CTEs after new predictions `n` were returned: their
+    /// counts and latencies, matches with outcomes already stored, and
+    /// pairs with the other deployments' predictions of the same requests,
+    /// stored before (both orders) or in this batch (each order from its
+    /// own row).
+    static let afterPredictions = """
+        matched AS (
+            SELECT n.deployment_id, date_trunc('hour', n.at) AS hour, n.region, n.endpoint, \(facts("n"))
+            FROM n JOIN outcomes o ON o.request_id = n.request_id AND o.region = n.region AND o.endpoint = n.endpoint),
+        \(scoreCTEs(counting: "n")),
+        latency AS (
             INSERT INTO latency_rollup AS r (deployment_id, hour, bucket, n)
             SELECT deployment_id, date_trunc('hour', at), floor(ln(greatest(latency_ms, 0.001)) / ln(1.02))::int, count(*)
-            FROM incoming_predictions GROUP BY 1, 2, 3
-            ON CONFLICT (deployment_id, hour, bucket) DO UPDATE SET n = r.n + EXCLUDED.n
-            """)
-        try await addMatched("""
-            SELECT p.deployment_id, date_trunc('hour', p.at) AS hour, p.region, p.endpoint, \(facts)
-            FROM incoming_predictions p
-            JOIN outcomes o ON o.region = p.region AND o.endpoint = p.endpoint AND o.request_id = p.request_id
-            """, on: connection)
-        // (new, other) for every other prediction of the request, and
-        // (other, new) when the other is not itself new (else its own row
-        // of this batch yields that pair).
-        try await addPairs("""
-            SELECT n.deployment_id AS a, q.deployment_id AS b, date_trunc('hour', n.at) AS hour, \(pairColumns("n", "q"))
-            FROM incoming_predictions n
-            JOIN predictions q ON q.region = n.region AND q.endpoint = n.endpoint AND q.request_id = n.request_id
-                AND q.deployment_id <> n.deployment_id
-            JOIN outcomes o ON o.region = n.region AND o.endpoint = n.endpoint AND o.request_id = n.request_id
+            FROM n GROUP BY 1, 2, 3
+            ON CONFLICT (deployment_id, hour, bucket) DO UPDATE SET n = r.n + EXCLUDED.n),
+        old AS (
+            SELECT n.deployment_id AS n_id, q.deployment_id AS q_id, date_trunc('hour', n.at) AS n_hour, date_trunc('hour', q.at) AS q_hour,
+                \(pairColumns("n", "q", prefix: "nq_")),
+                \(pairColumns("q", "n", prefix: "qn_"))
+            FROM n JOIN outcomes o ON o.request_id = n.request_id AND o.region = n.region AND o.endpoint = n.endpoint
+            JOIN predictions q ON q.request_id = n.request_id AND q.region = n.region AND q.endpoint = n.endpoint
+                AND q.deployment_id <> n.deployment_id),
+        x AS (
+            SELECT n_id AS a, q_id AS b, n_hour AS hour, nq_agree AS agree, nq_a_correct AS a_correct, nq_b_correct AS b_correct,
+                nq_a_ll AS a_ll, nq_b_ll AS b_ll, nq_a_ae AS a_ae, nq_b_ae AS b_ae FROM old
             UNION ALL
-            SELECT q.deployment_id AS a, n.deployment_id AS b, date_trunc('hour', q.at) AS hour, \(pairColumns("q", "n"))
-            FROM incoming_predictions n
-            JOIN predictions q ON q.region = n.region AND q.endpoint = n.endpoint AND q.request_id = n.request_id
-                AND q.deployment_id <> n.deployment_id
-            JOIN outcomes o ON o.region = n.region AND o.endpoint = n.endpoint AND o.request_id = n.request_id
-            WHERE NOT EXISTS (SELECT 1 FROM incoming_predictions m WHERE m.deployment_id = q.deployment_id AND m.request_id = q.request_id)
-            """, on: connection)
-    }
+            SELECT q_id, n_id, q_hour, qn_agree, qn_a_correct, qn_b_correct, qn_a_ll, qn_b_ll, qn_a_ae, qn_b_ae FROM old
+            UNION ALL
+            SELECT n.deployment_id, m.deployment_id, date_trunc('hour', n.at), \(pairColumns("n", "m"))
+            FROM n JOIN n m ON m.request_id = n.request_id AND m.region = n.region AND m.endpoint = n.endpoint
+                AND m.deployment_id <> n.deployment_id
+            JOIN outcomes o ON o.request_id = n.request_id AND o.region = n.region AND o.endpoint = n.endpoint),
+        \(pairCTE)
+        """
 
-    /// After the rows of `incoming_outcomes` were stored: the predictions
-    /// of those requests are now matched, and every ordered pair of them.
-    static func afterOutcomes(on connection: PGConnection) async throws {
-        try await addMatched("""
-            SELECT p.deployment_id, date_trunc('hour', p.at) AS hour, p.region, p.endpoint, \(facts)
-            FROM incoming_outcomes o
-            JOIN predictions p ON p.region = o.region AND p.endpoint = o.endpoint AND p.request_id = o.request_id
-            """, on: connection)
-        try await addPairs("""
+    /// The rollup CTEs after new outcomes `o` were returned: the stored
+    /// predictions of those requests are now matched, and every ordered
+    /// pair of them.
+    static let afterOutcomes = """
+        matched AS (
+            SELECT p.deployment_id, date_trunc('hour', p.at) AS hour, p.region, p.endpoint, \(facts("p"))
+            FROM o JOIN predictions p ON p.request_id = o.request_id AND p.region = o.region AND p.endpoint = o.endpoint),
+        \(scoreCTEs(counting: nil)),
+        x AS (
             SELECT p.deployment_id AS a, q.deployment_id AS b, date_trunc('hour', p.at) AS hour, \(pairColumns("p", "q"))
-            FROM incoming_outcomes o
-            JOIN predictions p ON p.region = o.region AND p.endpoint = o.endpoint AND p.request_id = o.request_id
-            JOIN predictions q ON q.region = o.region AND q.endpoint = o.endpoint AND q.request_id = o.request_id
-                AND q.deployment_id <> p.deployment_id
-            """, on: connection)
-    }
+            FROM o JOIN predictions p ON p.request_id = o.request_id AND p.region = o.region AND p.endpoint = o.endpoint
+            JOIN predictions q ON q.request_id = o.request_id AND q.region = o.region AND q.endpoint = o.endpoint
+                AND q.deployment_id <> p.deployment_id),
+        \(pairCTE)
+        """
 }

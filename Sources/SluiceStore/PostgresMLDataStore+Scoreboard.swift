@@ -149,7 +149,7 @@ extension PostgresMLDataStore {
     ) async throws -> [UUID: RollupSummary] {
         let rows = try await connection.query("""
             WITH f AS (
-                SELECT p.deployment_id, \(unsafeSQL: ScoreRollups.facts)
+                SELECT p.deployment_id, \(unsafeSQL: ScoreRollups.facts("p"))
                 FROM predictions p
                 JOIN outcomes o ON o.region = p.region AND o.endpoint = p.endpoint AND o.request_id = p.request_id
                 WHERE p.region = \(region) AND p.endpoint = \(endpoint) AND p.at >= \(since) AND p.at < \(until))

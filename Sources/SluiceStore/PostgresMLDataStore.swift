@@ -3,9 +3,10 @@ public import SluiceDomain
 public import SluicePostgres
 
 /// ``MLDataStore`` on the day-partitioned `predictions` and `outcomes`
-/// tables. A batch is copied with `COPY` into a temporary table, then moved
-/// in one statement that inserts the new keys and only the rows they admit,
-/// so a re-sent batch stores nothing twice.
+/// tables. A batch is stored by one statement (decision 50): its columns
+/// are bound as arrays and read with `unnest`; data-modifying CTEs insert
+/// the new keys, then only the rows they admit, then add those rows to the
+/// rollups. A re-sent batch stores nothing twice.
 public struct PostgresMLDataStore: MLDataStore {
     public let pool: PGPool
     let partitions = PartitionCache()
@@ -15,113 +16,83 @@ public struct PostgresMLDataStore: MLDataStore {
         self.pool = pool
     }
 
-    public func ingest(predictions: [Prediction]) async throws -> IngestResult {
-        guard !predictions.isEmpty else { return IngestResult(accepted: 0, duplicates: 0) }
+    public func ingest(predictions batch: [Prediction]) async throws -> IngestResult {
+        guard !batch.isEmpty else { return IngestResult(accepted: 0, duplicates: 0) }
+        var validation = Validation()
+        for (index, prediction) in batch.enumerated() where prediction.output == nil && prediction.status == nil {
+            if validation.violations.count < 50 { validation.add("[\(index)].output", "an output or a status is required") }
+        }
+        // A key twice in one batch: the first is stored, the rest count as duplicates.
+        var seen = Set<PredictionKey>()
+        seen.reserveCapacity(batch.count)
+        let predictions = batch.filter { seen.insert(PredictionKey(deploymentID: $0.deploymentID, requestID: $0.requestID)).inserted }
         let ids = Array(Set(predictions.map(\.deploymentID)))
         let rows = try await pool.query("SELECT id, region, endpoint FROM deployments WHERE id = ANY(\(ids))")
-        var places: [UUID: (String, String)] = [:]
+        var places: [UUID: (region: String, endpoint: String)] = [:]
         for row in rows { places[try row.decode("id")] = (try row.decode("region"), try row.decode("endpoint")) }
-        var validation = Validation()
-        for (index, prediction) in predictions.enumerated() where places[prediction.deploymentID] == nil {
+        for (index, prediction) in batch.enumerated() where places[prediction.deploymentID] == nil {
             if validation.violations.count < 50 { validation.add("[\(index)].deployment_id", "no such deployment") }
-        }
-        for (index, prediction) in predictions.enumerated() where prediction.output == nil && prediction.status == nil {
-            if validation.violations.count < 50 { validation.add("[\(index)].output", "an output or a status is required") }
         }
         try validation.throwIfInvalid()
         try await partitions.ensure(table: "predictions", days: PartitionCache.days(predictions.lazy.map(\.at)), pool: pool)
-        let encoder = JSONEncoder()
-        let copyRows = try predictions.map { prediction -> [String?] in
-            let (region, endpoint) = places[prediction.deploymentID] ?? ("", "")
-            var number: String?
-            var label: String?
-            var probabilities: String?
-            switch prediction.output {
-            case .number(let value)?: number = "\(value)"
-            case .label(let value, let probs)?:
-                label = value
-                probabilities = try probs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-            case nil: break
-            }
-            return [prediction.deploymentID.uuidString, prediction.requestID, region, endpoint, number, label, probabilities,
-                    "\(prediction.latencyMS)", try Self.timestamp(prediction.at), prediction.status.map { "\($0)" }]
-        }
-        let endpoints = Set(places.values.map { "\($0.0)/\($0.1)" })
+        let columns = try PredictionColumns(predictions, places: places)
         let inserted = try await pool.withTransaction { connection in
-            try await Self.lock(endpoints: endpoints, on: connection)
-            try await connection.query("""
-                CREATE TEMP TABLE incoming_predictions (LIKE predictions INCLUDING DEFAULTS) ON COMMIT DROP
+            try await Self.lock(endpoints: Set(places.values.map { "\($0.region)/\($0.endpoint)" }), on: connection)
+            let stored = try await connection.queryPrepared("""
+                WITH input AS (
+                    SELECT * FROM unnest(\(columns.deploymentID)::uuid[], \(columns.requestID)::text[],
+                        \(columns.region)::text[], \(columns.endpoint)::text[], \(columns.number)::float8[],
+                        \(columns.label)::text[], \(columns.probabilities)::jsonb[], \(columns.latency)::float8[],
+                        \(columns.at)::timestamptz[], \(columns.status)::int4[])
+                        AS u(deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at, status)),
+                fresh AS (
+                    INSERT INTO prediction_keys (deployment_id, request_id, at) SELECT deployment_id, request_id, at FROM input
+                    ON CONFLICT DO NOTHING RETURNING deployment_id, request_id),
+                n AS (
+                    INSERT INTO predictions (deployment_id, request_id, region, endpoint, output_number, output_label, probabilities,
+                        latency_ms, at, status)
+                    SELECT i.deployment_id, i.request_id, i.region, i.endpoint, i.output_number, i.output_label, i.probabilities,
+                        i.latency_ms, i.at, i.status
+                    FROM input i JOIN fresh f ON f.deployment_id = i.deployment_id AND f.request_id = i.request_id
+                    RETURNING deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at),
+                \(unsafeSQL: ScoreRollups.afterPredictions)
+                SELECT count(*) AS n FROM n
                 """)
-            try await connection.copyIn(
-                table: "incoming_predictions",
-                columns: ["deployment_id", "request_id", "region", "endpoint", "output_number", "output_label",
-                          "probabilities", "latency_ms", "at", "status"],
-                rows: copyRows)
-            try await connection.query("ANALYZE incoming_predictions")
-            try await connection.query("""
-                DELETE FROM incoming_predictions a USING incoming_predictions b
-                WHERE a.ctid > b.ctid AND a.deployment_id = b.deployment_id AND a.request_id = b.request_id
-                """)
-            // Keep only the rows whose keys are new, then store them.
-            try await connection.query("""
-                WITH fresh AS (
-                    INSERT INTO prediction_keys (deployment_id, request_id, at)
-                    SELECT deployment_id, request_id, at FROM incoming_predictions
-                    ON CONFLICT DO NOTHING RETURNING deployment_id, request_id)
-                DELETE FROM incoming_predictions i
-                WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.deployment_id = i.deployment_id AND f.request_id = i.request_id)
-                """)
-            let moved = try await connection.query("""
-                WITH moved AS (INSERT INTO predictions SELECT * FROM incoming_predictions RETURNING 1)
-                SELECT count(*) AS n FROM moved
-                """)
-            try await ScoreRollups.afterPredictions(on: connection)
-            return try moved.first?.decode("n", as: Int.self) ?? 0
+            return try stored.first?.decode("n", as: Int.self) ?? 0
         }
-        return IngestResult(accepted: inserted, duplicates: predictions.count - inserted)
+        return IngestResult(accepted: inserted, duplicates: batch.count - inserted)
     }
 
-    public func ingest(outcomes: [Outcome]) async throws -> IngestResult {
-        guard !outcomes.isEmpty else { return IngestResult(accepted: 0, duplicates: 0) }
+    public func ingest(outcomes batch: [Outcome]) async throws -> IngestResult {
+        guard !batch.isEmpty else { return IngestResult(accepted: 0, duplicates: 0) }
+        var seen = Set<[String]>()
+        seen.reserveCapacity(batch.count)
+        let outcomes = batch.filter { seen.insert([$0.region, $0.endpoint, $0.requestID]).inserted }
         try await partitions.ensure(table: "outcomes", days: PartitionCache.days(outcomes.lazy.map(\.at)), pool: pool)
-        let copyRows = try outcomes.map { outcome -> [String?] in
-            var number: String?
-            var label: String?
-            switch outcome.actual {
-            case .number(let value): number = "\(value)"
-            case .label(let value): label = value
-            }
-            return [outcome.region, outcome.endpoint, outcome.requestID, number, label, try Self.timestamp(outcome.at)]
-        }
+        let columns = try OutcomeColumns(outcomes)
         let endpoints = Set(outcomes.map { "\($0.region)/\($0.endpoint)" })
         let inserted = try await pool.withTransaction { connection in
             try await Self.lock(endpoints: endpoints, on: connection)
-            try await connection.query("CREATE TEMP TABLE incoming_outcomes (LIKE outcomes INCLUDING DEFAULTS) ON COMMIT DROP")
-            try await connection.copyIn(
-                table: "incoming_outcomes",
-                columns: ["region", "endpoint", "request_id", "actual_number", "actual_label", "at"], rows: copyRows)
-            try await connection.query("ANALYZE incoming_outcomes")
-            try await connection.query("""
-                DELETE FROM incoming_outcomes a USING incoming_outcomes b
-                WHERE a.ctid > b.ctid AND a.region = b.region AND a.endpoint = b.endpoint AND a.request_id = b.request_id
+            let stored = try await connection.queryPrepared("""
+                WITH input AS (
+                    SELECT * FROM unnest(\(columns.region)::text[], \(columns.endpoint)::text[],
+                        \(columns.requestID)::text[], \(columns.number)::float8[], \(columns.label)::text[],
+                        \(columns.at)::timestamptz[])
+                        AS u(region, endpoint, request_id, actual_number, actual_label, at)),
+                fresh AS (
+                    INSERT INTO outcome_keys (region, endpoint, request_id, at) SELECT region, endpoint, request_id, at FROM input
+                    ON CONFLICT DO NOTHING RETURNING region, endpoint, request_id),
+                o AS (
+                    INSERT INTO outcomes (region, endpoint, request_id, actual_number, actual_label, at)
+                    SELECT i.region, i.endpoint, i.request_id, i.actual_number, i.actual_label, i.at
+                    FROM input i JOIN fresh f ON f.region = i.region AND f.endpoint = i.endpoint AND f.request_id = i.request_id
+                    RETURNING region, endpoint, request_id, actual_number, actual_label),
+                \(unsafeSQL: ScoreRollups.afterOutcomes)
+                SELECT count(*) AS n FROM o
                 """)
-            try await connection.query("""
-                WITH fresh AS (
-                    INSERT INTO outcome_keys (region, endpoint, request_id, at)
-                    SELECT region, endpoint, request_id, at FROM incoming_outcomes
-                    ON CONFLICT DO NOTHING RETURNING region, endpoint, request_id)
-                DELETE FROM incoming_outcomes i
-                WHERE NOT EXISTS (SELECT 1 FROM fresh f
-                    WHERE f.region = i.region AND f.endpoint = i.endpoint AND f.request_id = i.request_id)
-                """)
-            let moved = try await connection.query("""
-                WITH moved AS (INSERT INTO outcomes SELECT * FROM incoming_outcomes RETURNING 1)
-                SELECT count(*) AS n FROM moved
-                """)
-            try await ScoreRollups.afterOutcomes(on: connection)
-            return try moved.first?.decode("n", as: Int.self) ?? 0
+            return try stored.first?.decode("n", as: Int.self) ?? 0
         }
-        return IngestResult(accepted: inserted, duplicates: outcomes.count - inserted)
+        return IngestResult(accepted: inserted, duplicates: batch.count - inserted)
     }
 
     /// Ingests of one endpoint run one at a time: the rollups pair a new row
@@ -132,12 +103,10 @@ public struct PostgresMLDataStore: MLDataStore {
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('ingest'), hashtext(\(endpoint)))")
         }
     }
+}
 
-    /// PostgreSQL's input form of `date` (microseconds, UTC).
-    static func timestamp(_ date: Date) throws -> String {
-        guard case .text(let text) = try date.pgEncoded() else {
-            throw PGError(code: .encoding, message: "a timestamp did not encode as text")
-        }
-        return text
-    }
+/// A prediction's unique key.
+private struct PredictionKey: Hashable {
+    var deploymentID: UUID
+    var requestID: String
 }

@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 
 /// Statements of tasks running on an event loop wait on that loop
-/// (`EventLoopSocketWaiter`, decision 62) instead of the connection's queue:
+/// (`EventLoopSocketWaiter`, decision 52) instead of the connection's queue:
 /// the same answers, errors, timeouts and cancellation, against a real
 /// PostgreSQL.
 @Suite(.timeLimit(.minutes(2))) struct EventLoopSocketWaiterTests {

@@ -1,0 +1,246 @@
+import SluiceRecords
+
+/// A JSON value (RFC 8259) as the ingest parser reads it: plain Swift
+/// values, with no Foundation bridging. `JSONSerialization` boxed every
+/// number in an `NSNumber` and every object in a bridged dictionary, which
+/// cost more than the database for a batch of 1,000 predictions
+/// (docs/decisions.md, decision 49).
+indirect enum IngestJSON {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([IngestJSON])
+    case object(IngestJSONObject)
+
+    /// The string, if this is one.
+    var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// The number, if this is a finite one (booleans are not numbers).
+    var number: Double? {
+        if case .number(let value) = self, value.isFinite { return value }
+        return nil
+    }
+
+    /// The object, if this is one.
+    var object: IngestJSONObject? {
+        if case .object(let object) = self { return object }
+        return nil
+    }
+}
+
+/// A JSON object's members in document order. A repeated key is kept
+/// twice; lookups find the last, as `JSONSerialization` did.
+struct IngestJSONObject {
+    var members: [(key: String, value: IngestJSON)] = []
+
+    /// The value of the last member named `key`.
+    subscript(key: String) -> IngestJSON? {
+        for member in members.reversed() where member.key == key { return member.value }
+        return nil
+    }
+
+    var count: Int { members.count }
+}
+
+/// Where a body stopped being JSON (a byte offset), for a 400's detail.
+struct IngestJSONError: Error, Equatable {
+    var offset: Int
+}
+
+/// A recursive-descent reader of one JSON text (RFC 8259 §2–§8): whitespace
+/// around the value, strict number and string grammar, `\u` escapes with
+/// surrogate pairs, UTF-8 checked. Nesting is bounded (``maxDepth``) so a
+/// hostile body cannot exhaust the stack.
+struct IngestJSONReader {
+    static let maxDepth = 64
+
+    /// Parses `bytes` as one JSON text.
+    static func parse(_ bytes: ArraySlice<UInt8>) throws(IngestJSONError) -> IngestJSON {
+        var reader = IngestJSONReader(bytes: bytes)
+        reader.skipWhitespace()
+        let value = try reader.value(depth: 0)
+        reader.skipWhitespace()
+        guard reader.index == reader.bytes.endIndex else { throw IngestJSONError(offset: reader.index - bytes.startIndex) }
+        return value
+    }
+
+    private let bytes: ArraySlice<UInt8>
+    private var index: Int
+
+    private init(bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        self.index = bytes.startIndex
+    }
+
+    private var failure: IngestJSONError { IngestJSONError(offset: index - bytes.startIndex) }
+
+    private var peek: UInt8? { index < bytes.endIndex ? bytes[index] : nil }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.endIndex {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func expect(_ literal: StaticString) throws(IngestJSONError) {
+        let count = literal.utf8CodeUnitCount
+        guard bytes.endIndex - index >= count else { throw failure }
+        let start = literal.utf8Start
+        for offset in 0..<count where bytes[index + offset] != start[offset] { throw failure }
+        index += count
+    }
+
+    private mutating func value(depth: Int) throws(IngestJSONError) -> IngestJSON {
+        guard depth < Self.maxDepth, let byte = peek else { throw failure }
+        switch byte {
+        case UInt8(ascii: "{"): return .object(try object(depth: depth + 1))
+        case UInt8(ascii: "["): return .array(try array(depth: depth + 1))
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try expect("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expect("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expect("null"); return .null
+        default: return .number(try number())
+        }
+    }
+
+    private mutating func object(depth: Int) throws(IngestJSONError) -> IngestJSONObject {
+        index += 1  // {
+        var object = IngestJSONObject()
+        skipWhitespace()
+        if peek == UInt8(ascii: "}") {
+            index += 1
+            return object
+        }
+        while true {
+            skipWhitespace()
+            guard peek == UInt8(ascii: "\"") else { throw failure }
+            let key = try string()
+            skipWhitespace()
+            guard peek == UInt8(ascii: ":") else { throw failure }
+            index += 1
+            skipWhitespace()
+            object.members.append((key, try value(depth: depth)))
+            skipWhitespace()
+            switch peek {
+            case UInt8(ascii: ",")?: index += 1
+            case UInt8(ascii: "}")?: index += 1; return object
+            default: throw failure
+            }
+        }
+    }
+
+    private mutating func array(depth: Int) throws(IngestJSONError) -> [IngestJSON] {
+        index += 1  // [
+        var elements: [IngestJSON] = []
+        skipWhitespace()
+        if peek == UInt8(ascii: "]") {
+            index += 1
+            return elements
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try value(depth: depth))
+            skipWhitespace()
+            switch peek {
+            case UInt8(ascii: ",")?: index += 1
+            case UInt8(ascii: "]")?: index += 1; return elements
+            default: throw failure
+            }
+        }
+    }
+
+    /// RFC 8259 §7. Unescaped control characters and invalid UTF-8 are
+    /// errors; escapes are decoded by SluiceRecords' JSON Lines scanner.
+    private mutating func string() throws(IngestJSONError) -> String {
+        index += 1  // "
+        let start = index
+        var plain = true
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let slice = bytes[start..<index]
+                index += 1
+                if plain { return String(decoding: slice, as: UTF8.self) }
+                var decoded: [UInt8] = []
+                decoded.reserveCapacity(slice.count)
+                guard slice.withUnsafeBytes({ JSONLineScanner.unescape($0, into: &decoded) }),
+                      let text = String(validating: decoded, as: UTF8.self) else {
+                    throw IngestJSONError(offset: start - bytes.startIndex)
+                }
+                return text
+            }
+            guard byte >= 0x20 else { throw failure }
+            if byte >= 0x80 { plain = false }
+            if byte == UInt8(ascii: "\\") {
+                plain = false
+                index += 1  // the escaped byte cannot end the string
+            }
+            index += 1
+        }
+        throw failure
+    }
+
+    /// RFC 8259 §6: `-? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?`.
+    /// Up to 15 significant digits without an exponent are converted exactly
+    /// (an integer divided by a power of ten: one correctly rounded
+    /// operation); anything else goes through the standard library's parser.
+    /// Out-of-range numbers become infinities, which callers refuse.
+    private mutating func number() throws(IngestJSONError) -> Double {
+        let start = index
+        var negative = false
+        if peek == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        var mantissa: Int64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        guard let first = peek, isDigit(first) else { throw failure }
+        if first == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            while let byte = peek, isDigit(byte) {
+                if digits < 18 { mantissa = mantissa * 10 + Int64(byte - UInt8(ascii: "0")) }
+                digits += 1
+                index += 1
+            }
+        }
+        if peek == UInt8(ascii: ".") {
+            index += 1
+            guard let byte = peek, isDigit(byte) else { throw failure }
+            while let byte = peek, isDigit(byte) {
+                if digits < 18 { mantissa = mantissa * 10 + Int64(byte - UInt8(ascii: "0")) }
+                digits += 1
+                fractionDigits += 1
+                index += 1
+            }
+        }
+        var exponent = false
+        if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
+            exponent = true
+            index += 1
+            if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { index += 1 }
+            guard let byte = peek, isDigit(byte) else { throw failure }
+            while let byte = peek, isDigit(byte) { index += 1 }
+        }
+        if !exponent, digits <= 15, fractionDigits < Self.powersOfTen.count {
+            let magnitude = Double(mantissa) / Self.powersOfTen[fractionDigits]
+            return negative ? -magnitude : magnitude
+        }
+        guard let value = Double(Substring(decoding: bytes[start..<index], as: UTF8.self)) else { throw failure }
+        return value
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }
+
+    private func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import SluiceDomain
+import SluicePostgres
+import SluiceStore
+import SluiceTesting
+import Testing
+
+/// The one-statement ingest (decision 50) against a real PostgreSQL: what
+/// the rollups hold after mixed, repeated and concurrent batches equals the
+/// scoreboard computed from the rows themselves.
+@Suite struct MLDataStoreIngestTests {
+    static func deploy(_ pool: PGPool, _ name: String, _ mode: String) async throws -> UUID {
+        let rows = try await pool.query("""
+            INSERT INTO deployments (name, region, endpoint, model_id, model_version, mode, runtime, target, created_by)
+            SELECT \(name), 'eu-west-1', 'churn', id, 1, \(mode), 'oip', '{"type":"external","urls":["http://127.0.0.1:9"]}', 't'
+            FROM models RETURNING id
+            """)
+        return try #require(try rows.first?.decode("id", as: UUID.self))
+    }
+
+    /// Deployment `d`'s answer to request `i`: a label with probabilities, a bare label, or no output (a failed call).
+    static func prediction(_ d: UUID, _ k: Int, _ i: Int, at: Date) -> Prediction {
+        let label = (i * (k + 3)) % 5 < 2 ? "yes" : (i % 7 == 0 ? "maybe\"q" : "no")
+        let p = Double((i * (k + 1)) % 10) / 10
+        let output: PredictionOutput? = i % 11 == 0 ? nil
+            : .label(label, probabilities: i % 3 == 0 ? nil : ["yes": p, "no": 1 - p, "maybe\"q": 0])
+        return Prediction(deploymentID: d, requestID: "r\(i)", output: output, latencyMS: Double(1 + (i * k) % 40),
+            at: at.addingTimeInterval(Double(i % 4) * -3600), status: output == nil ? 503 : nil)
+    }
+
+    @Test func mixedConcurrentAndRepeatedBatches_rollupsEqualTheExactScoreboard() async throws {
+        try await PostgresTokenStoreTests.withStore { _, pool in
+            try await pool.query("INSERT INTO models (name, task) VALUES ('m', 'classification')")
+            try await pool.query("""
+                INSERT INTO model_versions (model_id, version, artifact_uri, image, created_by)
+                SELECT id, 1, 's3://a/b', 'r/i:t', 'test' FROM models
+                """)
+            let ids = [try await Self.deploy(pool, "live", "live"), try await Self.deploy(pool, "b", "stealth"),
+                       try await Self.deploy(pool, "c", "stealth")]
+            let store = PostgresMLDataStore(pool: pool)
+            let now = Date().addingTimeInterval(-60)
+            func outcome(_ i: Int) -> Outcome {
+                Outcome(region: "eu-west-1", endpoint: "churn", requestID: "r\(i)", actual: .label(i % 4 == 0 ? "yes" : "no"), at: now)
+            }
+            // Outcomes first for some requests; one batch holding all three
+            // deployments' answers to the same requests (pairs within a batch).
+            _ = try await store.ingest(outcomes: (0..<60).map(outcome))
+            let mixed = (0..<120).flatMap { i in ids.enumerated().map { k, d in Self.prediction(d, k, i, at: now) } }
+            #expect(try await store.ingest(predictions: mixed) == IngestResult(accepted: 360, duplicates: 0))
+            // Then batches of every deployment and of outcomes at once, on one
+            // endpoint, each holding a key twice (as the gateway may).
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (k, d) in ids.enumerated() {
+                    for start in stride(from: 120, to: 400, by: 70) {
+                        group.addTask {
+                            var batch = (start..<(start + 70)).map { Self.prediction(d, k, $0, at: now) }
+                            batch.append(batch[0])
+                            let result = try await store.ingest(predictions: batch)
+                            #expect(result == IngestResult(accepted: 70, duplicates: 1))
+                        }
+                    }
+                }
+                for start in stride(from: 60, to: 400, by: 85) {
+                    group.addTask { _ = try await store.ingest(outcomes: (start..<min(400, start + 85)).map(outcome)) }
+                }
+                try await group.waitForAll()
+            }
+            // Re-sent batches change nothing.
+            #expect(try await store.ingest(predictions: mixed) == IngestResult(accepted: 0, duplicates: 360))
+            #expect(try await store.ingest(outcomes: (0..<60).map(outcome)) == IngestResult(accepted: 0, duplicates: 60))
+            let since = now.addingTimeInterval(-6 * 3600)
+            let until = now.addingTimeInterval(3600)
+            let exact = try await store.scoreboard(region: "eu-west-1", endpoint: "churn", since: since, until: until, exact: true)
+            let rolled = try await store.scoreboard(region: "eu-west-1", endpoint: "churn", since: since, until: until, exact: false)
+            #expect(exact.deployments.count == 3)
+            #expect(exact.deployments.map(\.predictions) == [400, 400, 400])
+            for row in exact.deployments {
+                let other = try #require(rolled.deployments.first { $0.deploymentID == row.deploymentID })
+                #expect(other.predictions == row.predictions)
+                #expect(other.outcomesMatched == row.outcomesMatched)
+                #expect(row.outcomesMatched > 300)
+                #expect(Set(other.metrics.keys) == Set(row.metrics.keys))
+                for (name, value) in row.metrics {
+                    #expect(abs((other.metrics[name] ?? .nan) - value) < 1e-9, "\(name)")
+                }
+                #expect(other.perClass?.keys.sorted() == row.perClass?.keys.sorted())
+                #expect((other.versusLive == nil) == (row.versusLive == nil))
+                if let a = row.versusLive, let b = other.versusLive {
+                    #expect(a.pairedRequests == b.pairedRequests)
+                    #expect(abs(a.difference - b.difference) < 1e-9)
+                    #expect(abs(a.agreementRate - b.agreementRate) < 1e-9)
+                }
+            }
+            #expect(exact.deployments.contains { $0.versusLive != nil }, "the stealth ones are compared with live")
+        }
+    }
+}
