@@ -131,25 +131,33 @@ final class CurlEasyHandle: @unchecked Sendable {
             set(sluice_curl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
         }
 
-        var names = Set<String>()
+        // Which of the fields libcurl would otherwise add the caller set.
+        var has = (expect: false, contentType: false, transferEncoding: false, userAgent: false)
         for (name, value) in request.headers {
             // A CR or LF would let a value smuggle in more fields (RFC 9110 §5.5).
             guard Self.isValidField(name: name, value: value) else {
                 return HTTPClientError(.invalidRequest, message: "header field \(name) holds a control character")
             }
-            names.insert(name.lowercased())
+            switch name.utf8.count {
+            case 6: has.expect = has.expect || HTTPClientResponseHead.equalIgnoringASCIICase(name, "expect")
+            case 10: has.userAgent = has.userAgent || HTTPClientResponseHead.equalIgnoringASCIICase(name, "user-agent")
+            case 12: has.contentType = has.contentType || HTTPClientResponseHead.equalIgnoringASCIICase(name, "content-type")
+            case 17:
+                has.transferEncoding = has.transferEncoding || HTTPClientResponseHead.equalIgnoringASCIICase(name, "transfer-encoding")
+            default: break
+            }
             // "Name;" is libcurl's spelling of a header with an empty value.
             headerList = curl_slist_append(headerList, value.isEmpty ? "\(name);" : "\(name): \(value)")
         }
         // libcurl would add `Expect: 100-continue` to large uploads (a
         // round trip of waiting) and a form Content-Type to POSTs; an empty
         // "Name:" removes a header libcurl would add itself.
-        if !names.contains("expect") { headerList = curl_slist_append(headerList, "Expect:") }
-        if sendsBody, !names.contains("content-type") { headerList = curl_slist_append(headerList, "Content-Type:") }
-        if sendsBody, length == nil, !names.contains("transfer-encoding") {
+        if !has.expect { headerList = curl_slist_append(headerList, "Expect:") }
+        if sendsBody, !has.contentType { headerList = curl_slist_append(headerList, "Content-Type:") }
+        if sendsBody, length == nil, !has.transferEncoding {
             headerList = curl_slist_append(headerList, "Transfer-Encoding: chunked")
         }
-        if !names.contains("user-agent") { headerList = curl_slist_append(headerList, "User-Agent: \(configuration.userAgent)") }
+        if !has.userAgent { headerList = curl_slist_append(headerList, "User-Agent: \(configuration.userAgent)") }
         set(sluice_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
 
         if failed != CURLE_OK {
