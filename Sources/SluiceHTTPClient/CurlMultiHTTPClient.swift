@@ -11,7 +11,7 @@ import Synchronization
 /// Request bodies held in memory (`.empty`, `.bytes`) go through the multi
 /// loop. Streamed request bodies and `stream(_:timeout:consume:)` (backpressure
 /// on an async consumer) go through an embedded `CurlHTTPClient`.
-public final class CurlMultiHTTPClient: HTTPClient {
+public final class CurlMultiHTTPClient: CallbackHTTPClient {
     /// Settings shared by every request.
     public struct Configuration: Sendable {
         /// Connections open at once, per loop; more transfers wait inside
@@ -80,8 +80,7 @@ public final class CurlMultiHTTPClient: HTTPClient {
     public func execute(_ request: HTTPClientRequest, timeout: Duration) async throws -> HTTPClientResponse {
         if case .stream = request.body { return try await streaming.execute(request, timeout: timeout) }
         try Task.checkCancellation()
-        let turn = UInt(bitPattern: next.wrappingAdd(1, ordering: .relaxed).oldValue)
-        let loop = loops[Int(turn % UInt(loops.count))]
+        let loop = nextLoop()
         let transfer = CurlMultiTransfer(request: request, timeout: timeout)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -91,6 +90,28 @@ public final class CurlMultiHTTPClient: HTTPClient {
         } onCancel: {
             loop.cancel(transfer)
         }
+    }
+
+    /// Sends `request` on a multi loop and hands the result to `completion`
+    /// on the loop's thread; see `CallbackHTTPClient`. A streamed body is
+    /// refused (`.invalidRequest`): it needs a task.
+    public func execute(
+        _ request: HTTPClientRequest, timeout: Duration,
+        completion: @escaping @Sendable (Result<HTTPClientResponse, HTTPClientError>) -> Void
+    ) {
+        if case .stream = request.body {
+            completion(.failure(HTTPClientError(.invalidRequest, message: "a streamed body needs execute(_:timeout:)")))
+            return
+        }
+        let transfer = CurlMultiTransfer(request: request, timeout: timeout)
+        transfer.completion = completion
+        nextLoop().submit(transfer)
+    }
+
+    private func nextLoop() -> CurlMultiLoop {
+        if loops.count == 1 { return loops[0] }
+        let turn = UInt(bitPattern: next.wrappingAdd(1, ordering: .relaxed).oldValue)
+        return loops[Int(turn % UInt(loops.count))]
     }
 
     /// Streams through the embedded `CurlHTTPClient`; see `HTTPClient.stream`.

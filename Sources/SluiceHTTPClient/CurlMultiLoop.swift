@@ -12,6 +12,8 @@ final class CurlMultiTransfer: @unchecked Sendable {
     let state: CurlTransfer
     /// Set by the caller before submission, resumed once by the loop thread.
     var continuation: CheckedContinuation<HTTPClientResponse, any Error>?
+    /// Instead of a continuation: called once by the loop thread.
+    var completion: (@Sendable (Result<HTTPClientResponse, HTTPClientError>) -> Void)?
     /// Loop thread only: the easy handle while the transfer is in the multi handle.
     var handle: CurlEasyHandle?
 
@@ -87,8 +89,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
         switch wake {
         case nil:
-            transfer.continuation?.resume(throwing: HTTPClientError(.shutdown, message: "the HTTP client was shut down"))
-            transfer.continuation = nil
+            complete(transfer, .failure(HTTPClientError(.shutdown, message: "the HTTP client was shut down")))
         case true?:
             curl_multi_wakeup(multi)
         case false?:
@@ -209,9 +210,16 @@ final class CurlMultiLoop: @unchecked Sendable {
         if idle.count < idleLimit { idle.append(handle) }
     }
 
+    /// Resumes the caller or calls its completion, once. On the loop thread,
+    /// or on the submitting thread for a transfer the loop never saw.
     private func complete(_ transfer: CurlMultiTransfer, _ result: Result<HTTPClientResponse, HTTPClientError>) {
-        transfer.continuation?.resume(with: result.mapError { $0 as any Error })
+        if let continuation = transfer.continuation {
+            continuation.resume(with: result.mapError { $0 as any Error })
+        } else {
+            transfer.completion?(result)
+        }
         transfer.continuation = nil
+        transfer.completion = nil
     }
 
     private func stop(also submitted: [CurlMultiTransfer]) {

@@ -108,6 +108,23 @@ struct CurlMultiHTTPClientTests {
         }
     }
 
+    @Test func callbacks_deliverResponsesAndFailures() async throws {
+        let base = try await LivePeer.with { base in
+            let response = try await withCheckedThrowingContinuation { continuation in
+                client.execute(HTTPClientRequest(method: "POST", url: base + "/cb", body: [7, 8]), timeout: .seconds(5)) {
+                    continuation.resume(with: $0)
+                }
+            }
+            #expect(response.status == 200)
+            #expect(response.body == [7, 8])
+            return base
+        }
+        let refused = await withCheckedContinuation { continuation in
+            client.execute(HTTPClientRequest(url: base + "/"), timeout: .seconds(5)) { continuation.resume(returning: $0) }
+        }
+        #expect(throws: HTTPClientError(.connectFailed)) { try refused.get() }
+    }
+
     @Test func streamedBodies_goThroughTheBlockingClient() async throws {
         let chunks = Chunks([Array("hello ".utf8), Array("world".utf8)])
         try await LivePeer.with { base in
