@@ -14,7 +14,9 @@
 #
 # Environment (defaults): DURATION=10 WARMUP=2 ROUNDS=2 CONNECTIONS=64
 # SLUICE_BIN (the release binary; built with `swift build -c release
-# --product sluice` unless given). Prints a Markdown table of medians.
+# --product sluice` unless given). Prints a Markdown table of medians, with
+# the CPU time the proxy (gateway process, or nginx-2's worker) spent per
+# request, from /proc/PID/stat (utime + stime) over the measured seconds.
 set -euo pipefail
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
@@ -76,6 +78,7 @@ model_conf mirror "    upstream live { server 127.0.0.1:$LIVE; keepalive 128; }
         location = /shadow-b { internal; proxy_pass http://sb/predictions/fraud; } }" > "$WORK/mirror.conf"
 nginx -c "$WORK/models.conf" -g 'daemon off;' & PIDS+=($!)
 nginx -c "$WORK/mirror.conf" -g 'daemon off;' & PIDS+=($!)
+MIRROR_MASTER=$!
 
 # The control plane on its embedded database, and the deployments.
 TOKEN=bench-admin-token-0123456789
@@ -105,8 +108,15 @@ start_gateway() { # name port [env...]
 }
 GW=$(free_port); GWM=$(free_port)
 start_gateway durable "$GW"
+GW_PID=${PIDS[-1]}
 start_gateway memory "$GWM" SLUICE_GATEWAY_DURABLE_ACK=off
+GWM_PID=${PIDS[-1]}
 sleep 1
+# nginx-2's work is done by its one worker, a child of the master.
+MIRROR_WORKER=$(pgrep -P "$MIRROR_MASTER" | head -1)
+# CPU clock ticks (utime + stime) of the given processes.
+ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done; echo "$total"; }
+HZ=$(getconf CLK_TCK)
 
 cat > "$WORK/post.lua" <<'LUA'
 wrk.method = "POST"
@@ -115,29 +125,36 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
-measure() { # label url
-    wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WORK/post.lua" "$2" > /dev/null
-    local out
-    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "$2")
-    local rps p50 p99 errors
+measure() { # label url [pid of the proxy...]
+    local label=$1 url=$2; shift 2
+    wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WORK/post.lua" "$url" > /dev/null
+    local out before=0 after=0
+    (($# > 0)) && before=$(ticks "$@")
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "$url")
+    (($# > 0)) && after=$(ticks "$@")
+    local rps p50 p99 errors requests cpu=-
     rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out")
     p50=$(awk '$1 == "50%" {print $2}' <<< "$out")
     p99=$(awk '$1 == "99%" {print $2}' <<< "$out")
+    requests=$(awk '/requests in/ {print $1}' <<< "$out")
     errors=$(awk '/Non-2xx|Socket errors/ {print}' <<< "$out" | tr '\n' ' ')
-    printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$rps" "$p50" "$p99" "$errors" >> "$RESULTS"
-    log "$1: $rps req/s p50 $p50 p99 $p99 $errors"
+    if (($# > 0)) && ((requests > 0)); then
+        cpu=$(python3 -c "print(f'{($after - $before) / $HZ * 1e6 / $requests:.0f}')")
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu" >> "$RESULTS"
+    log "$label: $rps req/s p50 $p50 p99 $p99 cpu/req ${cpu} us $errors"
 }
 for round in $(seq 1 "$ROUNDS"); do
     log "round $round"
     measure direct "http://127.0.0.1:$LIVE/predictions/fraud"
-    measure gw-0 "http://127.0.0.1:$GW/predict/eu-west-1/bench0"
-    measure gw-2 "http://127.0.0.1:$GW/predict/eu-west-1/bench2"
-    measure gw-2-mem "http://127.0.0.1:$GWM/predict/eu-west-1/bench2"
-    measure nginx-2 "http://127.0.0.1:$MIRROR/predict/"
+    measure gw-0 "http://127.0.0.1:$GW/predict/eu-west-1/bench0" "$GW_PID"
+    measure gw-2 "http://127.0.0.1:$GW/predict/eu-west-1/bench2" "$GW_PID"
+    measure gw-2-mem "http://127.0.0.1:$GWM/predict/eu-west-1/bench2" "$GWM_PID"
+    measure nginx-2 "http://127.0.0.1:$MIRROR/predict/" "$MIRROR_WORKER"
 done
 STORED=$("${PSQL[@]}" -c "SELECT count(*) FROM predictions" || echo "?")
-echo "| target | req/s (median) | p50 | p99 | errors |"
-echo "|---|---|---|---|---|"
+echo "| target | req/s (median) | p50 | p99 | proxy CPU per request | errors |"
+echo "|---|---|---|---|---|---|"
 for label in direct gw-0 gw-2 gw-2-mem nginx-2; do
     awk -F'\t' -v l="$label" '$1 == l' "$RESULTS" | python3 -c '
 import sys, statistics
@@ -148,7 +165,9 @@ rps = statistics.median(float(r[1]) for r in rows)
 p50 = statistics.median(ms(r[2]) for r in rows)
 p99 = statistics.median(ms(r[3]) for r in rows)
 errors = "; ".join(sorted({r[4].strip() for r in rows if r[4].strip()})) or "none"
-print(f"| {rows[0][0]} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {errors} |")'
+cpus = [float(r[5]) for r in rows if r[5] != "-"]
+cpu = f"{statistics.median(cpus):.0f} µs" if cpus else ""
+print(f"| {rows[0][0]} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {cpu} | {errors} |")'
 done
 echo
 echo "predictions stored while the run lasted: $STORED (rounds: $ROUNDS)"

@@ -73,5 +73,18 @@ CURLMcode sluice_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long v
     return curl_multi_setopt(multi, option, value);
 }
 
+int sluice_curl_multi_next_done(CURLM *multi, CURL **easy, CURLcode *result) {
+    int queued = 0;
+    CURLMsg *message;
+    while ((message = curl_multi_info_read(multi, &queued)) != NULL) {
+        if (message->msg == CURLMSG_DONE) {
+            *easy = message->easy_handle;
+            *result = message->data.result;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 size_t sluice_curl_readfunc_abort(void) { return CURL_READFUNC_ABORT; }
 size_t sluice_curl_writefunc_pause(void) { return CURL_WRITEFUNC_PAUSE; }

@@ -54,7 +54,7 @@ public struct GatewayServe: Sendable {
             throw StartFailure(description: "SLUICE_GATEWAY_JOURNAL: \(String(reflecting: error))")
         }
         let clients = try Self.makeClients(settings)
-        defer { for client in clients.all { client.shutdown() } }
+        defer { clients.shutdown() }
 
         let routes = RouteTable()
         let health = InstanceHealth(failureThreshold: settings.failureThreshold)
@@ -110,23 +110,40 @@ public struct GatewayServe: Sendable {
 
     /// Separate clients for live calls, stealth calls and probes, so that
     /// neither shadows nor probes can take the live path's connections.
-    static func makeClients(_ settings: GatewayConfiguration) throws
-        -> (live: CurlHTTPClient, stealth: CurlHTTPClient, probe: CurlHTTPClient, all: [CurlHTTPClient]) {
-        var live = CurlHTTPClient.Configuration()
+    /// Model calls go through libcurl's multi interface, one thread each for
+    /// live and stealth (decision 54); probes, a few every interval, through
+    /// pooled blocking handles.
+    static func makeClients(_ settings: GatewayConfiguration) throws -> GatewayClients {
+        var live = CurlMultiHTTPClient.Configuration()
         live.maxConnections = 512
         live.connectTimeout = .seconds(2)
         live.userAgent = "sluice-gateway"
         var stealth = live
         stealth.maxConnections = 256
-        var probe = live
+        var probe = CurlHTTPClient.Configuration()
         probe.maxConnections = 16
         probe.connectTimeout = settings.probeTimeout
+        probe.userAgent = live.userAgent
         do {
-            let clients = (try CurlHTTPClient(configuration: live), try CurlHTTPClient(configuration: stealth),
-                           try CurlHTTPClient(configuration: probe))
-            return (clients.0, clients.1, clients.2, [clients.0, clients.1, clients.2])
+            return GatewayClients(
+                live: try CurlMultiHTTPClient(configuration: live), stealth: try CurlMultiHTTPClient(configuration: stealth),
+                probe: try CurlHTTPClient(configuration: probe))
         } catch {
             throw StartFailure(description: "HTTP client: \(error)")
         }
+    }
+}
+
+/// The gateway's outbound clients.
+struct GatewayClients {
+    let live: CurlMultiHTTPClient
+    let stealth: CurlMultiHTTPClient
+    let probe: CurlHTTPClient
+
+    /// Closes every connection; later requests fail.
+    func shutdown() {
+        live.shutdown()
+        stealth.shutdown()
+        probe.shutdown()
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+public import SluiceDomain
 import Dispatch
 import Synchronization
 #if canImport(Glibc)
@@ -20,7 +21,19 @@ import Glibc
 ///
 /// File I/O blocks, so it runs on the journal's own serial queue, never on
 /// the cooperative pool (STYLE.md §4); the open segment is touched only there.
+///
+/// The predictions of segments this process wrote are also kept in memory
+/// (up to `keepInMemory` records) until the segment is removed, so the
+/// uploader takes them as they are instead of reading and parsing the file
+/// back; after a restart, or past the limit, it reads the file.
 public final class Journal: Sendable {
+    /// A segment's predictions, in the order they were written; `complete`
+    /// is false once an append to it was not kept.
+    struct Kept {
+        var predictions: [Prediction] = []
+        var complete = true
+    }
+
     struct OpenSegment {
         var fd: Int32
         var sequence: UInt64
@@ -34,13 +47,17 @@ public final class Journal: Sendable {
     private let queue = DispatchQueue(label: "sluice.gateway.journal")
     private let nextSequence: Mutex<UInt64>
     private let open = Mutex<OpenSegment?>(nil)
+    private let keepInMemory: Int
+    private let kept = Mutex<(segments: [UInt64: Kept], count: Int)>(([:], 0))
 
     /// Opens (creating) the folder, removes half-written `.tmp` files, seals
     /// a segment left open by a crash and continues the numbering after the
-    /// newest segment. A segment is sealed after `sealAfter` appends.
-    public init(directory: URL, sealAfter: Int = 64) throws {
+    /// newest segment. A segment is sealed after `sealAfter` appends. At
+    /// most `keepInMemory` predictions are kept for the uploader. Defaults 64, 100,000.
+    public init(directory: URL, sealAfter: Int = 64, keepInMemory: Int = 100_000) throws {
         self.directory = directory
         self.sealAfter = max(1, sealAfter)
+        self.keepInMemory = max(0, keepInMemory)
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -76,8 +93,39 @@ public final class Journal: Sendable {
     }
 
     /// Appends `bytes` (whole lines) to the open segment, durably.
-    public func append(_ bytes: [UInt8]) async throws {
-        try await onQueue { try self.appendBlocking(bytes) }
+    /// `predictions` are what the lines encode, kept for ``predictions(of:)``.
+    public func append(_ bytes: [UInt8], predictions: [Prediction] = []) async throws {
+        try await onQueue { try self.appendBlocking(bytes, predictions: predictions) }
+    }
+
+    /// The predictions of a sealed segment this process wrote whole, as
+    /// written; `nil` when they must be read from the file.
+    public func predictions(of segment: URL) -> [Prediction]? {
+        guard let sequence = Self.sequence(of: segment.lastPathComponent) else { return nil }
+        return kept.withLock { kept in
+            guard let entry = kept.segments[sequence], entry.complete else { return nil }
+            return entry.predictions
+        }
+    }
+
+    private func keep(_ predictions: [Prediction], in sequence: UInt64) {
+        kept.withLock { kept in
+            var entry = kept.segments[sequence] ?? Kept()
+            if entry.complete, !predictions.isEmpty, kept.count + predictions.count <= keepInMemory {
+                entry.predictions += predictions
+                kept.count += predictions.count
+            } else {
+                kept.count -= entry.predictions.count
+                entry = Kept(predictions: [], complete: false)
+            }
+            kept.segments[sequence] = entry
+        }
+    }
+
+    private func forget(_ sequence: UInt64) {
+        kept.withLock { kept in
+            if let entry = kept.segments.removeValue(forKey: sequence) { kept.count -= entry.predictions.count }
+        }
     }
 
     /// Seals the open segment if it was opened at least `age` ago (`.zero`:
@@ -113,6 +161,7 @@ public final class Journal: Sendable {
             guard unlink(segment.path) == 0 || errno == ENOENT else {
                 throw GatewayError(.journalRead, "cannot remove \(segment.path): \(String(cString: strerror(errno)))")
             }
+            if let sequence = Self.sequence(of: segment.lastPathComponent) { self.forget(sequence) }
         }
     }
 
@@ -130,7 +179,7 @@ public final class Journal: Sendable {
         GatewayError(.journalWrite, "\(step) \(path): \(String(cString: strerror(errno)))")
     }
 
-    private func appendBlocking(_ bytes: [UInt8]) throws {
+    private func appendBlocking(_ bytes: [UInt8], predictions: [Prediction]) throws {
         var segment: OpenSegment
         if let current = open.withLock({ $0 }) {
             segment = current
@@ -166,6 +215,7 @@ public final class Journal: Sendable {
             try? sealBlocking(segment)
             throw error
         }
+        keep(predictions, in: segment.sequence)
         segment.appends += 1
         open.withLock { $0 = segment }
         if segment.appends >= sealAfter { try sealBlocking(segment) }

@@ -55,6 +55,13 @@ public struct JournalUploader: Sendable {
             var group: [URL] = []
             var predictions: [Prediction] = []
             while let next = segments.first, group.isEmpty || predictions.count < Self.mergeLimit {
+                if let written = journal.predictions(of: next) {
+                    // Written by this process: no need to read and parse it back.
+                    predictions += written
+                    group.append(next)
+                    segments.removeFirst()
+                    continue
+                }
                 do {
                     let (decoded, damaged) = JournalRecord.decode(try await journal.read(next))
                     if damaged > 0 {

@@ -33,41 +33,96 @@ struct ModelCaller: Sendable {
     let timeout: Duration
 
     func call(_ target: RouteTarget, body: [UInt8], contentType: String?, requestID: String) async -> ModelCallResult {
-        var headers: [(String, String)] = [("X-Request-Id", requestID)]
-        if let contentType { headers.append(("Content-Type", contentType)) }
-        var tried = Set<String>()
-        let clock = ContinuousClock()
-        let start = clock.now
-        func elapsed() -> Double {
-            let duration = clock.now - start
-            return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        }
-        for _ in 0..<2 {
-            guard let instance = health.pick(target, excluding: tried) else { break }
-            tried.insert(instance)
-            let request = HTTPClientRequest(method: "POST", url: instance + target.inferencePath, headers: headers, body: .bytes(body))
+        var attempt = Attempt(target: target, body: body, contentType: contentType, requestID: requestID)
+        while let request = attempt.next(health) {
+            let outcome: Result<HTTPClientResponse, any Error>
             do {
-                let response = try await client.execute(request, timeout: timeout)
-                // 502/503/504 say the server (or what stands before it) cannot
-                // serve; a 500 is usually the handler refusing one input, and
-                // must not take the instance out of rotation.
-                if [502, 503, 504].contains(response.status) {
-                    health.recordFailure(instance)
-                } else {
-                    health.recordSuccess(instance)
-                }
-                return .answered(response, latencyMS: elapsed())
-            } catch let error as HTTPClientError where error.code == .connectFailed || error.code == .resolveFailed {
-                health.recordFailure(instance)
-                continue
-            } catch let error as HTTPClientError where error.code == .timeout {
-                health.recordFailure(instance)
-                return .timedOut(latencyMS: elapsed())
+                outcome = .success(try await client.execute(request, timeout: timeout))
             } catch {
-                health.recordFailure(instance)
-                return .unreachable(latencyMS: elapsed())
+                outcome = .failure(error)
+            }
+            if let result = attempt.finish(outcome, health) { return result }
+        }
+        return attempt.exhausted
+    }
+
+    /// The same call without a task: each attempt's result arrives on
+    /// `client`'s thread, and so does `completion`'s call.
+    func call(
+        _ target: RouteTarget, body: [UInt8], contentType: String?, requestID: String, via client: any CallbackHTTPClient,
+        completion: @escaping @Sendable (ModelCallResult) -> Void
+    ) {
+        @Sendable func step(_ attempt: Attempt) {
+            var attempt = attempt
+            guard let request = attempt.next(health) else { return completion(attempt.exhausted) }
+            client.execute(request, timeout: timeout) { [health, attempt] outcome in
+                if let result = attempt.finish(outcome.mapError { $0 as any Error }, health) {
+                    completion(result)
+                } else {
+                    step(attempt)
+                }
             }
         }
-        return tried.isEmpty ? .noInstance : .unreachable(latencyMS: elapsed())
+        step(Attempt(target: target, body: body, contentType: contentType, requestID: requestID))
     }
+}
+
+/// The instances one call has tried, and what an attempt's outcome means.
+struct Attempt: Sendable {
+    let target: RouteTarget
+    let body: [UInt8]
+    let headers: [(String, String)]
+    let start = ContinuousClock.now
+    private(set) var tried: Set<String> = []
+    private var instance = ""
+
+    init(target: RouteTarget, body: [UInt8], contentType: String?, requestID: String) {
+        self.target = target
+        self.body = body
+        var headers: [(String, String)] = [("X-Request-Id", requestID)]
+        if let contentType { headers.append(("Content-Type", contentType)) }
+        self.headers = headers
+    }
+
+    var elapsed: Double {
+        let duration = ContinuousClock.now - start
+        return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+
+    /// The request for the next instance to try, `nil` after two tries or
+    /// when no healthy instance is left.
+    mutating func next(_ health: InstanceHealth) -> HTTPClientRequest? {
+        guard tried.count < 2, let instance = health.pick(target, excluding: tried) else { return nil }
+        tried.insert(instance)
+        self.instance = instance
+        return HTTPClientRequest(method: "POST", url: instance + target.inferencePath, headers: headers, body: .bytes(body))
+    }
+
+    /// The call's result after this attempt, or `nil` to try another instance.
+    func finish(_ outcome: Result<HTTPClientResponse, any Error>, _ health: InstanceHealth) -> ModelCallResult? {
+        switch outcome {
+        case .success(let response):
+            // 502/503/504 say the server (or what stands before it) cannot
+            // serve; a 500 is usually the handler refusing one input, and
+            // must not take the instance out of rotation.
+            if [502, 503, 504].contains(response.status) {
+                health.recordFailure(instance)
+            } else {
+                health.recordSuccess(instance)
+            }
+            return .answered(response, latencyMS: elapsed)
+        case .failure(let error as HTTPClientError) where error.code == .connectFailed || error.code == .resolveFailed:
+            health.recordFailure(instance)
+            return nil
+        case .failure(let error as HTTPClientError) where error.code == .timeout:
+            health.recordFailure(instance)
+            return .timedOut(latencyMS: elapsed)
+        case .failure:
+            health.recordFailure(instance)
+            return .unreachable(latencyMS: elapsed)
+        }
+    }
+
+    /// The result when no attempt answered.
+    var exhausted: ModelCallResult { tried.isEmpty ? .noInstance : .unreachable(latencyMS: elapsed) }
 }

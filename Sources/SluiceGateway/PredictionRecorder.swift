@@ -96,7 +96,8 @@ public final class PredictionRecorder: Sendable {
             }
             guard !batch.isEmpty else { return target }
             do {
-                try await journal.append(try JournalRecord.encode(batch.map(\.1)))
+                let predictions = batch.map(\.1)
+                try await journal.append(try JournalRecord.encode(predictions), predictions: predictions)
             } catch {
                 logger.error("journal write failed; keeping the batch in memory", metadata: ["reason": "\(String(reflecting: error))"])
                 pending.withLock { $0.items.insert(contentsOf: batch, at: 0) }

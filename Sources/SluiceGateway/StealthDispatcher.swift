@@ -1,16 +1,20 @@
 import Foundation
 import Logging
 import SluiceDomain
+import SluiceHTTPClient
 import Synchronization
 
 /// Sends copies of a request to an endpoint's stealth deployments without
-/// ever making the client wait: each copy is a detached task that nobody
-/// awaits, with its own HTTP client (its own connection pool, so shadows
+/// ever making the client wait: each copy is a callback on the stealth
+/// client's thread (a detached task when the client cannot call back) that
+/// nobody awaits, with its own HTTP client (its own connection pool, so shadows
 /// cannot use up the live path's connections), its own timeout, and at most
 /// `concurrency` copies in flight per deployment — beyond that a copy is
 /// dropped and counted, never queued.
 final class StealthDispatcher: Sendable {
     private let caller: ModelCaller
+    /// The stealth client when it takes callbacks: then a copy needs no task.
+    private let callbackClient: (any CallbackHTTPClient)?
     private let recorder: PredictionRecorder
     private let sampleRate: Double
     private let maxBody: Int
@@ -19,6 +23,7 @@ final class StealthDispatcher: Sendable {
 
     init(caller: ModelCaller, recorder: PredictionRecorder, configuration: GatewayConfiguration) {
         self.caller = caller
+        callbackClient = caller.client as? any CallbackHTTPClient
         self.recorder = recorder
         self.sampleRate = configuration.stealthSampleRate
         self.maxBody = configuration.stealthMaxBody
@@ -41,11 +46,18 @@ final class StealthDispatcher: Sendable {
                 continue
             }
             GatewayMetrics.stealthSent(endpoint: endpoint, deployment: target.name)
-            Task.detached { [self] in
-                let result = await caller.call(target, body: body, contentType: contentType, requestID: requestID)
+            let finish: @Sendable (ModelCallResult) -> Void = { [self] result in
                 release(target.deploymentID)
                 recorder.record(Gateway.prediction(
                     result, target: target, mode: "stealth", endpoint: endpoint, requestID: requestID, at: at))
+            }
+            if let callbackClient {
+                // Finishes on the stealth client's thread: recording never blocks.
+                caller.call(target, body: body, contentType: contentType, requestID: requestID, via: callbackClient, completion: finish)
+            } else {
+                Task.detached { [caller] in
+                    finish(await caller.call(target, body: body, contentType: contentType, requestID: requestID))
+                }
             }
         }
     }

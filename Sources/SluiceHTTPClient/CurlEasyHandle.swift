@@ -1,12 +1,24 @@
 import CCurl
 import Dispatch
 
+/// Options every request of a client shares.
+struct CurlOptions: Sendable {
+    var connectTimeout: Duration
+    var maxRedirects: Int
+    var userAgent: String
+}
+
 /// One libcurl easy handle and the serial queue its blocking transfers run
 /// on. The handle outlives transfers so that its connection cache keeps
-/// connections open for the next request to the same host.
+/// connections open for the next request to the same host. In a
+/// `CurlMultiHTTPClient` the handle is only configured here and driven by
+/// the multi handle (whose connection cache it then shares); `queue` is unused.
 final class CurlEasyHandle: @unchecked Sendable {
-    private let easy: UnsafeMutableRawPointer
+    /// The libcurl handle.
+    let easy: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The header list of the configured transfer; libcurl reads it until the transfer ends.
+    private var headerList: UnsafeMutablePointer<curl_slist>?
     /// The queue every transfer on this handle runs on; never the cooperative pool.
     let queue: DispatchQueue
 
@@ -22,18 +34,31 @@ final class CurlEasyHandle: @unchecked Sendable {
 
     deinit {
         curl_easy_cleanup(easy)
+        curl_slist_free_all(headerList)
         errorBuffer.deallocate()
     }
 
     /// Runs one transfer to the end. Call only on `queue`: it blocks.
     func perform(
-        _ request: HTTPClientRequest, timeout: Duration, configuration: CurlHTTPClient.Configuration, transfer: CurlTransfer
+        _ request: HTTPClientRequest, timeout: Duration, configuration: CurlOptions, transfer: CurlTransfer
     ) -> Result<HTTPClientResponse, HTTPClientError> {
+        if let error = configure(request, timeout: timeout, configuration: configuration, transfer: transfer) {
+            return .failure(error)
+        }
+        return outcome(curl_easy_perform(easy), transfer: transfer)
+    }
+
+    /// Sets every option of one transfer (callbacks into `transfer`, which
+    /// must live until the transfer ends); returns the error that stops it
+    /// from being sent, if any.
+    func configure(
+        _ request: HTTPClientRequest, timeout: Duration, configuration: CurlOptions, transfer: CurlTransfer
+    ) -> HTTPClientError? {
         // Reset keeps the connection cache: only options are cleared.
         curl_easy_reset(easy)
         errorBuffer[0] = 0
-        var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
+        curl_slist_free_all(headerList)
+        headerList = nil
         let userdata = Unmanaged.passUnretained(transfer).toOpaque()
 
         var failed = CURLE_OK
@@ -106,31 +131,44 @@ final class CurlEasyHandle: @unchecked Sendable {
             set(sluice_curl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
         }
 
-        var names = Set<String>()
+        // Which of the fields libcurl would otherwise add the caller set.
+        var has = (expect: false, contentType: false, transferEncoding: false, userAgent: false)
         for (name, value) in request.headers {
             // A CR or LF would let a value smuggle in more fields (RFC 9110 §5.5).
             guard Self.isValidField(name: name, value: value) else {
-                return .failure(HTTPClientError(.invalidRequest, message: "header field \(name) holds a control character"))
+                return HTTPClientError(.invalidRequest, message: "header field \(name) holds a control character")
             }
-            names.insert(name.lowercased())
+            switch name.utf8.count {
+            case 6: has.expect = has.expect || HTTPClientResponseHead.equalIgnoringASCIICase(name, "expect")
+            case 10: has.userAgent = has.userAgent || HTTPClientResponseHead.equalIgnoringASCIICase(name, "user-agent")
+            case 12: has.contentType = has.contentType || HTTPClientResponseHead.equalIgnoringASCIICase(name, "content-type")
+            case 17:
+                has.transferEncoding = has.transferEncoding || HTTPClientResponseHead.equalIgnoringASCIICase(name, "transfer-encoding")
+            default: break
+            }
             // "Name;" is libcurl's spelling of a header with an empty value.
             headerList = curl_slist_append(headerList, value.isEmpty ? "\(name);" : "\(name): \(value)")
         }
         // libcurl would add `Expect: 100-continue` to large uploads (a
         // round trip of waiting) and a form Content-Type to POSTs; an empty
         // "Name:" removes a header libcurl would add itself.
-        if !names.contains("expect") { headerList = curl_slist_append(headerList, "Expect:") }
-        if sendsBody, !names.contains("content-type") { headerList = curl_slist_append(headerList, "Content-Type:") }
-        if sendsBody, length == nil, !names.contains("transfer-encoding") {
+        if !has.expect { headerList = curl_slist_append(headerList, "Expect:") }
+        if sendsBody, !has.contentType { headerList = curl_slist_append(headerList, "Content-Type:") }
+        if sendsBody, length == nil, !has.transferEncoding {
             headerList = curl_slist_append(headerList, "Transfer-Encoding: chunked")
         }
-        if !names.contains("user-agent") { headerList = curl_slist_append(headerList, "User-Agent: \(configuration.userAgent)") }
+        if !has.userAgent { headerList = curl_slist_append(headerList, "User-Agent: \(configuration.userAgent)") }
         set(sluice_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
 
         if failed != CURLE_OK {
-            return .failure(HTTPClientError(.invalidRequest, curlCode: Int(failed.rawValue), message: message(for: failed)))
+            return HTTPClientError(.invalidRequest, curlCode: Int(failed.rawValue), message: message(for: failed))
         }
-        let code = curl_easy_perform(easy)
+        return nil
+    }
+
+    /// The result of a finished transfer: libcurl's `code` mapped to an
+    /// `HTTPClientError`, or the response `transfer` collected.
+    func outcome(_ code: CURLcode, transfer: CurlTransfer) -> Result<HTTPClientResponse, HTTPClientError> {
         transfer.easyForCallbacks = nil
         let status = Int(sluice_curl_response_code(easy))
         guard code == CURLE_OK else {

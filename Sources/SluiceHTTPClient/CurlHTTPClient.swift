@@ -34,6 +34,12 @@ public final class CurlHTTPClient: HTTPClient {
         pool = CurlHandlePool(capacity: configuration.maxConnections)
     }
 
+    var options: CurlOptions {
+        CurlOptions(
+            connectTimeout: configuration.connectTimeout, maxRedirects: configuration.maxRedirects,
+            userAgent: configuration.userAgent)
+    }
+
     /// Closes idle connections; requests after this throw `.shutdown`.
     public func shutdown() {
         pool.shutdown()
@@ -47,8 +53,8 @@ public final class CurlHTTPClient: HTTPClient {
         let transfer = CurlTransfer(body: request.body, sink: .buffer)
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                handle.queue.async { [configuration, pool] in
-                    let result = handle.perform(request, timeout: timeout, configuration: configuration, transfer: transfer)
+                handle.queue.async { [options, pool] in
+                    let result = handle.perform(request, timeout: timeout, configuration: options, transfer: transfer)
                     pool.release(handle)
                     continuation.resume(returning: result)
                 }
@@ -77,8 +83,8 @@ public final class CurlHTTPClient: HTTPClient {
         let head = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 headBox.set(continuation)
-                handle.queue.async { [configuration, pool] in
-                    let result = handle.perform(request, timeout: timeout, configuration: configuration, transfer: transfer)
+                handle.queue.async { [options, pool] in
+                    let result = handle.perform(request, timeout: timeout, configuration: options, transfer: transfer)
                     pool.release(handle)
                     switch result {
                     case .success:

@@ -67,19 +67,25 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     /// Called by the header callback with one raw header line.
+    /// Works on the bytes: one string for the name and one for the value.
     func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
         var end = line.count
         while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: line[..<end]), as: UTF8.self)
-        if text.hasPrefix("HTTP/") {
+        if end >= 5, line[0] == UInt8(ascii: "H"), line[1] == UInt8(ascii: "T"), line[2] == UInt8(ascii: "T"),
+            line[3] == UInt8(ascii: "P"), line[4] == UInt8(ascii: "/") {
             // A new status line: an interim (1xx) or redirect response's
             // fields do not belong to the final response.
             headers = []
-        } else if let colon = text.firstIndex(of: ":") {
-            let name = String(text[..<colon])
-            let value = text[text.index(after: colon)...].trimmingCharacters(in: " \t")
-            headers.append((name, value))
+            return
         }
+        guard let colon = line[..<end].firstIndex(of: UInt8(ascii: ":")) else { return }
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var start = colon + 1
+        while start < end, isBlank(line[start]) { start += 1 }
+        while end > start, isBlank(line[end - 1]) { end -= 1 }
+        let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self)
+        let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
+        headers.append((name, value))
     }
 
     /// Called by the write callback; returns false to abort the transfer.

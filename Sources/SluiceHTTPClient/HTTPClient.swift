@@ -18,3 +18,14 @@ public protocol HTTPClient: Sendable {
         consume: @Sendable (HTTPClientResponseHead, HTTPClientBody) async throws -> T
     ) async throws -> T
 }
+
+/// A client that can hand a result to a callback instead of resuming a
+/// task, for callers that fire and forget (the gateway's stealth copies):
+/// no task is created per request.
+public protocol CallbackHTTPClient: HTTPClient {
+    /// Sends `request` like `execute(_:timeout:)`; `completion` runs once,
+    /// on the client's own thread, and must return quickly without blocking.
+    func execute(
+        _ request: HTTPClientRequest, timeout: Duration,
+        completion: @escaping @Sendable (Result<HTTPClientResponse, HTTPClientError>) -> Void)
+}

@@ -14,8 +14,14 @@ public struct HTTPClientResponseHead: Sendable {
     /// The first value of the header `name`, compared case-insensitively
     /// (RFC 9110 §5.1), or `nil`.
     public func header(_ name: String) -> String? {
-        let wanted = name.lowercased()
-        return headers.first { $0.0.lowercased() == wanted }?.1
+        headers.first { Self.equalIgnoringASCIICase($0.0, name) }?.1
+    }
+
+    /// Field names are ASCII tokens: compares without lowercasing copies.
+    static func equalIgnoringASCIICase(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.elementsEqual(rhs.utf8) { a, b in
+            a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= UInt8(ascii: "a") && (a | 0x20) <= UInt8(ascii: "z"))
+        }
     }
 }
 

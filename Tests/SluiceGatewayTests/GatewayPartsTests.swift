@@ -15,6 +15,13 @@ import Testing
         #expect(!ids.contains { StealthSampler.isSampled(requestID: $0, deployment: deployment, rate: 0) })
     }
 
+    @Test func uuidText_isFoundationsTextInEitherCase() {
+        for uuid in [UUID(), UUID(), UUID(uuid: (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 255))] {
+            #expect(UUIDText.text(uuid) == uuid.uuidString.lowercased())
+            #expect(UUIDText.text(uuid, uppercase: true) == uuid.uuidString)
+        }
+    }
+
     @Test func health_roundRobinsOverHealthyInstancesAndSkipsFailingOnes() {
         let health = InstanceHealth(failureThreshold: 2)
         let target = RouteTarget(
@@ -94,5 +101,28 @@ import Testing
         try await reopened.append(Array("c\n".utf8))
         try await reopened.seal()
         #expect(await reopened.segments().count == 2)
+    }
+
+    @Test func journal_keepsWhatThisProcessWrote_upToItsLimit_andAfterARestartReadsTheFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let at = Date(timeIntervalSince1970: 1_700_000_000)
+        let batch = (0..<3).map { Prediction(deploymentID: UUID(), requestID: "k\($0)", output: .number(1), latencyMS: 1, at: at, status: 200) }
+        let journal = try Journal(directory: directory, sealAfter: 100, keepInMemory: 4)
+        try await journal.append(try JournalRecord.encode(batch), predictions: batch)
+        try await journal.append(try JournalRecord.encode(batch), predictions: batch)
+        try await journal.seal()
+        // Past the limit of 4: the second append was not kept, so the whole segment is read.
+        try await journal.append(try JournalRecord.encode(batch), predictions: batch)
+        try await journal.seal()
+        let segments = await journal.segments()
+        #expect(segments.count == 2)
+        #expect(journal.predictions(of: segments[0]) == nil)
+        #expect(journal.predictions(of: segments[1]) == batch)
+        try await journal.remove(segments[1])
+        #expect(journal.predictions(of: segments[1]) == nil)
+        let reopened = try Journal(directory: directory, sealAfter: 100)
+        #expect(reopened.predictions(of: segments[0]) == nil)
+        #expect(JournalRecord.decode(try await reopened.read(segments[0])).predictions == batch + batch)
     }
 }

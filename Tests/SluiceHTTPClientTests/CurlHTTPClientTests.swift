@@ -1,6 +1,20 @@
 import SluiceHTTPClient
 import Testing
 
+/// The two libcurl clients, for the tests of what both promise.
+enum CurlClientKind: String, CaseIterable, CustomTestStringConvertible {
+    case pooled, multi
+
+    var testDescription: String { rawValue }
+
+    func make() throws -> any HTTPClient {
+        switch self {
+        case .pooled: try CurlHTTPClient()
+        case .multi: try CurlMultiHTTPClient()
+        }
+    }
+}
+
 @Suite("CurlHTTPClient against a live server")
 struct CurlHTTPClientTests {
     let client: CurlHTTPClient
@@ -9,8 +23,9 @@ struct CurlHTTPClientTests {
         client = try CurlHTTPClient()
     }
 
-    @Test(arguments: ["GET", "DELETE"])
-    func bodilessMethods_sendNoBody(method: String) async throws {
+    @Test(arguments: CurlClientKind.allCases, ["GET", "DELETE", "HEAD"])
+    func bodilessMethods_sendNoBody(kind: CurlClientKind, method: String) async throws {
+        let client = try kind.make()
         try await LivePeer.with { base in
             let response = try await client.execute(HTTPClientRequest(method: method, url: base + "/x"), timeout: .seconds(5))
             #expect(response.status == 200)
@@ -20,8 +35,10 @@ struct CurlHTTPClientTests {
         }
     }
 
-    @Test(arguments: ["PUT", "POST", "PATCH"], [0, 1, 5 << 20])
-    func bodies_roundTrip(method: String, size: Int) async throws {
+    @Test(arguments: CurlClientKind.allCases, [("PUT", 0), ("POST", 1), ("PATCH", 5 << 20), ("POST", 5 << 20)])
+    func bodies_roundTrip(kind: CurlClientKind, request: (method: String, size: Int)) async throws {
+        let client = try kind.make()
+        let (method, size) = request
         let body = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         try await LivePeer.with { base in
             let response = try await client.execute(
@@ -44,7 +61,9 @@ struct CurlHTTPClientTests {
         }
     }
 
-    @Test func headers_roundTrip() async throws {
+    @Test(arguments: CurlClientKind.allCases)
+    func headers_roundTrip(kind: CurlClientKind) async throws {
+        let client = try kind.make()
         try await LivePeer.with { base in
             let request = HTTPClientRequest(
                 url: base + "/h", headers: [("X-Echo-One", "1"), ("X-Echo-Two", "a b, c"), ("X-Echo-One", "again")])
@@ -54,8 +73,9 @@ struct CurlHTTPClientTests {
         }
     }
 
-    @Test(arguments: [201, 204, 301, 400, 404, 429, 500, 503])
-    func statuses_areResponsesNotErrors(status: Int) async throws {
+    @Test(arguments: CurlClientKind.allCases, [201, 204, 301, 400, 404, 429, 500, 503])
+    func statuses_areResponsesNotErrors(kind: CurlClientKind, status: Int) async throws {
+        let client = try kind.make()
         try await LivePeer.with { base in
             let response = try await client.execute(
                 HTTPClientRequest(url: base + "/s?status=\(status)"), timeout: .seconds(5))
@@ -63,7 +83,9 @@ struct CurlHTTPClientTests {
         }
     }
 
-    @Test func sequentialRequests_reuseOneConnection() async throws {
+    @Test(arguments: CurlClientKind.allCases)
+    func sequentialRequests_reuseOneConnection(kind: CurlClientKind) async throws {
+        let client = try kind.make()
         try await LivePeer.with { base in
             var remotes: [String] = []
             for _ in 0..<5 {
@@ -75,7 +97,9 @@ struct CurlHTTPClientTests {
         }
     }
 
-    @Test func slowServer_timesOut() async throws {
+    @Test(arguments: CurlClientKind.allCases)
+    func slowServer_timesOut(kind: CurlClientKind) async throws {
+        let client = try kind.make()
         try await LivePeer.with { base in
             let clock = ContinuousClock()
             let started = clock.now
@@ -87,7 +111,9 @@ struct CurlHTTPClientTests {
         }
     }
 
-    @Test func nothingListening_failsToConnect() async throws {
+    @Test(arguments: CurlClientKind.allCases)
+    func nothingListening_failsToConnect(kind: CurlClientKind) async throws {
+        let client = try kind.make()
         let base = try await LivePeer.with { $0 }
         let error = await #expect(throws: HTTPClientError.self) {
             try await client.execute(HTTPClientRequest(url: base + "/"), timeout: .seconds(5))
@@ -125,8 +151,9 @@ struct CurlHTTPClientTests {
         }
     }
 
-    @Test(arguments: [("X-Evil", "a\r\nX-Injected: 1"), ("X-Nul", "a\u{0}b"), ("Bad Name", "v"), ("", "v")])
-    func unsafeHeaderFields_areRejected(field: (String, String)) async throws {
+    @Test(arguments: CurlClientKind.allCases, [("X-Evil", "a\r\nX-Injected: 1"), ("X-Nul", "a\u{0}b"), ("Bad Name", "v"), ("", "v")])
+    func unsafeHeaderFields_areRejected(kind: CurlClientKind, field: (String, String)) async throws {
+        let client = try kind.make()
         await #expect(throws: HTTPClientError(.invalidRequest)) {
             try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:1/", headers: [field]), timeout: .seconds(1))
         }

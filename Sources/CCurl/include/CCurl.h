@@ -44,6 +44,12 @@ long sluice_curl_response_code(CURL *handle);
 
 CURLMcode sluice_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
+/// Reads the multi handle's messages until one says a transfer is done:
+/// returns 1 and sets `easy` and `result` (the transfer's CURLcode), or 0
+/// when no such message is left. (CURLMsg's `data` is a union; this keeps
+/// Swift away from it.)
+int sluice_curl_multi_next_done(CURLM *multi, CURL **easy, CURLcode *result);
+
 /// The value returned by a read callback to abort the transfer.
 size_t sluice_curl_readfunc_abort(void);
 /// The value returned by a write callback to pause the transfer.
