@@ -11,12 +11,15 @@ import Foundation
 /// millisecond as Foundation does.
 enum RFC3339 {
     static func milliseconds(_ date: Date) -> String {
-        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        // From the reference date (2001), which `Date` stores: fewer bits lost
+        // than through `timeIntervalSince1970`.
+        let sinceReference = (date.timeIntervalSinceReferenceDate * 1_000_000).rounded()
         // Outside years 1...9999 (and for NaN), Foundation's own text.
-        guard micros.isFinite, micros >= -62_135_596_800_000_000, micros < 253_402_300_800_000_000 else {
+        guard sinceReference.isFinite, sinceReference >= -63_113_904_000_000_000, sinceReference < 252_423_993_600_000_000 else {
             return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
         }
-        let totalMillis = Int64(micros).dividedRoundingDown(by: 1000)
+        let micros = Int64(sinceReference) + 978_307_200_000_000
+        let totalMillis = micros.dividedRoundingDown(by: 1000)
         let millis = Int(totalMillis - totalMillis.dividedRoundingDown(by: 1000) * 1000)
         let seconds = totalMillis.dividedRoundingDown(by: 1000)
         let days = seconds.dividedRoundingDown(by: 86_400)
