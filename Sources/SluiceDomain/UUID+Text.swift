@@ -5,9 +5,13 @@ extension UUID {
     /// (`a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11`): `uuidString.lowercased()`,
     /// written directly (Foundation formats through `sprintf` on Linux, and
     /// every resource of every list answer has at least one id).
-    public var lowercasedString: String {
-        let digits: StaticString = "0123456789abcdef"
-        return withUnsafeBytes(of: uuid) { raw in
+    public var lowercasedString: String { hexText(digits: "0123456789abcdef") }
+
+    /// Foundation's `uuidString` (upper case), written the same way.
+    public var uppercasedString: String { hexText(digits: "0123456789ABCDEF") }
+
+    private func hexText(digits: StaticString) -> String {
+        withUnsafeBytes(of: uuid) { raw in
             digits.withUTF8Buffer { hex in
                 String(unsafeUninitializedCapacity: 36) { out in
                     var position = 0

@@ -75,7 +75,7 @@ public final class Gateway: Sendable {
         if durable { await recorder.recordDurably(prediction) } else { recorder.record(prediction) }
         GatewayMetrics.request(endpoint: endpoint, outcome: GatewayMetrics.outcome(result))
         let headers: HTTPHeaders = [
-            Self.deploymentHeader: target.name, Self.deploymentIDHeader: UUIDText.text(target.deploymentID),
+            Self.deploymentHeader: target.name, Self.deploymentIDHeader: target.deploymentID.lowercasedString,
             Self.modelHeader: target.model, Self.modelVersionHeader: String(target.version),
         ]
         switch result {

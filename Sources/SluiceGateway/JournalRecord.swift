@@ -45,7 +45,7 @@ struct JournalRecord: Equatable {
         text.reserveCapacity(predictions.count * 160)
         for prediction in predictions {
             let record = JournalRecord(prediction)
-            text += #"{"deployment":"# + "\"" + UUIDText.text(record.deployment, uppercase: true) + "\"" + #","request":"# + quoted(record.request)
+            text += #"{"deployment":"# + "\"" + record.deployment.uppercasedString + "\"" + #","request":"# + quoted(record.request)
             if let number = record.number { text += #","number":"# + "\(number)" }
             if let label = record.label { text += #","label":"# + quoted(label) }
             if let probabilities = record.probabilities {

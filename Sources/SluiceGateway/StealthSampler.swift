@@ -1,4 +1,5 @@
 public import Foundation
+import SluiceDomain
 
 /// Deterministic per-deployment sampling: a request id is in the sample of
 /// a deployment when the FNV-1a hash of both maps below `rate`. The same
@@ -16,7 +17,7 @@ public enum StealthSampler {
         }
         for byte in requestID.utf8 { mix(byte) }
         mix(0)
-        for byte in deployment.uuidString.lowercased().utf8 { mix(byte) }
+        for byte in deployment.lowercasedString.utf8 { mix(byte) }
         // The top 53 bits as a fraction in [0, 1).
         let fraction = Double(hash >> 11) / Double(UInt64(1) << 53)
         return fraction < rate

@@ -15,13 +15,6 @@ import Testing
         #expect(!ids.contains { StealthSampler.isSampled(requestID: $0, deployment: deployment, rate: 0) })
     }
 
-    @Test func uuidText_isFoundationsTextInEitherCase() {
-        for uuid in [UUID(), UUID(), UUID(uuid: (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 255))] {
-            #expect(UUIDText.text(uuid) == uuid.uuidString.lowercased())
-            #expect(UUIDText.text(uuid, uppercase: true) == uuid.uuidString)
-        }
-    }
-
     @Test func health_roundRobinsOverHealthyInstancesAndSkipsFailingOnes() {
         let health = InstanceHealth(failureThreshold: 2)
         let target = RouteTarget(
