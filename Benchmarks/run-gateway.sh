@@ -4,15 +4,21 @@
 #   direct     the model server itself (nginx answering TorchServe's shape)
 #   gw-0       `sluice gateway`, endpoint with no stealth deployment
 #   gw-2       `sluice gateway`, endpoint with two stealth deployments
+#              (default acknowledgement: the record written to the journal)
+#   gw-2-fsync the same with SLUICE_GATEWAY_DURABLE_ACK=fsync
 #   gw-2-mem   the same with SLUICE_GATEWAY_DURABLE_ACK=off
 #   nginx-2    nginx `proxy_pass` + two `mirror`s to the same two shadows
+# first as fast as wrk can (throughput; latency there is queueing for the
+# 2 cores), then at a fixed RATE req/s over the same CONNECTIONS (latency:
+# what each hop adds when nobody queues), for direct, gw-2, gw-2-fsync and
+# nginx-2.
 # The model servers are one nginx (`return 200` with a fixed JSON body) on
 # three ports: live, shadow-a, shadow-b. The gateway's database is the
 # embedded cluster of a `sluice serve` started in a temporary folder.
 #
 #   Benchmarks/run-gateway.sh      (needs wrk, nginx, postgresql; release build)
 #
-# Environment (defaults): DURATION=10 WARMUP=2 ROUNDS=2 CONNECTIONS=64
+# Environment (defaults): DURATION=10 WARMUP=2 ROUNDS=2 CONNECTIONS=64 RATE=1000
 # SLUICE_BIN (the release binary; built with `swift build -c release
 # --product sluice` unless given). Prints a Markdown table of medians, with
 # the CPU time the proxy (gateway process, or nginx-2's worker) spent per
@@ -22,6 +28,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 ROUNDS=${ROUNDS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
+RATE=${RATE:-1000}
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 if [[ -z ${SLUICE_BIN:-} ]]; then
@@ -106,9 +113,11 @@ start_gateway() { # name port [env...]
         "$SLUICE_BIN" gateway > "$WORK/$name.out" 2> "$WORK/$name.err" & PIDS+=($!)
     for _ in $(seq 1 100); do grep -q listening "$WORK/$name.out" 2>/dev/null && break; sleep 0.1; done
 }
-GW=$(free_port); GWM=$(free_port)
-start_gateway durable "$GW"
+GW=$(free_port); GWF=$(free_port); GWM=$(free_port)
+start_gateway default "$GW"
 GW_PID=${PIDS[-1]}
+start_gateway fsync "$GWF" SLUICE_GATEWAY_DURABLE_ACK=fsync
+GWF_PID=${PIDS[-1]}
 start_gateway memory "$GWM" SLUICE_GATEWAY_DURABLE_ACK=off
 GWM_PID=${PIDS[-1]}
 sleep 1
@@ -118,19 +127,18 @@ MIRROR_WORKER=$(pgrep -P "$MIRROR_MASTER" | head -1)
 ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done; echo "$total"; }
 HZ=$(getconf CLK_TCK)
 
-cat > "$WORK/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"amount":123.45,"merchant":"m-42","country":"FR"}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
+# POST of a small JSON body; with RATE > 0 each connection waits a random
+# 0.5-1.5 × CONNECTIONS × 1000 / RATE ms before each request, so together
+# they send about RATE requests/s (wrk's latency starts when a request is written).
+LUA=$ROOT/Benchmarks/Tools/api.lua
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
-measure() { # label url [pid of the proxy...]
-    local label=$1 url=$2; shift 2
-    wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WORK/post.lua" "$url" > /dev/null
+measure() { # label rate url [pid of the proxy...]
+    local label=$1 rate=$2 url=$3; shift 3
+    MODE=predict RATE=$rate CONNECTIONS=$CONNECTIONS wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$LUA" "$url" > /dev/null
     local out before=0 after=0
     (($# > 0)) && before=$(ticks "$@")
-    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "$url")
+    out=$(MODE=predict RATE=$rate CONNECTIONS=$CONNECTIONS wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$LUA" "$url")
     (($# > 0)) && after=$(ticks "$@")
     local rps p50 p99 errors requests cpu=-
     rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out")
@@ -144,18 +152,30 @@ measure() { # label url [pid of the proxy...]
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu" >> "$RESULTS"
     log "$label: $rps req/s p50 $p50 p99 $p99 cpu/req ${cpu} us $errors"
 }
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq 1 "$ROUNDS"); do
     log "round $round"
-    measure direct "http://127.0.0.1:$LIVE/predictions/fraud"
-    measure gw-0 "http://127.0.0.1:$GW/predict/eu-west-1/bench0" "$GW_PID"
-    measure gw-2 "http://127.0.0.1:$GW/predict/eu-west-1/bench2" "$GW_PID"
-    measure gw-2-mem "http://127.0.0.1:$GWM/predict/eu-west-1/bench2" "$GWM_PID"
-    measure nginx-2 "http://127.0.0.1:$MIRROR/predict/" "$MIRROR_WORKER"
+    measure direct 0 "http://127.0.0.1:$LIVE/predictions/fraud"
+    measure gw-0 0 "http://127.0.0.1:$GW/predict/eu-west-1/bench0" "$GW_PID"
+    measure gw-2 0 "http://127.0.0.1:$GW/predict/eu-west-1/bench2" "$GW_PID"
+    measure gw-2-fsync 0 "http://127.0.0.1:$GWF/predict/eu-west-1/bench2" "$GWF_PID"
+    measure gw-2-mem 0 "http://127.0.0.1:$GWM/predict/eu-west-1/bench2" "$GWM_PID"
+    measure nginx-2 0 "http://127.0.0.1:$MIRROR/predict/" "$MIRROR_WORKER"
+    if ((RATE > 0)); then
+        measure "direct@$RATE" "$RATE" "http://127.0.0.1:$LIVE/predictions/fraud"
+        measure "gw-2@$RATE" "$RATE" "http://127.0.0.1:$GW/predict/eu-west-1/bench2" "$GW_PID"
+        measure "gw-2-fsync@$RATE" "$RATE" "http://127.0.0.1:$GWF/predict/eu-west-1/bench2" "$GWF_PID"
+        measure "nginx-2@$RATE" "$RATE" "http://127.0.0.1:$MIRROR/predict/" "$MIRROR_WORKER"
+    fi
 done
 STORED=$("${PSQL[@]}" -c "SELECT count(*) FROM predictions" || echo "?")
-echo "| target | req/s (median) | p50 | p99 | proxy CPU per request | errors |"
+echo "load average (1/5/15 min) before: $LOAD_BEFORE, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| target | req/s (median) | p50 | p99 (median; each round) | proxy CPU per request | errors |"
 echo "|---|---|---|---|---|---|"
-for label in direct gw-0 gw-2 gw-2-mem nginx-2; do
+LABELS=(direct gw-0 gw-2 gw-2-fsync gw-2-mem nginx-2)
+((RATE > 0)) && LABELS+=("direct@$RATE" "gw-2@$RATE" "gw-2-fsync@$RATE" "nginx-2@$RATE")
+for label in "${LABELS[@]}"; do
     awk -F'\t' -v l="$label" '$1 == l' "$RESULTS" | python3 -c '
 import sys, statistics
 rows = [line.rstrip("\n").split("\t") for line in sys.stdin]
@@ -167,7 +187,8 @@ p99 = statistics.median(ms(r[3]) for r in rows)
 errors = "; ".join(sorted({r[4].strip() for r in rows if r[4].strip()})) or "none"
 cpus = [float(r[5]) for r in rows if r[5] != "-"]
 cpu = f"{statistics.median(cpus):.0f} µs" if cpus else ""
-print(f"| {rows[0][0]} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {cpu} | {errors} |")'
+each = ", ".join(f"{ms(r[3]):.2f}" for r in rows)
+print(f"| {rows[0][0]} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms ({each}) | {cpu} | {errors} |")'
 done
 echo
 echo "predictions stored while the run lasted: $STORED (rounds: $ROUNDS)"

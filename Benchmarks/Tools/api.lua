@@ -2,6 +2,8 @@
 --   MODE=get    GET /v1/models/m<000..MODELS-1>, a random seeded model each request
 --   MODE=list   GET /v1/models?limit=20 (the first page)
 --   MODE=floor  GET /select1 (sluice-db-bench-server)
+--   MODE=predict POST a small JSON body to the URL's own path
+--               (Benchmarks/run-gateway.sh)
 --   TOKEN       the bearer token (get and list)
 --   RATE        when > 0, each of the CONNECTIONS connections waits a random
 --               0.5-1.5 × CONNECTIONS * 1000 / RATE ms before each request, so
@@ -20,9 +22,14 @@ if token and token ~= "" then
     wrk.headers["Authorization"] = "Bearer " .. token
 end
 
+local predictBody = '{"amount":123.45,"merchant":"m-42","country":"FR"}'
+local predictHeaders = { ["Content-Type"] = "application/json" }
+
 function request()
     local path
-    if mode == "get" then
+    if mode == "predict" then
+        return wrk.format("POST", nil, predictHeaders, predictBody)
+    elseif mode == "get" then
         path = string.format("/v1/models/m%03d", math.random(0, models - 1))
     elseif mode == "list" then
         path = "/v1/models?limit=20"

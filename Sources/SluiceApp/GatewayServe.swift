@@ -60,7 +60,7 @@ public struct GatewayServe: Sendable {
         let health = InstanceHealth(failureThreshold: settings.failureThreshold)
         let recorder = PredictionRecorder(
             journal: journal, capacity: settings.queueCapacity, batchSize: settings.batchSize,
-            flushInterval: settings.flushInterval, logger: logger)
+            flushInterval: settings.flushInterval, acknowledgement: settings.acknowledgement, logger: logger)
         let gateway = Gateway(
             configuration: settings, routes: routes, health: health,
             liveClient: clients.live, stealthClient: clients.stealth, recorder: recorder)

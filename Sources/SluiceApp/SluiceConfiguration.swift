@@ -174,6 +174,17 @@ public struct SluiceConfiguration: Sendable, Equatable {
         }
     }
 
+    /// `fsync`, `write` or `off`; `on` (the older spelling) means `fsync`,
+    /// so a setting written for the older default keeps its guarantee.
+    static func acknowledgement(_ text: String, _ name: String) throws(Invalid) -> JournalAcknowledgement {
+        let lowered = text.lowercased()
+        if lowered == "on" { return .fsync }
+        guard let value = JournalAcknowledgement(rawValue: lowered) else {
+            throw Invalid(variable: name, problem: "must be fsync, write or off")
+        }
+        return value
+    }
+
     static func validURL(_ text: String, _ name: String) throws(Invalid) -> String {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
             throw Invalid(variable: name, problem: "must be an http:// or https:// URL")
@@ -241,7 +252,7 @@ public struct SluiceConfiguration: Sendable, Equatable {
         if let t = try milliseconds("SLUICE_GATEWAY_RELOAD_INTERVAL_MS", 100...3_600_000) { gateway.reloadInterval = t }
         if let n = try count("SLUICE_GATEWAY_STEALTH_MAX_BODY", 0...(1 << 30)) { gateway.stealthMaxBody = n }
         if let n = try count("SLUICE_GATEWAY_STEALTH_CONCURRENCY", 1...100_000) { gateway.stealthConcurrency = n }
-        if let text = value("SLUICE_GATEWAY_DURABLE_ACK") { gateway.durableAcknowledgement = try onOff(text, "SLUICE_GATEWAY_DURABLE_ACK") }
+        if let text = value("SLUICE_GATEWAY_DURABLE_ACK") { gateway.acknowledgement = try acknowledgement(text, "SLUICE_GATEWAY_DURABLE_ACK") }
         if let text = value("SLUICE_GATEWAY_STEALTH_SAMPLE") {
             guard let rate = Double(text), rate >= 0, rate <= 1 else {
                 throw Invalid(variable: "SLUICE_GATEWAY_STEALTH_SAMPLE", problem: "must be a fraction from 0 to 1")

@@ -22,7 +22,7 @@ public final class Gateway: Sendable {
     let live: ModelCaller
     let stealth: StealthDispatcher
     let maxBody: Int
-    let durable: Bool
+    let acknowledgement: JournalAcknowledgement
 
     /// A gateway over `routes`. `liveClient` and `stealthClient` should be
     /// separate clients, so shadows never hold the live path's connections.
@@ -33,7 +33,7 @@ public final class Gateway: Sendable {
         self.routes = routes
         self.recorder = recorder
         self.maxBody = configuration.maxBody
-        self.durable = configuration.durableAcknowledgement
+        self.acknowledgement = configuration.acknowledgement
         self.live = ModelCaller(client: liveClient, health: health, timeout: configuration.liveTimeout)
         self.stealth = StealthDispatcher(
             caller: ModelCaller(client: stealthClient, health: health, timeout: configuration.stealthTimeout),
@@ -72,7 +72,10 @@ public final class Gateway: Sendable {
         }
         let result = await live.call(target, body: request.body, contentType: contentType, requestID: requestID)
         let prediction = Self.prediction(result, target: target, mode: "live", endpoint: endpoint, requestID: requestID, at: at)
-        if durable { await recorder.recordDurably(prediction) } else { recorder.record(prediction) }
+        switch acknowledgement {
+        case .fsync, .write: await recorder.recordDurably(prediction)
+        case .off: recorder.record(prediction)
+        }
         GatewayMetrics.request(endpoint: endpoint, outcome: GatewayMetrics.outcome(result))
         let headers: HTTPHeaders = [
             Self.deploymentHeader: target.name, Self.deploymentIDHeader: target.deploymentID.lowercasedString,

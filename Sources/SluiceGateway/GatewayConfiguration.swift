@@ -32,11 +32,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var batchSize: Int = 1_000
     /// A partial batch is written after this long. Default 200 ms.
     public var flushInterval: Duration = .milliseconds(200)
-    /// Whether the live answer waits until its record is in the journal
-    /// (group commit: one `fsync` for every request that arrived meanwhile),
-    /// so that a crash (`kill -9`) loses no prediction acknowledged to a
-    /// client. Off: records wait in memory up to `flushInterval`. Default on.
-    public var durableAcknowledgement = true
+    /// What the live answer waits for before it leaves (`SLUICE_GATEWAY_DURABLE_ACK`).
+    /// Default ``JournalAcknowledgement/write``.
+    public var acknowledgement: JournalAcknowledgement = .write
     /// The journal folder. Default `./.sluice/gateway-journal`.
     public var journalDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         .appendingPathComponent(".sluice/gateway-journal")
@@ -45,4 +43,22 @@ public struct GatewayConfiguration: Sendable, Equatable {
 
     /// The defaults.
     public init() {}
+}
+
+/// How far a live call's record must have gone before its answer is sent
+/// (docs/decisions.md 31 and 63).
+public enum JournalAcknowledgement: String, Sendable, Equatable, CaseIterable {
+    /// The record is written to the journal and `fdatasync`ed (group commit:
+    /// one `fdatasync` for every request that arrived meanwhile). Neither a
+    /// crash of the process nor of the machine loses an acknowledged record.
+    case fsync
+    /// The record is written to the journal file (group commit, no wait
+    /// for the disk); the file is `fdatasync`ed when its segment is sealed,
+    /// within two flush intervals. A crash of the process (`kill -9`) loses
+    /// no acknowledged record; a crash of the machine may lose the records
+    /// of the last flush intervals.
+    case write
+    /// The record waits in memory for the next flush; a crash of the process
+    /// may lose up to a flush interval of records.
+    case off
 }

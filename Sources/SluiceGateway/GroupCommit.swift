@@ -68,20 +68,33 @@ final class GroupCommit: Sendable {
     /// written later; the caller is not held hostage by a broken disk).
     func waitUntilWritten(_ sequence: UInt64, _ write: @Sendable () async -> UInt64?) async {
         while true {
-            let wake = await withCheckedContinuation { (continuation: CheckedContinuation<Wake, Never>) in
-                let now: Wake? = state.withLock { state in
-                    if state.writtenThrough >= sequence { return .written }
-                    guard state.busy else {
-                        state.busy = true
-                        return .turn
-                    }
-                    state.recordWaiters.append((sequence, continuation))
-                    return nil
+            // Without suspending when the record is written already or the
+            // lock is free: a write that does not wait for the disk is over
+            // in microseconds, so most callers find it free.
+            var wake: Wake? = state.withLock { state in
+                if state.writtenThrough >= sequence { return .written }
+                guard state.busy else {
+                    state.busy = true
+                    return .turn
                 }
-                if let now { continuation.resume(returning: now) }
+                return nil
+            }
+            if wake == nil {
+                wake = await withCheckedContinuation { (continuation: CheckedContinuation<Wake, Never>) in
+                    let now: Wake? = state.withLock { state in
+                        if state.writtenThrough >= sequence { return .written }
+                        guard state.busy else {
+                            state.busy = true
+                            return .turn
+                        }
+                        state.recordWaiters.append((sequence, continuation))
+                        return nil
+                    }
+                    if let now { continuation.resume(returning: now) }
+                }
             }
             switch wake {
-            case .written, .failed:
+            case .written, .failed, nil:
                 return
             case .turn:
                 let through = await write()

@@ -9,18 +9,22 @@ import Glibc
 /// The append-only journal on local disk: a folder of segment files named by
 /// a sequence number, so that listing them sorted gives them oldest first.
 ///
-/// Writes go to the open segment (`segment-<seq>.jsonl.open`), each appended
-/// and `fdatasync`ed before `append` returns, so a record is on disk once
-/// its append returns, and many appends cost no new file each. The open
-/// segment is sealed — closed, renamed to `segment-<seq>.jsonl`, the folder
-/// `fsync`ed — when it holds `sealAfter` appends or on ``seal(olderThan:)``;
-/// only sealed segments are listed for upload. At start an open segment
-/// left by a crash is sealed as it is (a torn last line, never acknowledged,
-/// is skipped when read). Segments are removed only after the store has
-/// taken their records.
+/// Writes go to the open segment (`segment-<seq>.jsonl.open`). ``append(_:predictions:)``
+/// writes and `fdatasync`s before it returns, so a record is on disk once
+/// its append returns; ``appendUnsynced(_:predictions:)`` only writes, so a
+/// record survives a crash of the process once it returns, and the segment
+/// is synced when sealed. Many appends cost no new file each. The open
+/// segment is sealed — synced if needed, closed, renamed to
+/// `segment-<seq>.jsonl`, the folder `fsync`ed — when it holds `sealAfter`
+/// synced appends or on ``seal(olderThan:)``; only sealed segments are
+/// listed for upload. At start an open segment left by a crash is sealed as
+/// it is (a torn last line, never acknowledged, is skipped when read).
+/// Segments are removed only after the store has taken their records.
 ///
-/// File I/O blocks, so it runs on the journal's own serial queue, never on
-/// the cooperative pool (STYLE.md §4); the open segment is touched only there.
+/// File I/O that waits for the disk (`fdatasync`, sealing, listing, reading,
+/// removing) runs on the journal's own serial queue, never on the
+/// cooperative pool (STYLE.md §4). An unsynced append, a `write` into the
+/// page cache, runs on the caller's thread (decision 63).
 ///
 /// The predictions of segments this process wrote are also kept in memory
 /// (up to `keepInMemory` records) until the segment is removed, so the
@@ -39,6 +43,9 @@ public final class Journal: Sendable {
         var sequence: UInt64
         var appends: Int
         var openedAt: ContinuousClock.Instant
+        /// Written by ``Journal/appendUnsynced(_:predictions:)`` since its
+        /// last `fdatasync`: sealing syncs it first.
+        var unsynced = false
     }
 
     /// The folder.
@@ -47,6 +54,9 @@ public final class Journal: Sendable {
     private let queue = DispatchQueue(label: "sluice.gateway.journal")
     private let nextSequence: Mutex<UInt64>
     private let open = Mutex<OpenSegment?>(nil)
+    /// Segments taken out of use by ``detach(olderThan:)``, oldest first,
+    /// waiting for ``sealDetached()``.
+    private let detached = Mutex<[OpenSegment]>([])
     private let keepInMemory: Int
     private let kept = Mutex<(segments: [UInt64: Kept], count: Int)>(([:], 0))
 
@@ -95,7 +105,18 @@ public final class Journal: Sendable {
     /// Appends `bytes` (whole lines) to the open segment, durably.
     /// `predictions` are what the lines encode, kept for ``predictions(of:)``.
     public func append(_ bytes: [UInt8], predictions: [Prediction] = []) async throws {
-        try await onQueue { try self.appendBlocking(bytes, predictions: predictions) }
+        try await onQueue { try self.appendBlocking(bytes, predictions: predictions, sync: true) }
+    }
+
+    /// Appends `bytes` (whole lines) to the open segment on the calling
+    /// thread, without waiting for the disk: once it returns the lines are
+    /// in the file (the kernel's page cache), so a crash of this process
+    /// cannot lose them; the segment is `fdatasync`ed when it is sealed
+    /// (decision 63). It never seals or syncs, so it costs a `write` (and an
+    /// `open` for the first append of a segment). The caller serialises
+    /// appends and seals (``GroupCommit``).
+    public func appendUnsynced(_ bytes: [UInt8], predictions: [Prediction] = []) throws {
+        try appendBlocking(bytes, predictions: predictions, sync: false)
     }
 
     /// The predictions of a sealed segment this process wrote whole, as
@@ -131,9 +152,35 @@ public final class Journal: Sendable {
     /// Seals the open segment if it was opened at least `age` ago (`.zero`:
     /// whatever its age), so the uploader can take it.
     public func seal(olderThan age: Duration = .zero) async throws {
+        detach(olderThan: age)
+        try await sealDetached()
+    }
+
+    /// Takes the open segment out of use if it was opened at least `age`
+    /// ago, without I/O: the next append opens a new one. Callers serialise
+    /// it with appends; ``sealDetached()`` then does the slow part (sync,
+    /// rename, folder sync) without holding appends up.
+    public func detach(olderThan age: Duration = .zero) {
+        open.withLock { open in
+            guard let segment = open, ContinuousClock.now - segment.openedAt >= age else { return }
+            open = nil
+            detached.withLock { $0.append(segment) }
+        }
+    }
+
+    /// Seals every detached segment, oldest first; the first failure is
+    /// reported after all were tried.
+    public func sealDetached() async throws {
         try await onQueue {
-            guard let segment = self.open.withLock({ $0 }), ContinuousClock.now - segment.openedAt >= age else { return }
-            try self.sealBlocking(segment)
+            let segments = self.detached.withLock { detached in
+                defer { detached.removeAll() }
+                return detached
+            }
+            var failure: (any Error)?
+            for segment in segments {
+                do { try self.sealBlocking(segment) } catch { failure = failure ?? error }
+            }
+            if let failure { throw failure }
         }
     }
 
@@ -179,7 +226,7 @@ public final class Journal: Sendable {
         GatewayError(.journalWrite, "\(step) \(path): \(String(cString: strerror(errno)))")
     }
 
-    private func appendBlocking(_ bytes: [UInt8], predictions: [Prediction]) throws {
+    private func appendBlocking(_ bytes: [UInt8], predictions: [Prediction], sync: Bool) throws {
         var segment: OpenSegment
         if let current = open.withLock({ $0 }) {
             segment = current
@@ -190,8 +237,9 @@ public final class Journal: Sendable {
             }
             let fd = Glibc.open(path(sequence, open: true), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw fail("open", path(sequence, open: true)) }
-            // The new name must survive a crash too.
-            syncDirectory()
+            // The new name must survive a crash too (an unsynced segment's
+            // name is synced with its contents, when it is sealed).
+            if sync { syncDirectory() }
             segment = OpenSegment(fd: fd, sequence: sequence, appends: 0, openedAt: .now)
         }
         var written = 0
@@ -210,23 +258,36 @@ public final class Journal: Sendable {
             }
             written += n
         }
-        guard fdatasync(segment.fd) == 0 else {
-            let error = fail("fdatasync", path(segment.sequence, open: true))
-            try? sealBlocking(segment)
-            throw error
+        if sync {
+            guard fdatasync(segment.fd) == 0 else {
+                let error = fail("fdatasync", path(segment.sequence, open: true))
+                try? sealBlocking(segment)
+                throw error
+            }
+        } else {
+            segment.unsynced = true
         }
         keep(predictions, in: segment.sequence)
         segment.appends += 1
         open.withLock { $0 = segment }
-        if segment.appends >= sealAfter { try sealBlocking(segment) }
+        if sync, segment.appends >= sealAfter { try sealBlocking(segment) }
     }
 
+    /// Syncs what was appended unsynced, closes the segment, gives it its
+    /// sealed name and syncs the folder. A failed `fdatasync` still seals
+    /// it (its lines are in the file for the uploader; only a crash of the
+    /// machine could lose them) and is reported.
     private func sealBlocking(_ segment: OpenSegment) throws {
-        open.withLock { $0 = nil }
+        open.withLock { open in
+            if open?.sequence == segment.sequence { open = nil }
+        }
+        let synced = !segment.unsynced || fdatasync(segment.fd) == 0
+        let syncError = synced ? nil : fail("fdatasync", path(segment.sequence, open: true))
         close(segment.fd)
         let from = path(segment.sequence, open: true)
         guard rename(from, path(segment.sequence, open: false)) == 0 else { throw fail("rename", from) }
         syncDirectory()
+        if let syncError { throw syncError }
     }
 
     private func syncDirectory() {

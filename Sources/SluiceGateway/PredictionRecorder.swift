@@ -13,6 +13,8 @@ public final class PredictionRecorder: Sendable {
     private let capacity: Int
     private let batchSize: Int
     private let flushInterval: Duration
+    /// Appends without `fdatasync`, on the writer's own thread (``JournalAcknowledgement/write``).
+    private let unsynced: Bool
     private let logger: Logger
     /// Queued records with their sequence numbers, and the last number given.
     private let pending = Mutex<(items: [(UInt64, Prediction)], last: UInt64)>(([], 0))
@@ -20,12 +22,19 @@ public final class PredictionRecorder: Sendable {
     private let depth = Gauge(label: "sluice_gateway_queue_depth")
     private let dropped = Counter(label: "sluice_gateway_records_dropped_total")
 
-    /// A recorder writing to `journal`.
-    public init(journal: Journal, capacity: Int, batchSize: Int, flushInterval: Duration, logger: Logger) {
+    /// A recorder writing to `journal`. With `acknowledgement` `.write`,
+    /// records are written without `fdatasync` (the segment is synced when
+    /// sealed), and ``recordDurably(_:)`` waits only for the write;
+    /// otherwise every write is synced.
+    public init(
+        journal: Journal, capacity: Int, batchSize: Int, flushInterval: Duration,
+        acknowledgement: JournalAcknowledgement = .fsync, logger: Logger
+    ) {
         self.journal = journal
         self.capacity = max(1, capacity)
         self.batchSize = max(1, batchSize)
         self.flushInterval = flushInterval
+        self.unsynced = acknowledgement == .write
         self.logger = logger
     }
 
@@ -43,9 +52,9 @@ public final class PredictionRecorder: Sendable {
         return sequence
     }
 
-    /// Queues one result and returns once it is in the journal (written and
-    /// `fsync`ed, together with whatever else was queued meanwhile), or
-    /// once a journal write failed.
+    /// Queues one result and returns once it is in the journal (written,
+    /// and `fdatasync`ed unless the recorder writes unsynced, together with
+    /// whatever else was queued meanwhile), or once a journal write failed.
     public func recordDurably(_ prediction: Prediction) async {
         guard let sequence = record(prediction) else { return }
         await commit.waitUntilWritten(sequence) { await self.writeQueued() }
@@ -70,14 +79,17 @@ public final class PredictionRecorder: Sendable {
     /// of the queue and is tried on the next flush.
     /// Then seals the open segment if it is older than `age` (default: always).
     public func flush(sealingOlderThan age: Duration = .zero) async {
-        _ = await commit.exclusive { [journal, logger] in
+        // Only the write and taking the segment out of use hold up the
+        // callers waiting for their records; its sync and rename do not.
+        _ = await commit.exclusive { [journal] in
             let through = await self.writeQueued()
-            do {
-                try await journal.seal(olderThan: age)
-            } catch {
-                logger.error("journal segment could not be sealed", metadata: ["reason": "\(String(reflecting: error))"])
-            }
+            journal.detach(olderThan: age)
             return through
+        }
+        do {
+            try await journal.sealDetached()
+        } catch {
+            logger.error("journal segment could not be sealed", metadata: ["reason": "\(String(reflecting: error))"])
         }
         depth.record(queueDepth)
     }
@@ -97,7 +109,12 @@ public final class PredictionRecorder: Sendable {
             guard !batch.isEmpty else { return target }
             do {
                 let predictions = batch.map(\.1)
-                try await journal.append(try JournalRecord.encode(predictions), predictions: predictions)
+                let bytes = try JournalRecord.encode(predictions)
+                if unsynced {
+                    try journal.appendUnsynced(bytes, predictions: predictions)
+                } else {
+                    try await journal.append(bytes, predictions: predictions)
+                }
             } catch {
                 logger.error("journal write failed; keeping the batch in memory", metadata: ["reason": "\(String(reflecting: error))"])
                 pending.withLock { $0.items.insert(contentsOf: batch, at: 0) }

@@ -50,15 +50,21 @@ import Testing
         #expect(config.gateway.stealthSampleRate == 0.25)
         #expect(config.gateway.stealthMaxBody == 4096)
         #expect(config.gateway.stealthConcurrency == 8)
-        #expect(!config.gateway.durableAcknowledgement)
+        #expect(config.gateway.acknowledgement == .off)
         #expect(config.gateway.probeInterval == .milliseconds(500))
         #expect(config.gateway.reloadInterval == .seconds(5))
-        #expect(try SluiceConfiguration.fromEnvironment([:]).gateway.durableAcknowledgement)
+        #expect(try SluiceConfiguration.fromEnvironment([:]).gateway.acknowledgement == .write)
+    }
+
+    /// `on`, the older spelling of the synced acknowledgement, keeps its meaning.
+    @Test(arguments: [("fsync", JournalAcknowledgement.fsync), ("on", .fsync), ("ON", .fsync), ("write", .write), ("off", .off)])
+    func acknowledgementValues(text: String, expected: JournalAcknowledgement) throws {
+        #expect(try SluiceConfiguration.fromEnvironment(["SLUICE_GATEWAY_DURABLE_ACK": text]).gateway.acknowledgement == expected)
     }
 
     @Test(arguments: [
         "SLUICE_PORT=70000", "SLUICE_GATEWAY_PORT=-1", "SLUICE_ADMIN_TOKEN=short", "SLUICE_LOG_LEVEL=loud", "SLUICE_KUBEFLOW_URL=nourl",
-        "SLUICE_GATEWAY_STEALTH_SAMPLE=1.5", "SLUICE_GATEWAY_TIMEOUT_MS=0", "SLUICE_GATEWAY_DURABLE_ACK=maybe",
+        "SLUICE_GATEWAY_STEALTH_SAMPLE=1.5", "SLUICE_GATEWAY_TIMEOUT_MS=0", "SLUICE_GATEWAY_DURABLE_ACK=maybe", "SLUICE_GATEWAY_DURABLE_ACK=true",
         "SLUICE_GATEWAY_STEALTH_CONCURRENCY=0", "SLUICE_DATABASE_POOL_SIZE=0", "SLUICE_DATABASE_POOL_SIZE=many", "SLUICE_DATABASE_WAIT=thread",
         "SLUICE_EC2_AMI=ubuntu", "SLUICE_RECONCILE_INTERVAL=0", "SLUICE_RECONCILE_LEASE=1", "SLUICE_RECONCILE_LEASE=soon", "SLUICE_KUBEFLOW_AUTH=basic",
         "SLUICE_KUBEFLOW_URL=ftp://kfp.example.com", "SLUICE_KUBEFLOW_URL=http://kfp.example.com/?x=1", "SLUICE_PUBLIC_URL=sluice.example.com",

@@ -68,7 +68,10 @@ import Testing
         await postgres.destroy()
     }
 
-    @Test func killedUnderLoad_restartReplaysTheJournal_everyAcknowledgedPredictionStoredOnce() async throws {
+    /// Both acknowledgements that promise to survive `kill -9`: the synced
+    /// one, and the default that only writes (decision 63).
+    @Test(arguments: ["fsync", "write"])
+    func killedUnderLoad_restartReplaysTheJournal_everyAcknowledgedPredictionStoredOnce(acknowledgement: String) async throws {
         let server = try await APIServer.start()
         defer { server.stop() }
         try await server.seedModelVersion(model: "fraud")
@@ -77,7 +80,8 @@ import Testing
         let live = FakeModel(answer: "0.25")
         try await FakeModel.serving([live]) { ports in
             _ = try GatewayHarness.deploy(server, "live", model: "fraud", mode: "live", endpoint: "score", urls: ["http://127.0.0.1:\(ports[0])"])
-            let first = try await GatewayHarness.start(database: server.database, journal: journal)
+            let first = try await GatewayHarness.start(
+                database: server.database, journal: journal, environment: ["SLUICE_GATEWAY_DURABLE_ACK": acknowledgement])
             let port = first.port
             // Four clients (threads: their calls block) send as fast as they
             // can; the gateway is killed mid-stream.

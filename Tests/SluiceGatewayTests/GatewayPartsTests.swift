@@ -96,6 +96,34 @@ import Testing
         #expect(await reopened.segments().count == 2)
     }
 
+    @Test func journal_unsyncedAppends_areInTheFileAtOnce_andDetachedSegmentsAreSealedInOrder() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let journal = try Journal(directory: directory, sealAfter: 1)
+        // sealAfter counts synced appends only: unsynced ones never seal on their own.
+        try journal.appendUnsynced(Array("a\n".utf8))
+        try journal.appendUnsynced(Array("b\n".utf8))
+        let open = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(open.count == 1 && open[0].hasSuffix(".open"))
+        #expect(FileManager.default.contents(atPath: directory.appendingPathComponent(open[0]).path) == Data("a\nb\n".utf8))
+        // Taken out of use, the next append opens a new segment; the old one
+        // is listed only once sealed, and both keep their order.
+        journal.detach()
+        try journal.appendUnsynced(Array("c\n".utf8))
+        journal.detach()
+        #expect(await journal.segments().isEmpty)
+        try await journal.sealDetached()
+        let segments = await journal.segments()
+        #expect(segments.count == 2)
+        #expect(String(decoding: try await journal.read(segments[0]), as: UTF8.self) == "a\nb\n")
+        #expect(String(decoding: try await journal.read(segments[1]), as: UTF8.self) == "c\n")
+        // Too young to be taken out of use.
+        try journal.appendUnsynced(Array("d\n".utf8))
+        journal.detach(olderThan: .seconds(3600))
+        try await journal.sealDetached()
+        #expect(await journal.segments().count == 2)
+    }
+
     @Test func journal_keepsWhatThisProcessWrote_upToItsLimit_andAfterARestartReadsTheFile() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -41,6 +41,29 @@ import Testing
         }
     }
 
+    /// `.write`: when the call returns, the record is in the open segment's
+    /// file (what a `kill -9` leaves behind), before any flush or seal.
+    @Test func writtenRecords_areInTheOpenSegmentFileWhenTheCallReturns() async throws {
+        try await withJournal { journal, directory in
+            let recorder = PredictionRecorder(
+                journal: journal, capacity: 1_000, batchSize: 1_000, flushInterval: .seconds(3600),
+                acknowledgement: .write, logger: Logger(label: "test"))
+            await withTaskGroup(of: Void.self) { group in
+                for index in 0..<200 {
+                    group.addTask { await recorder.recordDurably(Self.prediction("w\(index)")) }
+                }
+            }
+            #expect(await journal.segments().isEmpty, "nothing sealed yet")
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            #expect(names.count == 1 && names[0].hasSuffix(".jsonl.open"), "\(names)")
+            let bytes = try [UInt8](Data(contentsOf: directory.appendingPathComponent(names[0])))
+            #expect(Set(JournalRecord.decode(bytes).predictions.map(\.requestID)) == Set((0..<200).map { "w\($0)" }))
+            // A restart finds them.
+            let reopened = try Journal(directory: directory)
+            #expect(try await stored(reopened).count == 200)
+        }
+    }
+
     @Test func aFullQueue_dropsInsteadOfWaiting_andFlushWritesTheRestInBatches() async throws {
         try await withJournal { journal, _ in
             let recorder = PredictionRecorder(
