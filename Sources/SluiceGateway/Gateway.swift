@@ -73,7 +73,8 @@ public final class Gateway: Sendable {
         let result = await live.call(target, body: request.body, contentType: contentType, requestID: requestID)
         let prediction = Self.prediction(result, target: target, mode: "live", endpoint: endpoint, requestID: requestID, at: at)
         switch acknowledgement {
-        case .fsync, .write: await recorder.recordDurably(prediction)
+        case .fsync: await recorder.recordDurably(prediction)
+        case .write: recorder.recordWritten(prediction)
         case .off: recorder.record(prediction)
         }
         GatewayMetrics.request(endpoint: endpoint, outcome: GatewayMetrics.outcome(result))

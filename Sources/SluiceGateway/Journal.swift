@@ -113,8 +113,8 @@ public final class Journal: Sendable {
     /// in the file (the kernel's page cache), so a crash of this process
     /// cannot lose them; the segment is `fdatasync`ed when it is sealed
     /// (decision 63). It never seals or syncs, so it costs a `write` (and an
-    /// `open` for the first append of a segment). The caller serialises
-    /// appends and seals (``GroupCommit``).
+    /// `open` for the first append of a segment). Safe from any thread:
+    /// appends and ``detach(olderThan:)`` hold the open segment's lock.
     public func appendUnsynced(_ bytes: [UInt8], predictions: [Prediction] = []) throws {
         try appendBlocking(bytes, predictions: predictions, sync: false)
     }
@@ -131,15 +131,16 @@ public final class Journal: Sendable {
 
     private func keep(_ predictions: [Prediction], in sequence: UInt64) {
         kept.withLock { kept in
-            var entry = kept.segments[sequence] ?? Kept()
-            if entry.complete, !predictions.isEmpty, kept.count + predictions.count <= keepInMemory {
-                entry.predictions += predictions
+            let complete = kept.segments[sequence]?.complete ?? true
+            if complete, !predictions.isEmpty, kept.count + predictions.count <= keepInMemory {
+                // In place: copying the segment's array out and back would
+                // copy it on every append, and appends come per request.
+                kept.segments[sequence, default: Kept()].predictions.append(contentsOf: predictions)
                 kept.count += predictions.count
             } else {
-                kept.count -= entry.predictions.count
-                entry = Kept(predictions: [], complete: false)
+                kept.count -= kept.segments[sequence]?.predictions.count ?? 0
+                kept.segments[sequence] = Kept(predictions: [], complete: false)
             }
-            kept.segments[sequence] = entry
         }
     }
 
@@ -226,51 +227,73 @@ public final class Journal: Sendable {
         GatewayError(.journalWrite, "\(step) \(path): \(String(cString: strerror(errno)))")
     }
 
+    /// What an append did, decided under the lock; the slow part (sealing)
+    /// happens after it is released.
+    private enum AppendOutcome {
+        /// Written; `seal` is a segment that reached `sealAfter`.
+        case written(seal: OpenSegment?)
+        /// Failed; `seal` is the segment it may have torn, sealed as it is
+        /// (reading skips a torn line) so the next append starts a new one.
+        case failed(GatewayError, seal: OpenSegment?)
+    }
+
+    /// The whole append holds the open segment's lock, so appends from
+    /// several threads (unsynced ones come from request threads) and
+    /// ``detach(olderThan:)`` never interleave within a segment.
     private func appendBlocking(_ bytes: [UInt8], predictions: [Prediction], sync: Bool) throws {
-        var segment: OpenSegment
-        if let current = open.withLock({ $0 }) {
-            segment = current
-        } else {
-            let sequence = nextSequence.withLock { value in
-                defer { value += 1 }
-                return value
+        let outcome: AppendOutcome = open.withLock { current in
+            var segment: OpenSegment
+            if let existing = current {
+                segment = existing
+            } else {
+                let sequence = nextSequence.withLock { value in
+                    defer { value += 1 }
+                    return value
+                }
+                let fd = Glibc.open(path(sequence, open: true), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { return .failed(fail("open", path(sequence, open: true)), seal: nil) }
+                // The new name must survive a crash too (an unsynced segment's
+                // name is synced with its contents, when it is sealed).
+                if sync { syncDirectory() }
+                segment = OpenSegment(fd: fd, sequence: sequence, appends: 0, openedAt: .now)
             }
-            let fd = Glibc.open(path(sequence, open: true), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw fail("open", path(sequence, open: true)) }
-            // The new name must survive a crash too (an unsynced segment's
-            // name is synced with its contents, when it is sealed).
-            if sync { syncDirectory() }
-            segment = OpenSegment(fd: fd, sequence: sequence, appends: 0, openedAt: .now)
+            var written = 0
+            while written < bytes.count {
+                let n = bytes.withUnsafeBytes { buffer -> Int in
+                    guard let base = buffer.baseAddress else { return 0 }
+                    return write(segment.fd, base + written, buffer.count - written)
+                }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    current = nil
+                    return .failed(fail("write", path(segment.sequence, open: true)), seal: segment)
+                }
+                written += n
+            }
+            if sync {
+                guard fdatasync(segment.fd) == 0 else {
+                    current = nil
+                    return .failed(fail("fdatasync", path(segment.sequence, open: true)), seal: segment)
+                }
+            } else {
+                segment.unsynced = true
+            }
+            keep(predictions, in: segment.sequence)
+            segment.appends += 1
+            if sync, segment.appends >= sealAfter {
+                current = nil
+                return .written(seal: segment)
+            }
+            current = segment
+            return .written(seal: nil)
         }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return write(segment.fd, base + written, buffer.count - written)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let error = fail("write", path(segment.sequence, open: true))
-                // The segment may now end in a torn line: seal it as it is
-                // (reading skips the torn line) and start a new one next time.
-                try? sealBlocking(segment)
-                throw error
-            }
-            written += n
+        switch outcome {
+        case .written(let seal):
+            if let seal { try sealBlocking(seal) }
+        case .failed(let error, let seal):
+            if let seal { try? sealBlocking(seal) }
+            throw error
         }
-        if sync {
-            guard fdatasync(segment.fd) == 0 else {
-                let error = fail("fdatasync", path(segment.sequence, open: true))
-                try? sealBlocking(segment)
-                throw error
-            }
-        } else {
-            segment.unsynced = true
-        }
-        keep(predictions, in: segment.sequence)
-        segment.appends += 1
-        open.withLock { $0 = segment }
-        if sync, segment.appends >= sealAfter { try sealBlocking(segment) }
     }
 
     /// Syncs what was appended unsynced, closes the segment, gives it its

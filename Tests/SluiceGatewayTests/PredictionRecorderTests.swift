@@ -50,7 +50,7 @@ import Testing
                 acknowledgement: .write, logger: Logger(label: "test"))
             await withTaskGroup(of: Void.self) { group in
                 for index in 0..<200 {
-                    group.addTask { await recorder.recordDurably(Self.prediction("w\(index)")) }
+                    group.addTask { recorder.recordWritten(Self.prediction("w\(index)")) }
                 }
             }
             #expect(await journal.segments().isEmpty, "nothing sealed yet")
