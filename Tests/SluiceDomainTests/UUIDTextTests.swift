@@ -8,6 +8,9 @@ import Testing
             let id = UUID()
             #expect(id.lowercasedString == id.uuidString.lowercased())
             #expect(id.uppercasedString == id.uuidString)
+            var bytes: [UInt8] = [0x7B]
+            id.appendUppercased(to: &bytes)
+            #expect(bytes == [0x7B] + Array(id.uuidString.utf8))
         }
         let edges = [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
                      UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255))]
