@@ -1,16 +1,18 @@
 import SluicePostgres
 
 /// The scoreboard's rollups (`migrations/0005_score_rollups.sql`), kept
-/// current by the same statement that stores a batch: its data-modifying
-/// CTEs insert the keys, then the rows (`RETURNING` them as `n` or `o`),
-/// then add to every rollup from those rows and the rows of the same
-/// request ids already stored, through indexes (decision 50).
+/// current by the statement that follows a batch's insert in the same
+/// transaction, under the endpoint's lock (decisions 50, 64): the rows the
+/// insert stored are bound again as `n` (predictions) or `o` (outcomes),
+/// and every rollup is added to from those rows and the rows of the same
+/// request ids already stored, through indexes.
 ///
-/// All sub-statements of one statement see the snapshot taken when it
-/// started, so `predictions` and `outcomes` below never include the batch
-/// itself: the batch's own rows come from the `RETURNING` CTE. Each rollup
-/// table is written by exactly one sub-statement, which aggregates first,
-/// so no row is updated twice in one statement.
+/// The statement sees the batch's own rows in `predictions` (its
+/// transaction inserted them), so pairs with stored predictions leave out
+/// the rows of `n`, whose pairs come from `n` itself; a predictions batch
+/// has no outcomes of its own, and an outcomes batch reads no `outcomes`.
+/// Each rollup table is written by exactly one sub-statement, which
+/// aggregates first, so no row is updated twice in one statement.
 enum ScoreRollups {
     /// Per-request facts of prediction `p` against outcome `o`.
     static func facts(_ p: String) -> String {
@@ -128,7 +130,8 @@ enum ScoreRollups {
                 \(pairColumns("q", "n", prefix: "qn_"))
             FROM n JOIN outcomes o ON o.request_id = n.request_id AND o.region = n.region AND o.endpoint = n.endpoint
             JOIN predictions q ON q.request_id = n.request_id AND q.region = n.region AND q.endpoint = n.endpoint
-                AND q.deployment_id <> n.deployment_id),
+                AND q.deployment_id <> n.deployment_id
+            WHERE NOT EXISTS (SELECT 1 FROM n b WHERE b.deployment_id = q.deployment_id AND b.request_id = q.request_id)),
         x AS (
             SELECT n_id AS a, q_id AS b, n_hour AS hour, nq_agree AS agree, nq_a_correct AS a_correct, nq_b_correct AS b_correct,
                 nq_a_ll AS a_ll, nq_b_ll AS b_ll, nq_a_ae AS a_ae, nq_b_ae AS b_ae FROM old

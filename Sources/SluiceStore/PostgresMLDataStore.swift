@@ -3,10 +3,11 @@ public import SluiceDomain
 public import SluicePostgres
 
 /// ``MLDataStore`` on the day-partitioned `predictions` and `outcomes`
-/// tables. A batch is stored by one statement (decision 50): its columns
-/// are bound as arrays and read with `unnest`; data-modifying CTEs insert
-/// the new keys, then only the rows they admit, then add those rows to the
-/// rollups. A re-sent batch stores nothing twice.
+/// tables. A batch is stored by two statements in one transaction
+/// (decisions 50, 64): its columns are bound as arrays and read with
+/// `unnest`; the first inserts the new keys and only the rows they admit,
+/// concurrently with other batches; the second, under the endpoint's lock,
+/// adds those rows to the rollups. A re-sent batch stores nothing twice.
 public struct PostgresMLDataStore: MLDataStore {
     public let pool: PGPool
     let partitions = PartitionCache()
@@ -36,29 +37,52 @@ public struct PostgresMLDataStore: MLDataStore {
         try validation.throwIfInvalid()
         try await partitions.ensure(table: "predictions", days: PartitionCache.days(predictions.lazy.map(\.at)), pool: pool)
         let columns = try PredictionColumns(predictions, places: places)
-        let inserted = try await pool.withTransaction { connection in
-            try await Self.lock(endpoints: Set(places.values.map { "\($0.region)/\($0.endpoint)" }), on: connection)
-            let stored = try await connection.queryPrepared("""
-                WITH input AS (
-                    SELECT * FROM unnest(\(columns.deploymentID)::uuid[], \(columns.requestID)::text[],
-                        \(columns.region)::text[], \(columns.endpoint)::text[], \(columns.number)::float8[],
-                        \(columns.label)::text[], \(columns.probabilities)::jsonb[], \(columns.latency)::float8[],
-                        \(columns.at)::timestamptz[], \(columns.status)::int4[])
-                        AS u(deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at, status)),
-                fresh AS (
-                    INSERT INTO prediction_keys (deployment_id, request_id, at) SELECT deployment_id, request_id, at FROM input
-                    ON CONFLICT DO NOTHING RETURNING deployment_id, request_id),
-                n AS (
-                    INSERT INTO predictions (deployment_id, request_id, region, endpoint, output_number, output_label, probabilities,
-                        latency_ms, at, status)
-                    SELECT i.deployment_id, i.request_id, i.region, i.endpoint, i.output_number, i.output_label, i.probabilities,
-                        i.latency_ms, i.at, i.status
-                    FROM input i JOIN fresh f ON f.deployment_id = i.deployment_id AND f.request_id = i.request_id
-                    RETURNING deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at),
-                \(unsafeSQL: ScoreRollups.afterPredictions)
-                SELECT count(*) AS n FROM n
-                """)
-            return try stored.first?.decode("n", as: Int.self) ?? 0
+        let endpoints = Set(places.values.map { "\($0.region)/\($0.endpoint)" })
+        let inserted = try await pool.retryingSerializationFailures {
+            try await pool.withTransaction { connection in
+                // The rows and their keys first, outside the endpoint lock:
+                // keys in one global order, so concurrent batches holding
+                // the same keys wait for each other instead of deadlocking.
+                let fresh = try await connection.queryPrepared("""
+                    WITH input AS (
+                        SELECT * FROM unnest(\(columns.deploymentID)::uuid[], \(columns.requestID)::text[],
+                            \(columns.region)::text[], \(columns.endpoint)::text[], \(columns.number)::float8[],
+                            \(columns.label)::text[], \(columns.probabilities)::jsonb[], \(columns.latency)::float8[],
+                            \(columns.at)::timestamptz[], \(columns.status)::int4[]) WITH ORDINALITY
+                            AS u(deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at,
+                                status, ord)),
+                    fresh AS (
+                        INSERT INTO prediction_keys (deployment_id, request_id, at)
+                        SELECT deployment_id, request_id, at FROM input ORDER BY deployment_id, request_id
+                        ON CONFLICT DO NOTHING RETURNING deployment_id, request_id),
+                    n AS (
+                        INSERT INTO predictions (deployment_id, request_id, region, endpoint, output_number, output_label, probabilities,
+                            latency_ms, at, status)
+                        SELECT i.deployment_id, i.request_id, i.region, i.endpoint, i.output_number, i.output_label, i.probabilities,
+                            i.latency_ms, i.at, i.status
+                        FROM input i JOIN fresh f ON f.deployment_id = i.deployment_id AND f.request_id = i.request_id)
+                    SELECT i.ord FROM input i JOIN fresh f ON f.deployment_id = i.deployment_id AND f.request_id = i.request_id
+                    """)
+                let stored = try Self.storedIndexes(fresh, count: predictions.count)
+                guard !stored.isEmpty else { return 0 }
+                // Then the rollups, one batch of the endpoint at a time
+                // (decision 64): this statement's snapshot, taken once the
+                // lock is held, sees every batch that finished before it.
+                try await Self.lock(endpoints: endpoints, on: connection)
+                let new = stored.count == predictions.count
+                    ? columns : try PredictionColumns(stored.map { predictions[$0] }, places: places)
+                try await connection.queryPrepared("""
+                    WITH n AS (
+                        SELECT * FROM unnest(\(new.deploymentID)::uuid[], \(new.requestID)::text[],
+                            \(new.region)::text[], \(new.endpoint)::text[], \(new.number)::float8[],
+                            \(new.label)::text[], \(new.probabilities)::jsonb[], \(new.latency)::float8[],
+                            \(new.at)::timestamptz[])
+                            AS u(deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at)),
+                    \(unsafeSQL: ScoreRollups.afterPredictions)
+                    SELECT 1
+                    """)
+                return stored.count
+            }
         }
         return IngestResult(accepted: inserted, duplicates: batch.count - inserted)
     }
@@ -71,37 +95,71 @@ public struct PostgresMLDataStore: MLDataStore {
         try await partitions.ensure(table: "outcomes", days: PartitionCache.days(outcomes.lazy.map(\.at)), pool: pool)
         let columns = try OutcomeColumns(outcomes)
         let endpoints = Set(outcomes.map { "\($0.region)/\($0.endpoint)" })
-        let inserted = try await pool.withTransaction { connection in
-            try await Self.lock(endpoints: endpoints, on: connection)
-            let stored = try await connection.queryPrepared("""
-                WITH input AS (
-                    SELECT * FROM unnest(\(columns.region)::text[], \(columns.endpoint)::text[],
-                        \(columns.requestID)::text[], \(columns.number)::float8[], \(columns.label)::text[],
-                        \(columns.at)::timestamptz[])
-                        AS u(region, endpoint, request_id, actual_number, actual_label, at)),
-                fresh AS (
-                    INSERT INTO outcome_keys (region, endpoint, request_id, at) SELECT region, endpoint, request_id, at FROM input
-                    ON CONFLICT DO NOTHING RETURNING region, endpoint, request_id),
-                o AS (
-                    INSERT INTO outcomes (region, endpoint, request_id, actual_number, actual_label, at)
-                    SELECT i.region, i.endpoint, i.request_id, i.actual_number, i.actual_label, i.at
-                    FROM input i JOIN fresh f ON f.region = i.region AND f.endpoint = i.endpoint AND f.request_id = i.request_id
-                    RETURNING region, endpoint, request_id, actual_number, actual_label),
-                \(unsafeSQL: ScoreRollups.afterOutcomes)
-                SELECT count(*) AS n FROM o
-                """)
-            return try stored.first?.decode("n", as: Int.self) ?? 0
+        let inserted = try await pool.retryingSerializationFailures {
+            try await pool.withTransaction { connection in
+                let fresh = try await connection.queryPrepared("""
+                    WITH input AS (
+                        SELECT * FROM unnest(\(columns.region)::text[], \(columns.endpoint)::text[],
+                            \(columns.requestID)::text[], \(columns.number)::float8[], \(columns.label)::text[],
+                            \(columns.at)::timestamptz[]) WITH ORDINALITY
+                            AS u(region, endpoint, request_id, actual_number, actual_label, at, ord)),
+                    fresh AS (
+                        INSERT INTO outcome_keys (region, endpoint, request_id, at)
+                        SELECT region, endpoint, request_id, at FROM input ORDER BY region, endpoint, request_id
+                        ON CONFLICT DO NOTHING RETURNING region, endpoint, request_id),
+                    o AS (
+                        INSERT INTO outcomes (region, endpoint, request_id, actual_number, actual_label, at)
+                        SELECT i.region, i.endpoint, i.request_id, i.actual_number, i.actual_label, i.at
+                        FROM input i JOIN fresh f ON f.region = i.region AND f.endpoint = i.endpoint AND f.request_id = i.request_id)
+                    SELECT i.ord FROM input i
+                    JOIN fresh f ON f.region = i.region AND f.endpoint = i.endpoint AND f.request_id = i.request_id
+                    """)
+                let stored = try Self.storedIndexes(fresh, count: outcomes.count)
+                guard !stored.isEmpty else { return 0 }
+                try await Self.lock(endpoints: endpoints, on: connection)
+                let new = stored.count == outcomes.count ? columns : try OutcomeColumns(stored.map { outcomes[$0] })
+                try await connection.queryPrepared("""
+                    WITH o AS (
+                        SELECT * FROM unnest(\(new.region)::text[], \(new.endpoint)::text[],
+                            \(new.requestID)::text[], \(new.number)::float8[], \(new.label)::text[])
+                            AS u(region, endpoint, request_id, actual_number, actual_label)),
+                    \(unsafeSQL: ScoreRollups.afterOutcomes)
+                    SELECT 1
+                    """)
+                return stored.count
+            }
         }
         return IngestResult(accepted: inserted, duplicates: batch.count - inserted)
     }
 
-    /// Ingests of one endpoint run one at a time: the rollups pair a new row
-    /// with the rows of the same request, which a concurrent ingest's
-    /// uncommitted rows would hide. Sorted, so two batches cannot deadlock.
+    /// The rollup statements of one endpoint's batches run one at a time:
+    /// they pair a new row with the rows of the same request, which a
+    /// concurrent batch's uncommitted rows would hide. Taken after the rows
+    /// are inserted and before the rollup statement starts, whose snapshot
+    /// then sees every batch that released the lock (by committing) before;
+    /// of two batches sharing a request, the later one pairs them, exactly
+    /// once. Sorted, so two batches cannot deadlock.
     static func lock(endpoints: Set<String>, on connection: PGConnection) async throws {
         for endpoint in endpoints.sorted() {
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('ingest'), hashtext(\(endpoint)))")
         }
+    }
+}
+
+extension PostgresMLDataStore {
+    /// The 0-based indexes of a batch of `count` that the first statement
+    /// stored, from its `ord` column (1-based), in batch order.
+    static func storedIndexes(_ rows: PGRows, count: Int) throws -> [Int] {
+        var indexes: [Int] = []
+        indexes.reserveCapacity(rows.count)
+        for row in rows {
+            let ord = try row.decode("ord", as: Int.self)
+            guard ord >= 1, ord <= count else {
+                throw PGError(code: .decoding, message: "ingest returned row \(ord) of a batch of \(count)")
+            }
+            indexes.append(ord - 1)
+        }
+        return indexes.sorted()
     }
 }
 

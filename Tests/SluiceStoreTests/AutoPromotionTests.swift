@@ -9,18 +9,9 @@ import Testing
 @Suite struct AutoPromotionTests {
     @Test func autoPromote_promotesOnlyWhereThePolicySaysSo_andOnlyWhenItPasses() async throws {
         try await PostgresTokenStoreTests.withStore { _, pool in
-            try await pool.query("INSERT INTO models (name, task) VALUES ('m', 'regression')")
-            try await pool.query("""
-                INSERT INTO model_versions (model_id, version, artifact_uri, image, created_by)
-                SELECT id, 1, 's3://a/b', 'r/i:t', 'test' FROM models
-                """)
+            try await MLDataStoreIngestTests.model(pool, task: "regression")
             func deploy(_ name: String, _ endpoint: String, _ mode: String) async throws -> UUID {
-                let rows = try await pool.query("""
-                    INSERT INTO deployments (name, region, endpoint, model_id, model_version, mode, runtime, target, created_by)
-                    SELECT \(name), 'eu-west-1', \(endpoint), id, 1, \(mode), 'oip', '{"type":"external","urls":["http://127.0.0.1:9"]}', 't'
-                    FROM models RETURNING id
-                    """)
-                return try rows.first?.decode("id", as: UUID.self) ?? UUID()
+                try await MLDataStoreIngestTests.deploy(pool, name, mode, endpoint: endpoint)
             }
             let data = PostgresMLDataStore(pool: pool)
             let endpoints = PostgresEndpointStore(pool: pool)

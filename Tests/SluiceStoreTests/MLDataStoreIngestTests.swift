@@ -9,10 +9,20 @@ import Testing
 /// the rollups hold after mixed, repeated and concurrent batches equals the
 /// scoreboard computed from the rows themselves.
 @Suite struct MLDataStoreIngestTests {
-    static func deploy(_ pool: PGPool, _ name: String, _ mode: String) async throws -> UUID {
+    /// Model `m` with version 1, the only model of the store.
+    static func model(_ pool: PGPool, task: String) async throws {
+        try await pool.query("INSERT INTO models (name, task) VALUES ('m', \(task))")
+        try await pool.query("""
+            INSERT INTO model_versions (model_id, version, artifact_uri, image, created_by)
+            SELECT id, 1, 's3://a/b', 'r/i:t', 'test' FROM models
+            """)
+    }
+
+    /// A deployment of model `m` version 1 on `eu-west-1/<endpoint>`.
+    static func deploy(_ pool: PGPool, _ name: String, _ mode: String, endpoint: String = "churn") async throws -> UUID {
         let rows = try await pool.query("""
             INSERT INTO deployments (name, region, endpoint, model_id, model_version, mode, runtime, target, created_by)
-            SELECT \(name), 'eu-west-1', 'churn', id, 1, \(mode), 'oip', '{"type":"external","urls":["http://127.0.0.1:9"]}', 't'
+            SELECT \(name), 'eu-west-1', \(endpoint), id, 1, \(mode), 'oip', '{"type":"external","urls":["http://127.0.0.1:9"]}', 't'
             FROM models RETURNING id
             """)
         return try #require(try rows.first?.decode("id", as: UUID.self))
@@ -30,11 +40,7 @@ import Testing
 
     @Test func mixedConcurrentAndRepeatedBatches_rollupsEqualTheExactScoreboard() async throws {
         try await PostgresTokenStoreTests.withStore { _, pool in
-            try await pool.query("INSERT INTO models (name, task) VALUES ('m', 'classification')")
-            try await pool.query("""
-                INSERT INTO model_versions (model_id, version, artifact_uri, image, created_by)
-                SELECT id, 1, 's3://a/b', 'r/i:t', 'test' FROM models
-                """)
+            try await Self.model(pool, task: "classification")
             let ids = [try await Self.deploy(pool, "live", "live"), try await Self.deploy(pool, "b", "stealth"),
                        try await Self.deploy(pool, "c", "stealth")]
             let store = PostgresMLDataStore(pool: pool)
@@ -92,6 +98,49 @@ import Testing
                 }
             }
             #expect(exact.deployments.contains { $0.versusLive != nil }, "the stealth ones are compared with live")
+        }
+    }
+
+    /// Batches are inserted outside the endpoint lock (decision 64): the
+    /// same keys sent at once by several clients, in opposite orders, are
+    /// stored once, counted once as accepted, and never fail the request.
+    @Test func overlappingBatchesAtOnce_inOppositeOrders_storeEveryKeyOnce() async throws {
+        try await PostgresTokenStoreTests.withStore { _, pool in
+            try await Self.model(pool, task: "regression")
+            let ids = [try await Self.deploy(pool, "live", "live"), try await Self.deploy(pool, "b", "stealth")]
+            let store = PostgresMLDataStore(pool: pool)
+            let now = Date().addingTimeInterval(-60)
+            let all = (0..<300).flatMap { i in
+                ids.map { Prediction(deploymentID: $0, requestID: "q\(i)", output: .number(Double(i)), latencyMS: 1, at: now) }
+            }
+            let outcomes = (0..<300).map {
+                Outcome(region: "eu-west-1", endpoint: "churn", requestID: "q\($0)", actual: .number(Double($0) + 0.5), at: now)
+            }
+            let accepted = try await withThrowingTaskGroup(of: Int.self) { group in
+                for copy in 0..<6 {
+                    group.addTask {
+                        let batch = copy % 2 == 0 ? all : all.reversed()
+                        return try await store.ingest(predictions: Array(batch)).accepted
+                    }
+                }
+                group.addTask { try await store.ingest(outcomes: outcomes).accepted }
+                return try await group.reduce(0, +)
+            }
+            #expect(accepted == all.count + outcomes.count)
+            let keys = try await pool.query("SELECT count(*) AS n FROM prediction_keys")
+            let rows = try await pool.query("SELECT count(*) AS n FROM predictions")
+            #expect(try keys.first?.decode("n", as: Int.self) == all.count)
+            #expect(try rows.first?.decode("n", as: Int.self) == all.count)
+            let board = try await store.scoreboard(
+                region: "eu-west-1", endpoint: "churn", since: now.addingTimeInterval(-3600), until: now.addingTimeInterval(3600),
+                exact: false)
+            #expect(board.deployments.map(\.predictions) == [300, 300])
+            #expect(board.deployments.map(\.outcomesMatched) == [300, 300])
+            for row in board.deployments {
+                #expect(abs((row.metrics["mae"] ?? .nan) - 0.5) < 1e-9)
+            }
+            let stealth = try #require(board.deployments.first { $0.deploymentID == ids[1] })
+            #expect(stealth.versusLive?.pairedRequests == 300)
         }
     }
 }
