@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "SluiceAPITests", dependencies: ["SluiceAPI", "SluiceDomain", "SluiceHTTP", log], swiftSettings: settings),
         .testTarget(
             name: "SluiceAppTests",
-            dependencies: ["SluiceApp", "SluiceAWS", "SluiceHTTP", "SluicePostgres", "SluiceSockets", "SluiceTesting", "SluiceGateway", "SluiceReconcile", "SluiceStore", "SluiceCloud", "SluiceKubeflow", "SluiceDomain", "SluiceHTTPClient", log, .product(name: "Yams", package: "Yams")],
+            dependencies: ["SluiceApp", "SluiceAPI", "SluiceAWS", "SluiceHTTP", "SluicePostgres", "SluiceSockets", "SluiceTesting", "SluiceGateway", "SluiceReconcile", "SluiceStore", "SluiceCloud", "SluiceKubeflow", "SluiceDomain", "SluiceHTTPClient", log, .product(name: "Yams", package: "Yams")],
             swiftSettings: settings
         ),
     ]

@@ -23,17 +23,37 @@ public struct DataStoreController: Sendable {
     /// `Content-Type: application/x-ndjson`. 200 with counts.
     func predictions(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         _ = try context.require(.scientist)
-        let objects = try IngestParser.objects(request.body, ndjson: Self.isNDJSON(request))
-        let items = try IngestParser(now: Date()).predictions(objects)
-        return try APIJSON.response(.ok, try await store.ingest(predictions: items))
+        return try await Self.offTheLoop(when: request.body.count >= Self.offLoopBodySize) {
+            let objects = try IngestParser.objects(request.body, ndjson: Self.isNDJSON(request))
+            let items = try IngestParser(now: Date()).predictions(objects)
+            return try APIJSON.response(.ok, try await store.ingest(predictions: items))
+        }
     }
 
     /// `POST /v1/outcomes`, shaped like predictions.
     func outcomes(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         _ = try context.require(.scientist)
-        let objects = try IngestParser.objects(request.body, ndjson: Self.isNDJSON(request))
-        let items = try IngestParser(now: Date()).outcomes(objects)
-        return try APIJSON.response(.ok, try await store.ingest(outcomes: items))
+        return try await Self.offTheLoop(when: request.body.count >= Self.offLoopBodySize) {
+            let objects = try IngestParser.objects(request.body, ndjson: Self.isNDJSON(request))
+            let items = try IngestParser(now: Date()).outcomes(objects)
+            return try APIJSON.response(.ok, try await store.ingest(outcomes: items))
+        }
+    }
+
+    /// Bodies from this size up (about 500 predictions) are handled off the
+    /// event loop.
+    static let offLoopBodySize = 64 * 1024
+
+    /// Runs `body` on Swift's global concurrent executor when `heavy`, else
+    /// where the handler runs. Handlers run on their connection's event loop
+    /// (SluiceHTTP's default), and parsing, validating and encoding a batch
+    /// costs a few microseconds per item: a 16 MiB body would hold up every
+    /// other connection of that loop, health checks included, for a large
+    /// fraction of a second. Off the loop it shares the cores with them
+    /// instead (decision 65).
+    static func offTheLoop<T>(when heavy: Bool, _ body: () async throws -> T) async throws -> T {
+        guard heavy else { return try await body() }
+        return try await withTaskExecutorPreference(globalConcurrentExecutor) { try await body() }
     }
 
     /// `GET .../scoreboard?since=&until=&exact=` (RFC 3339; default the last
