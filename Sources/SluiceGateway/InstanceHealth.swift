@@ -24,7 +24,9 @@ public final class InstanceHealth: Sendable {
     /// `address` as a base URL without a trailing slash (`http://` added
     /// when it has no scheme, as EC2 instance addresses do not).
     public static func baseURL(_ address: String) -> String {
-        var url = address.contains("://") ? address : "http://" + address
+        // A byte search: `String.contains(_:)` goes through Foundation here.
+        let hasScheme = address.utf8.indices.contains { address.utf8[$0...].starts(with: "://".utf8) }
+        var url = hasScheme ? address : "http://" + address
         while url.hasSuffix("/") { url.removeLast() }
         return url
     }

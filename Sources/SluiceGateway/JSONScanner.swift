@@ -23,7 +23,12 @@ struct JSONScanner {
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
     private mutating func skipSpace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     private mutating func value(depth: Int) -> JSONValue? {
@@ -51,17 +56,39 @@ struct JSONScanner {
 
     private mutating func number() -> JSONValue? {
         let start = index
-        while index < bytes.count, Self.numberBytes.contains(bytes[index]) { index += 1 }
-        guard index > start, let text = String(bytes: bytes[start..<index], encoding: .ascii) else { return nil }
-        // RFC 8259 §6: no leading '+', no leading zeros, digits around '.'.
-        guard let first = text.first, first == "-" || first.isNumber, let number = Double(text), number.isFinite else { return nil }
+        while index < bytes.count, Self.isNumberByte(bytes[index]) { index += 1 }
+        // RFC 8259 §6: no leading '+' (nor '.', 'e').
+        guard index > start, bytes[start] == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[start]),
+              let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)), number.isFinite
+        else { return nil }
         return .number(number)
     }
 
-    private static let numberBytes: Set<UInt8> = Set("0123456789+-.eE".utf8)
+    /// `0-9 + - . e E`: the bytes a number may hold.
+    private static func isNumberByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "e"),
+             UInt8(ascii: "E"):
+            return true
+        default:
+            return false
+        }
+    }
 
     private mutating func string() -> String? {
         index += 1
+        // Most strings have no escape: one validation of their bytes.
+        var end = index
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                guard let text = String(validating: bytes[index..<end], as: UTF8.self) else { return nil }
+                index = end + 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
         var scalars = String.UnicodeScalarView()
         var run = index
         var utf8: [UInt8] = []
@@ -120,11 +147,22 @@ struct JSONScanner {
     }
 
     private mutating func hex4() -> UInt32? {
-        guard index + 4 <= bytes.count,
-              let text = String(bytes: bytes[index..<index + 4], encoding: .ascii), let value = UInt32(text, radix: 16)
-        else { return nil }
+        guard index + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for byte in bytes[index..<index + 4] {
+            guard let digit = Self.hexDigit(byte) else { return nil }
+            value = value << 4 | digit
+        }
         index += 4
         return value
+    }
+
+    /// `0-9`, `a-f`, `A-F` as a number (ASCII letters differ from their
+    /// lower case by bit 5 only).
+    private static func hexDigit(_ byte: UInt8) -> UInt32? {
+        if (0x30...0x39).contains(byte) { return UInt32(byte - 0x30) }
+        let lower = byte | 0x20
+        return (0x61...0x66).contains(lower) ? UInt32(lower - 0x61 + 10) : nil
     }
 
     private mutating func array(depth: Int) -> JSONValue? {
