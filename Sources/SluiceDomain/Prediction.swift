@@ -85,9 +85,9 @@ public enum IngestRules {
     /// Labels: 1-256 characters without control characters.
     public static func isLabel(_ text: String) -> Bool {
         guard (1...256).contains(text.utf8.count) else { return false }
-        // ASCII's controls (Cc) are U+0000–U+001F and U+007F; only other
-        // scalars need the Unicode tables.
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return !text.utf8.contains { $0 < 0x20 || $0 == 0x7F } }
+        // Printable ASCII (U+0020–U+007E) has no control (Cc); anything
+        // else is looked up in Unicode's tables.
+        if text.utf8.allSatisfy({ (0x20..<0x7F).contains($0) }) { return true }
         return !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 

@@ -38,51 +38,40 @@ public struct PostgresMLDataStore: MLDataStore {
         try await partitions.ensure(table: "predictions", days: PartitionCache.days(predictions.lazy.map(\.at)), pool: pool)
         let columns = try PredictionColumns(predictions, places: places)
         let endpoints = Set(places.values.map { "\($0.region)/\($0.endpoint)" })
-        let inserted = try await pool.retryingSerializationFailures {
-            try await pool.withTransaction { connection in
-                // The rows and their keys first, outside the endpoint lock:
-                // keys in one global order, so concurrent batches holding
-                // the same keys wait for each other instead of deadlocking.
-                let fresh = try await connection.queryPrepared("""
-                    WITH input AS (
-                        SELECT * FROM unnest(\(columns.deploymentID)::uuid[], \(columns.requestID)::text[],
-                            \(columns.region)::text[], \(columns.endpoint)::text[], \(columns.number)::float8[],
-                            \(columns.label)::text[], \(columns.probabilities)::jsonb[], \(columns.latency)::float8[],
-                            \(columns.at)::timestamptz[], \(columns.status)::int4[]) WITH ORDINALITY
-                            AS u(deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at,
-                                status, ord)),
-                    fresh AS (
-                        INSERT INTO prediction_keys (deployment_id, request_id, at)
-                        SELECT deployment_id, request_id, at FROM input ORDER BY deployment_id, request_id
-                        ON CONFLICT DO NOTHING RETURNING deployment_id, request_id),
-                    n AS (
-                        INSERT INTO predictions (deployment_id, request_id, region, endpoint, output_number, output_label, probabilities,
-                            latency_ms, at, status)
-                        SELECT i.deployment_id, i.request_id, i.region, i.endpoint, i.output_number, i.output_label, i.probabilities,
-                            i.latency_ms, i.at, i.status
-                        FROM input i JOIN fresh f ON f.deployment_id = i.deployment_id AND f.request_id = i.request_id)
-                    SELECT i.ord FROM input i JOIN fresh f ON f.deployment_id = i.deployment_id AND f.request_id = i.request_id
-                    """)
-                let stored = try Self.storedIndexes(fresh, count: predictions.count)
-                guard !stored.isEmpty else { return 0 }
-                // Then the rollups, one batch of the endpoint at a time
-                // (decision 64): this statement's snapshot, taken once the
-                // lock is held, sees every batch that finished before it.
-                try await Self.lock(endpoints: endpoints, on: connection)
-                let new = stored.count == predictions.count
-                    ? columns : try PredictionColumns(stored.map { predictions[$0] }, places: places)
-                try await connection.queryPrepared("""
-                    WITH n AS (
-                        SELECT * FROM unnest(\(new.deploymentID)::uuid[], \(new.requestID)::text[],
-                            \(new.region)::text[], \(new.endpoint)::text[], \(new.number)::float8[],
-                            \(new.label)::text[], \(new.probabilities)::jsonb[], \(new.latency)::float8[],
-                            \(new.at)::timestamptz[])
-                            AS u(deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at)),
-                    \(unsafeSQL: ScoreRollups.afterPredictions)
-                    SELECT 1
-                    """)
-                return stored.count
-            }
+        let inserted = try await store(count: predictions.count, endpoints: endpoints) { connection in
+            try await connection.queryPrepared("""
+                WITH input AS (
+                    SELECT * FROM unnest(\(columns.deploymentID)::uuid[], \(columns.requestID)::text[],
+                        \(columns.region)::text[], \(columns.endpoint)::text[], \(columns.number)::float8[],
+                        \(columns.label)::text[], \(columns.probabilities)::jsonb[], \(columns.latency)::float8[],
+                        \(columns.at)::timestamptz[], \(columns.status)::int4[]) WITH ORDINALITY
+                        AS u(deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at,
+                            status, ord)),
+                fresh AS (
+                    INSERT INTO prediction_keys (deployment_id, request_id, at)
+                    SELECT deployment_id, request_id, at FROM input ORDER BY deployment_id, request_id
+                    ON CONFLICT DO NOTHING RETURNING deployment_id, request_id),
+                n AS (
+                    INSERT INTO predictions (deployment_id, request_id, region, endpoint, output_number, output_label, probabilities,
+                        latency_ms, at, status)
+                    SELECT i.deployment_id, i.request_id, i.region, i.endpoint, i.output_number, i.output_label, i.probabilities,
+                        i.latency_ms, i.at, i.status
+                    FROM input i JOIN fresh f ON f.deployment_id = i.deployment_id AND f.request_id = i.request_id)
+                SELECT i.ord FROM input i JOIN fresh f ON f.deployment_id = i.deployment_id AND f.request_id = i.request_id
+                """)
+        } rollup: { connection, stored in
+            let new = stored.count == predictions.count
+                ? columns : try PredictionColumns(stored.map { predictions[$0] }, places: places)
+            try await connection.queryPrepared("""
+                WITH n AS (
+                    SELECT * FROM unnest(\(new.deploymentID)::uuid[], \(new.requestID)::text[],
+                        \(new.region)::text[], \(new.endpoint)::text[], \(new.number)::float8[],
+                        \(new.label)::text[], \(new.probabilities)::jsonb[], \(new.latency)::float8[],
+                        \(new.at)::timestamptz[])
+                        AS u(deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at)),
+                \(unsafeSQL: ScoreRollups.afterPredictions)
+                SELECT 1
+                """)
         }
         return IngestResult(accepted: inserted, duplicates: batch.count - inserted)
     }
@@ -95,39 +84,34 @@ public struct PostgresMLDataStore: MLDataStore {
         try await partitions.ensure(table: "outcomes", days: PartitionCache.days(outcomes.lazy.map(\.at)), pool: pool)
         let columns = try OutcomeColumns(outcomes)
         let endpoints = Set(outcomes.map { "\($0.region)/\($0.endpoint)" })
-        let inserted = try await pool.retryingSerializationFailures {
-            try await pool.withTransaction { connection in
-                let fresh = try await connection.queryPrepared("""
-                    WITH input AS (
-                        SELECT * FROM unnest(\(columns.region)::text[], \(columns.endpoint)::text[],
-                            \(columns.requestID)::text[], \(columns.number)::float8[], \(columns.label)::text[],
-                            \(columns.at)::timestamptz[]) WITH ORDINALITY
-                            AS u(region, endpoint, request_id, actual_number, actual_label, at, ord)),
-                    fresh AS (
-                        INSERT INTO outcome_keys (region, endpoint, request_id, at)
-                        SELECT region, endpoint, request_id, at FROM input ORDER BY region, endpoint, request_id
-                        ON CONFLICT DO NOTHING RETURNING region, endpoint, request_id),
-                    o AS (
-                        INSERT INTO outcomes (region, endpoint, request_id, actual_number, actual_label, at)
-                        SELECT i.region, i.endpoint, i.request_id, i.actual_number, i.actual_label, i.at
-                        FROM input i JOIN fresh f ON f.region = i.region AND f.endpoint = i.endpoint AND f.request_id = i.request_id)
-                    SELECT i.ord FROM input i
-                    JOIN fresh f ON f.region = i.region AND f.endpoint = i.endpoint AND f.request_id = i.request_id
-                    """)
-                let stored = try Self.storedIndexes(fresh, count: outcomes.count)
-                guard !stored.isEmpty else { return 0 }
-                try await Self.lock(endpoints: endpoints, on: connection)
-                let new = stored.count == outcomes.count ? columns : try OutcomeColumns(stored.map { outcomes[$0] })
-                try await connection.queryPrepared("""
-                    WITH o AS (
-                        SELECT * FROM unnest(\(new.region)::text[], \(new.endpoint)::text[],
-                            \(new.requestID)::text[], \(new.number)::float8[], \(new.label)::text[])
-                            AS u(region, endpoint, request_id, actual_number, actual_label)),
-                    \(unsafeSQL: ScoreRollups.afterOutcomes)
-                    SELECT 1
-                    """)
-                return stored.count
-            }
+        let inserted = try await store(count: outcomes.count, endpoints: endpoints) { connection in
+            try await connection.queryPrepared("""
+                WITH input AS (
+                    SELECT * FROM unnest(\(columns.region)::text[], \(columns.endpoint)::text[],
+                        \(columns.requestID)::text[], \(columns.number)::float8[], \(columns.label)::text[],
+                        \(columns.at)::timestamptz[]) WITH ORDINALITY
+                        AS u(region, endpoint, request_id, actual_number, actual_label, at, ord)),
+                fresh AS (
+                    INSERT INTO outcome_keys (region, endpoint, request_id, at)
+                    SELECT region, endpoint, request_id, at FROM input ORDER BY region, endpoint, request_id
+                    ON CONFLICT DO NOTHING RETURNING region, endpoint, request_id),
+                o AS (
+                    INSERT INTO outcomes (region, endpoint, request_id, actual_number, actual_label, at)
+                    SELECT i.region, i.endpoint, i.request_id, i.actual_number, i.actual_label, i.at
+                    FROM input i JOIN fresh f ON f.region = i.region AND f.endpoint = i.endpoint AND f.request_id = i.request_id)
+                SELECT i.ord FROM input i
+                JOIN fresh f ON f.region = i.region AND f.endpoint = i.endpoint AND f.request_id = i.request_id
+                """)
+        } rollup: { connection, stored in
+            let new = stored.count == outcomes.count ? columns : try OutcomeColumns(stored.map { outcomes[$0] })
+            try await connection.queryPrepared("""
+                WITH o AS (
+                    SELECT * FROM unnest(\(new.region)::text[], \(new.endpoint)::text[],
+                        \(new.requestID)::text[], \(new.number)::float8[], \(new.label)::text[])
+                        AS u(region, endpoint, request_id, actual_number, actual_label)),
+                \(unsafeSQL: ScoreRollups.afterOutcomes)
+                SELECT 1
+                """)
         }
         return IngestResult(accepted: inserted, duplicates: batch.count - inserted)
     }
@@ -147,6 +131,31 @@ public struct PostgresMLDataStore: MLDataStore {
 }
 
 extension PostgresMLDataStore {
+    /// Stores a batch of `count` items of `endpoints` in one transaction
+    /// (decision 64), retried on a deadlock. `insert` stores the new keys
+    /// and rows, concurrently with other batches, and returns the `ord`
+    /// (1-based) of each item it stored; keys in one global order, so
+    /// batches holding the same keys wait for each other instead of
+    /// deadlocking. Then, under the endpoints' lock, `rollup` adds the
+    /// stored items (0-based, in batch order) to the rollups: its
+    /// statement's snapshot, taken once the lock is held, sees every batch
+    /// that finished before it. Returns how many items were stored.
+    func store(
+        count: Int, endpoints: Set<String>,
+        insert: (PGConnection) async throws -> PGRows,
+        rollup: (PGConnection, [Int]) async throws -> Void
+    ) async throws -> Int {
+        try await pool.retryingSerializationFailures {
+            try await pool.withTransaction { connection in
+                let stored = try Self.storedIndexes(try await insert(connection), count: count)
+                guard !stored.isEmpty else { return 0 }
+                try await Self.lock(endpoints: endpoints, on: connection)
+                try await rollup(connection, stored)
+                return stored.count
+            }
+        }
+    }
+
     /// The 0-based indexes of a batch of `count` that the first statement
     /// stored, from its `ord` column (1-based), in batch order.
     static func storedIndexes(_ rows: PGRows, count: Int) throws -> [Int] {
