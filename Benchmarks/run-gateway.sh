@@ -7,11 +7,15 @@
 #              (default acknowledgement: the record written to the journal)
 #   gw-2-fsync the same with SLUICE_GATEWAY_DURABLE_ACK=fsync
 #   gw-2-mem   the same with SLUICE_GATEWAY_DURABLE_ACK=off
+#   gw-2-nodb  gw-2 with the database stopped (SIGSTOP) while it is measured:
+#              the gateway journals every result and uploads nothing, so it
+#              is measured without the ML Data Store's PostgreSQL sharing the
+#              2 cores (the backlog is uploaded, and waited for, afterwards)
 #   nginx-2    nginx `proxy_pass` + two `mirror`s to the same two shadows
 # first as fast as wrk can (throughput; latency there is queueing for the
 # 2 cores), then at a fixed RATE req/s over the same CONNECTIONS (latency:
-# what each hop adds when nobody queues), for direct, gw-2, gw-2-fsync and
-# nginx-2.
+# what each hop adds when nobody queues), for direct, gw-2, gw-2-fsync,
+# gw-2-nodb and nginx-2.
 # The model servers are one nginx (`return 200` with a fixed JSON body) on
 # three ports: live, shadow-a, shadow-b. The gateway's database is the
 # embedded cluster of a `sluice serve` started in a temporary folder.
@@ -19,6 +23,7 @@
 #   Benchmarks/run-gateway.sh      (needs wrk, nginx, postgresql; release build)
 #
 # Environment (defaults): DURATION=10 WARMUP=2 ROUNDS=2 CONNECTIONS=64 RATE=1000
+# JOURNAL_ROOT (the gateways' journal folders; a temporary folder)
 # SLUICE_BIN (the release binary; built with `swift build -c release
 # --product sluice` unless given). Prints a Markdown table of medians, with
 # the CPU time the proxy (gateway process, or nginx-2's worker) spent per
@@ -37,6 +42,9 @@ if [[ -z ${SLUICE_BIN:-} ]]; then
 fi
 WORK=$(mktemp -d)
 chmod 755 "$WORK"
+# Where the gateways' journals go (JOURNAL_ROOT=/dev/shm/x: a tmpfs, to
+# tell the file system's share of the latency).
+JOURNAL_ROOT=${JOURNAL_ROOT:-$WORK}
 PIDS=()
 cleanup() {
     # Only the processes this script started, by their ids.
@@ -109,7 +117,7 @@ deploy shadow-b bench2 stealth "$SB"
 
 start_gateway() { # name port [env...]
     local name=$1 port=$2; shift 2
-    env SLUICE_GATEWAY_PORT="$port" SLUICE_LOG_LEVEL=warning SLUICE_GATEWAY_JOURNAL="$WORK/journal-$name" "$@" \
+    env SLUICE_GATEWAY_PORT="$port" SLUICE_LOG_LEVEL=warning SLUICE_GATEWAY_JOURNAL="$JOURNAL_ROOT/journal-$name" "$@" \
         "$SLUICE_BIN" gateway > "$WORK/$name.out" 2> "$WORK/$name.err" & PIDS+=($!)
     for _ in $(seq 1 100); do grep -q listening "$WORK/$name.out" 2>/dev/null && break; sleep 0.1; done
 }
@@ -152,6 +160,31 @@ measure() { # label rate url [pid of the proxy...]
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu" >> "$RESULTS"
     log "$label: $rps req/s p50 $p50 p99 $p99 cpu/req ${cpu} us $errors"
 }
+# The embedded cluster's postmaster and its backends (SIGSTOP/SIGCONT).
+db_pids() {
+    local master
+    master=$(pgrep -u postgres -f -- "-D $WORK/app/" | head -1)
+    [[ -n $master ]] && echo "$master" $(pgrep -P "$master")
+}
+stored() { "${PSQL[@]}" -c "SELECT count(*) FROM predictions"; }
+# Resumes the database and waits until the gateways' backlog is stored
+# (the count stops moving for 2 s), so the next target does not share the
+# cores with the catch-up.
+resume_db() {
+    kill -CONT $(db_pids)
+    local last=-1 now
+    for _ in $(seq 1 120); do
+        now=$(stored); [[ $now == "$last" ]] && break
+        last=$now; sleep 2
+    done
+}
+measure_nodb() { # label rate
+    local pids; pids=$(db_pids)
+    [[ -n $pids ]] || { log "no database processes found; skipping $1"; return; }
+    kill -STOP $pids
+    measure "$1" "$2" "http://127.0.0.1:$GW/predict/eu-west-1/bench2" "$GW_PID"
+    resume_db
+}
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq 1 "$ROUNDS"); do
     log "round $round"
@@ -160,11 +193,15 @@ for round in $(seq 1 "$ROUNDS"); do
     measure gw-2 0 "http://127.0.0.1:$GW/predict/eu-west-1/bench2" "$GW_PID"
     measure gw-2-fsync 0 "http://127.0.0.1:$GWF/predict/eu-west-1/bench2" "$GWF_PID"
     measure gw-2-mem 0 "http://127.0.0.1:$GWM/predict/eu-west-1/bench2" "$GWM_PID"
+    resume_db
+    measure_nodb gw-2-nodb 0
     measure nginx-2 0 "http://127.0.0.1:$MIRROR/predict/" "$MIRROR_WORKER"
     if ((RATE > 0)); then
         measure "direct@$RATE" "$RATE" "http://127.0.0.1:$LIVE/predictions/fraud"
         measure "gw-2@$RATE" "$RATE" "http://127.0.0.1:$GW/predict/eu-west-1/bench2" "$GW_PID"
         measure "gw-2-fsync@$RATE" "$RATE" "http://127.0.0.1:$GWF/predict/eu-west-1/bench2" "$GWF_PID"
+        measure "gw-2-mem@$RATE" "$RATE" "http://127.0.0.1:$GWM/predict/eu-west-1/bench2" "$GWM_PID"
+        measure_nodb "gw-2-nodb@$RATE" "$RATE"
         measure "nginx-2@$RATE" "$RATE" "http://127.0.0.1:$MIRROR/predict/" "$MIRROR_WORKER"
     fi
 done
@@ -173,8 +210,8 @@ echo "load average (1/5/15 min) before: $LOAD_BEFORE, at the end: $(cut -d' ' -f
 echo
 echo "| target | req/s (median) | p50 | p99 (median; each round) | proxy CPU per request | errors |"
 echo "|---|---|---|---|---|---|"
-LABELS=(direct gw-0 gw-2 gw-2-fsync gw-2-mem nginx-2)
-((RATE > 0)) && LABELS+=("direct@$RATE" "gw-2@$RATE" "gw-2-fsync@$RATE" "nginx-2@$RATE")
+LABELS=(direct gw-0 gw-2 gw-2-fsync gw-2-mem gw-2-nodb nginx-2)
+((RATE > 0)) && LABELS+=("direct@$RATE" "gw-2@$RATE" "gw-2-fsync@$RATE" "gw-2-mem@$RATE" "gw-2-nodb@$RATE" "nginx-2@$RATE")
 for label in "${LABELS[@]}"; do
     awk -F'\t' -v l="$label" '$1 == l' "$RESULTS" | python3 -c '
 import sys, statistics

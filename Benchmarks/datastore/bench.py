@@ -56,6 +56,57 @@ def request(port, method, path, body=None, headers=None):
     return response.status, data
 
 
+def process_ticks(pids):
+    """utime + stime, in clock ticks, of the given processes (gone ones count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def children(parent):
+    """Process ids whose parent is `parent` (a postmaster's backends and helpers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == parent:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
+class CPUMeter:
+    """CPU seconds spent by the server, by PostgreSQL (postmaster and every
+    backend, sampled at start and end) and by this client between start()
+    and stop(). Backends that exit in between are not counted: the server's
+    pool keeps its connections open, so none do here."""
+
+    def __init__(self, server_pid, postmaster_pid):
+        self.server, self.postmaster = server_pid, postmaster_pid
+        self.hz = os.sysconf("SC_CLK_TCK")
+
+    def _sample(self):
+        pg = [self.postmaster] + children(self.postmaster)
+        own = os.times()
+        return process_ticks([self.server]), process_ticks(pg), own.user + own.system
+
+    def start(self):
+        self.before = self._sample()
+
+    def stop(self):
+        after = self._sample()
+        return ((after[0] - self.before[0]) / self.hz, (after[1] - self.before[1]) / self.hz,
+                after[2] - self.before[2])
+
+
 class IngestFailed(Exception):
     pass
 
@@ -129,17 +180,22 @@ def main():
                        '{"type":"external","urls":["http://127.0.0.1:9"]}', 'bench'
                 FROM models m, generate_series(1, 3) n;
             CREATE TABLE copy_floor (LIKE predictions INCLUDING DEFAULTS);
+            CREATE TABLE copy_floor_unique (LIKE predictions INCLUDING DEFAULTS, PRIMARY KEY (deployment_id, request_id));
             """)
+        with open(os.path.join(cluster.data, "postmaster.pid")) as f:
+            meter = CPUMeter(server.pid, int(f.readline()))
         deployment = "00000000-0000-0000-0000-000000000001"
         now = datetime.now(timezone.utc)
         at = (now - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        ingest_rates, copy_rates = [], []
+        ingest_rates, copy_rates, unique_rates, cpu = [], [], [], []
         for r in range(rounds):
             items = [[{"deployment_id": deployment, "request_id": f"r{r}-{b}-{i}",
                        "output": {"label": "a" if i % 3 else "b", "probabilities": {"a": 0.7, "b": 0.3}},
                        "latency_ms": 3.5 + i % 7, "at": at} for i in range(1000)] for b in range(batches)]
             bodies = [json.dumps(batch).encode() for batch in items]
+            meter.start()
             elapsed = ingest_round(port, bodies, clients)
+            cpu.append(meter.stop())
             ingest_rates.append(batches * 1000 / elapsed)
             csv_path = os.path.join(cluster.dir, f"rows-{r}.csv")
             with open(csv_path, "w") as f:
@@ -151,6 +207,9 @@ def main():
             start = time.perf_counter()
             cluster.psql("sluice", f"\\copy copy_floor (deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at) FROM '{csv_path}' WITH (FORMAT csv)")
             copy_rates.append(batches * 1000 / (time.perf_counter() - start))
+            start = time.perf_counter()
+            cluster.psql("sluice", f"\\copy copy_floor_unique (deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at) FROM '{csv_path}' WITH (FORMAT csv)")
+            unique_rates.append(batches * 1000 / (time.perf_counter() - start))
         count = int(cluster.psql("sluice", "SELECT count(*) FROM predictions").strip())
         assert count == rounds * batches * 1000, count
 
@@ -211,7 +270,17 @@ def main():
         print("|---|---|---|")
         print(f"| POST /v1/predictions (HTTP, JSON, auth, dedup, rollups) | {statistics.median(ingest_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in ingest_rates)} |")
         print(f"| psql \\copy CSV into a plain table (floor) | {statistics.median(copy_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in copy_rates)} |")
+        print(f"| psql \\copy CSV into a table with only the unique key (deployment_id, request_id) | {statistics.median(unique_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in unique_rates)} |")
         print(f"\nRatio Sluice / floor: {statistics.median(ingest_rates) / statistics.median(copy_rates):.2f}\n")
+        n = batches * 1000
+        per_prediction = [tuple(x / n * 1e6 for x in c) for c in cpu]
+        server_us, pg_us, client_us = (statistics.median(p[i] for p in per_prediction) for i in range(3))
+        print("CPU per prediction during the ingest rounds (median), from /proc:\n")
+        print("| sluice serve | PostgreSQL (all backends) | this client (Python) | sum | budget at 100,000/s on "
+              f"{os.cpu_count()} cores |")
+        print("|---|---|---|---|---|")
+        print(f"| {server_us:.1f} µs | {pg_us:.1f} µs | {client_us:.1f} µs | {server_us + pg_us + client_us:.1f} µs "
+              f"| {os.cpu_count() * 1e6 / 100_000:.0f} µs |\n")
         print(f"## Scoreboard over {total:,} predictions and {per:,} outcomes (3 deployments, paired)\n")
         print(f"Loaded through the API: predictions at {3 * per / load_predictions:,.0f}/s, outcomes at {per / load_outcomes:,.0f}/s "
               f"(rollups maintained).\n")

@@ -57,14 +57,14 @@ struct IngestParser {
         result.reserveCapacity(objects.count)
         for (index, object) in objects.enumerated() {
             let path = "[\(index)]"
-            unknown(object, ["deployment_id", "request_id", "output", "latency_ms", "at"], path, &validation)
+            unknown(object, Self.predictionFields, path, &validation)
             let id = object["deployment_id"]?.string.flatMap { deploymentIDs.parse($0) }
             validation.check(id != nil, "\(path).deployment_id", "must be a deployment id (a UUID)")
             let requestID = requestID(object["request_id"], path, &validation)
             let output = output(object["output"], path, &validation)
             let latency = object["latency_ms"]?.number
             validation.check(latency.map { $0 >= 0 && $0 < 86_400_000 } ?? false, "\(path).latency_ms", "must be a number of milliseconds, 0 or more")
-            let at = time(object["at"], "\(path).at", &validation)
+            let at = time(object["at"], path, &validation)
             if let id, let requestID {
                 validation.check(seen.insert(PredictionKey(id: id, requestID: requestID)).inserted, "\(path).request_id", "repeats an earlier item of this batch")
             }
@@ -84,7 +84,7 @@ struct IngestParser {
         result.reserveCapacity(objects.count)
         for (index, object) in objects.enumerated() {
             let path = "[\(index)]"
-            unknown(object, ["region", "endpoint", "request_id", "actual", "at"], path, &validation)
+            unknown(object, Self.outcomeFields, path, &validation)
             let region = object["region"]?.string
             validation.check(region.map(DeploymentSpec.isRegion) ?? false, "\(path).region", "must be an AWS region such as eu-west-1")
             let endpoint = object["endpoint"]?.string
@@ -98,7 +98,7 @@ struct IngestParser {
             } else {
                 validation.add("\(path).actual", "must be a number or a label")
             }
-            let at = time(object["at"], "\(path).at", &validation)
+            let at = time(object["at"], path, &validation)
             if let region, let endpoint, let requestID {
                 validation.check(seen.insert("\(region)/\(endpoint)/\(requestID)").inserted, "\(path).request_id",
                     "repeats an earlier item of this batch")
@@ -112,7 +112,12 @@ struct IngestParser {
         return result
     }
 
-    private func unknown(_ object: IngestJSONObject, _ known: Set<String>, _ path: String, _ validation: inout Validation) {
+    /// The members an item may have. Five names: a linear search beats
+    /// hashing each key, and a `Set` literal here was built for every item.
+    private static let predictionFields = ["deployment_id", "request_id", "output", "latency_ms", "at"]
+    private static let outcomeFields = ["region", "endpoint", "request_id", "actual", "at"]
+
+    private func unknown(_ object: IngestJSONObject, _ known: [String], _ path: String, _ validation: inout Validation) {
         for member in object.members where !known.contains(member.key) { validation.add("\(path).\(member.key)", "is not a known field") }
     }
 
@@ -149,13 +154,14 @@ struct IngestParser {
         return nil
     }
 
-    private func time(_ value: IngestJSON?, _ field: String, _ validation: inout Validation) -> Date? {
+    /// The item's `at` (`path` is the item's, `[3]`).
+    private func time(_ value: IngestJSON?, _ path: String, _ validation: inout Validation) -> Date? {
         guard let text = value?.string, let date = APITime.parse(text) else {
-            validation.add(field, "must be an RFC 3339 time such as 2026-11-27T18:09:32.123Z")
+            validation.add("\(path).at", "must be an RFC 3339 time such as 2026-11-27T18:09:32.123Z")
             return nil
         }
         guard date.timeIntervalSince(now) <= IngestRules.maxFutureSkew, now.timeIntervalSince(date) <= IngestRules.maxAge else {
-            validation.add(field, "is too far in the future or the past")
+            validation.add("\(path).at", "is too far in the future or the past")
             return nil
         }
         return date

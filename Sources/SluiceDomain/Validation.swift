@@ -12,9 +12,11 @@ public struct Validation: Sendable {
         violations.append(.init(field: field, reason: reason))
     }
 
-    /// Records `reason` for `field` unless `condition` holds.
-    public mutating func check(_ condition: Bool, _ field: String, _ reason: String) {
-        if !condition { add(field, reason) }
+    /// Records `reason` for `field` unless `condition` holds. Both texts
+    /// are built only when it does not, so a check costs nothing on the
+    /// path where input is valid (an ingest batch checks thousands).
+    public mutating func check(_ condition: Bool, _ field: @autoclosure () -> String, _ reason: @autoclosure () -> String) {
+        if !condition { add(field(), reason()) }
     }
 
     /// A required value, recording "is required" when it is `nil`.

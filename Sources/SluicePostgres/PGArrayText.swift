@@ -25,13 +25,26 @@ public struct PGArrayText: Sendable {
 
     /// Appends a quoted text element, or `NULL`.
     public mutating func append(_ text: String?) {
-        separate()
-        guard let text else { return appendNull() }
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
-            bytes.append(byte)
+        guard var text else {
+            separate()
+            return appendNull()
         }
+        text.withUTF8 { append(utf8: $0) }
+    }
+
+    /// Appends a quoted text element from its UTF-8 bytes (which must be
+    /// valid UTF-8: they are sent as they are).
+    public mutating func append(utf8 text: UnsafeBufferPointer<UInt8>) {
+        separate()
+        bytes.reserveCapacity(bytes.count + text.count + 2)
+        bytes.append(UInt8(ascii: "\""))
+        var start = 0
+        for (index, byte) in text.enumerated() where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<index]))
+            bytes.append(UInt8(ascii: "\\"))
+            start = index
+        }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start...]))
         bytes.append(UInt8(ascii: "\""))
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A statement's parameters in the arrays `PQexecParams` and
 /// `PQsendQueryParams` take, checked before anything is sent.
 struct PGQueryArguments {
@@ -13,7 +15,7 @@ struct PGQueryArguments {
             error.sql = query.sql
             throw error
         }
-        guard !query.sql.utf8.contains(0) else {
+        guard !Self.holdsNUL(query.sql) else {
             throw PGError(code: .encoding, message: "the SQL text contains NUL")
         }
         guard query.binds.count <= Int(UInt16.max) else {
@@ -27,7 +29,7 @@ struct PGQueryArguments {
                 lengths.append(0)
                 formats.append(0)
             case .text(let text)?:
-                guard !text.utf8.contains(0) else {
+                guard !Self.holdsNUL(text) else {
                     var error = PGError(code: .encoding, message: "parameter $\(index + 1) contains NUL, which PostgreSQL text cannot hold")
                     error.sql = query.sql
                     throw error
@@ -43,6 +45,17 @@ struct PGQueryArguments {
                 lengths.append(Int32(bytes.count))
                 formats.append(1)
             }
+        }
+    }
+
+    /// Whether `text` holds a NUL byte: `memchr` over its UTF-8 storage
+    /// (a batch's array parameters are hundreds of kilobytes; going through
+    /// `String.UTF8View` byte by byte cost 7 % of an ingest's CPU).
+    static func holdsNUL(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, 0, bytes.count) != nil
         }
     }
 

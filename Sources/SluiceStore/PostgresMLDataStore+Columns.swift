@@ -18,18 +18,34 @@ struct PredictionColumns {
     var status = PGArrayText()
 
     init(_ predictions: [Prediction], places: [UUID: (region: String, endpoint: String)]) throws {
-        deploymentID = PGArrayText(capacity: predictions.count * 39)
-        at = PGArrayText(capacity: predictions.count * 30)
+        let count = predictions.count
+        deploymentID = PGArrayText(capacity: count * 39)
+        requestID = PGArrayText(capacity: count * 24)
+        region = PGArrayText(capacity: count * 13)
+        endpoint = PGArrayText(capacity: count * 16)
+        number = PGArrayText(capacity: count * 8)
+        label = PGArrayText(capacity: count * 8)
+        probabilities = PGArrayText(capacity: count * 40)
+        latency = PGArrayText(capacity: count * 8)
+        at = PGArrayText(capacity: count * 30)
+        status = PGArrayText(capacity: count * 5)
         var json: [UInt8] = []
-        var idTexts: [UUID: String] = [:]
+        // A batch names one or a few deployments, usually in runs: the
+        // last one's id text and place are kept rather than looked up
+        // (hashing a UUID) for every row.
+        var last: (id: UUID, text: String, place: (region: String, endpoint: String))?
         for prediction in predictions {
-            let place = places[prediction.deploymentID] ?? ("", "")
-            let idText = idTexts[prediction.deploymentID] ?? prediction.deploymentID.uuidString
-            idTexts[prediction.deploymentID] = idText
-            deploymentID.append(idText)
+            let current: (id: UUID, text: String, place: (region: String, endpoint: String))
+            if let last, last.id == prediction.deploymentID {
+                current = last
+            } else {
+                current = (prediction.deploymentID, prediction.deploymentID.uuidString, places[prediction.deploymentID] ?? ("", ""))
+                last = current
+            }
+            deploymentID.append(current.text)
             requestID.append(prediction.requestID)
-            region.append(place.region)
-            endpoint.append(place.endpoint)
+            region.append(current.place.region)
+            endpoint.append(current.place.endpoint)
             switch prediction.output {
             case .number(let value)?:
                 number.append(value)
@@ -41,7 +57,7 @@ struct PredictionColumns {
                 if let probs {
                     json.removeAll(keepingCapacity: true)
                     try JSONText.appendObject(probs, to: &json)
-                    probabilities.append(String(decoding: json, as: UTF8.self))
+                    json.withUnsafeBufferPointer { probabilities.append(utf8: $0) }
                 } else {
                     probabilities.append(nil as String?)
                 }

@@ -78,9 +78,9 @@ public struct PostgresMLDataStore: MLDataStore {
 
     public func ingest(outcomes batch: [Outcome]) async throws -> IngestResult {
         guard !batch.isEmpty else { return IngestResult(accepted: 0, duplicates: 0) }
-        var seen = Set<[String]>()
+        var seen = Set<OutcomeKey>()
         seen.reserveCapacity(batch.count)
-        let outcomes = batch.filter { seen.insert([$0.region, $0.endpoint, $0.requestID]).inserted }
+        let outcomes = batch.filter { seen.insert(OutcomeKey(region: $0.region, endpoint: $0.endpoint, requestID: $0.requestID)).inserted }
         try await partitions.ensure(table: "outcomes", days: PartitionCache.days(outcomes.lazy.map(\.at)), pool: pool)
         let columns = try OutcomeColumns(outcomes)
         let endpoints = Set(outcomes.map { "\($0.region)/\($0.endpoint)" })
@@ -175,5 +175,12 @@ extension PostgresMLDataStore {
 /// A prediction's unique key.
 private struct PredictionKey: Hashable {
     var deploymentID: UUID
+    var requestID: String
+}
+
+/// An outcome's unique key within a batch.
+private struct OutcomeKey: Hashable {
+    var region: String
+    var endpoint: String
     var requestID: String
 }

@@ -37,6 +37,20 @@ import Testing
         #expect(try PGArrayLiteral.decode(literal) == elements)
     }
 
+    @Test func arrayText_quotesAndEscapesEveryTextElement() throws {
+        // Quotes and backslashes at the start, the end, side by side and
+        // alone, written through the UTF-8 buffer path in runs.
+        let elements: [String?] = ["", "\"", "\\", "\"\\\"", "a\"b\\c", "\"lead", "trail\\", "NULL", nil, "ünï,{}", "plain"]
+        var array = PGArrayText()
+        for element in elements { array.append(element) }
+        #expect(array.literal == #"{"","\"","\\","\"\\\"","a\"b\\c","\"lead","trail\\","NULL",NULL,"ünï,{}","plain"}"#)
+        #expect(try PGArrayLiteral.decode(array.literal) == elements)
+        var bytes = PGArrayText()
+        Array("x\"y".utf8).withUnsafeBufferPointer { bytes.append(utf8: $0) }
+        [UInt8]().withUnsafeBufferPointer { bytes.append(utf8: $0) }
+        #expect(bytes.literal == #"{"x\"y",""}"#)
+    }
+
     @Test func arrayLiteral_readsPostgresOutput() throws {
         #expect(try PGArrayLiteral.decode("{}") == [])
         #expect(try PGArrayLiteral.decode(#"{a,"b c",NULL,"NULL",d\,e}"#) == ["a", "b c", nil, "NULL", "d,e"])

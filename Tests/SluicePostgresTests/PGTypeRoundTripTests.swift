@@ -119,6 +119,21 @@ import Testing
         }
     }
 
+    @Test func arrayWithNULDeepInside_isRefusedBeforeSending() async throws {
+        try await PGTest.withPool { pool, _ in
+            try await pool.query("CREATE TABLE words (w text)")
+            var words = PGArrayText()
+            for i in 0..<20_000 { words.append(i == 19_999 ? "last\u{0}" : "word \(i)") }
+            await #expect {
+                try await pool.query("INSERT INTO words SELECT unnest(\(words)::text[])")
+            } throws: { error in
+                (error as? PGError)?.code == .encoding
+            }
+            let count = try await pool.query("SELECT count(*) AS n FROM words").first?.decode("n", as: Int.self)
+            #expect(count == 0)
+        }
+    }
+
     @Test func affectedRowsAndColumns_areReported() async throws {
         try await PGTest.withPool { pool, _ in
             try await pool.query("CREATE TABLE items (id int, name text)")
