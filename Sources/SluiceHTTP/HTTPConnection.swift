@@ -40,6 +40,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var bodyLimit = 0
+    /// The responder's route match for the request being read (decision 67).
+    private var route: RouteTrie.Match?
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var peerClosed = false
@@ -157,8 +159,10 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
 
     private func begin(_ head: HTTPRequestHead) {
         // Only a request with a body needs the responder's limit (which
-        // costs a route match).
-        let limit = head.framing == .none ? 0 : shared.responder.maxBodySize(for: head) ?? shared.configuration.maxBodySize
+        // costs a route match, kept for the response).
+        let routed = head.framing == .none ? nil : shared.responder.route(head)
+        let limit = head.framing == .none ? 0 : routed?.maxBodySize ?? shared.configuration.maxBodySize
+        self.route = routed?.route
         self.head = head
         self.body = []
         self.bodyLimit = limit
@@ -185,7 +189,10 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         guard let head else { return }
         state = .handling
         timer.enter(.handling, now: MonotonicClock.now())
-        let request = HTTPRequest(head: head, body: body, remoteAddress: remoteAddress)
+        var built = HTTPRequest(head: head, body: body, remoteAddress: remoteAddress)
+        built.route = route
+        route = nil
+        let request = built
         body = []
         let responder = shared.responder
         let work: @Sendable () async -> Void = { [self] in

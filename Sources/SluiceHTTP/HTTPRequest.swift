@@ -79,6 +79,8 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The client's address as text, if known.
     public var remoteAddress: String?
+    /// The route the responder matched when the head arrived (``HTTPResponder/route(_:)``).
+    var route: RouteTrie.Match?
 
     /// Creates a request.
     public init(head: HTTPRequestHead, body: [UInt8] = [], remoteAddress: String? = nil) {

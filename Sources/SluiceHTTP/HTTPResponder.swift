@@ -4,6 +4,12 @@ public protocol HTTPResponder: Sendable {
     /// any body byte is read (so an oversized `Content-Length` gets 413 at once).
     func maxBodySize(for head: HTTPRequestHead) -> Int?
 
+    /// The same limit, with whatever the responder worked out to find it
+    /// (a ``Router``'s route match), kept on the request so that the path
+    /// is matched once per request, not once for the limit and again for
+    /// the response.
+    func route(_ head: HTTPRequestHead) -> HTTPRoutedHead
+
     /// Produces the response. Errors are the responder's to map: the server
     /// only frames what it is given.
     func respond(to request: HTTPRequest) async -> HTTPResponse
@@ -12,6 +18,22 @@ public protocol HTTPResponder: Sendable {
 extension HTTPResponder {
     /// Default: the server's configured limit.
     public func maxBodySize(for head: HTTPRequestHead) -> Int? { nil }
+
+    /// Default: ``maxBodySize(for:)`` and nothing kept.
+    public func route(_ head: HTTPRequestHead) -> HTTPRoutedHead { HTTPRoutedHead(maxBodySize: maxBodySize(for: head)) }
+}
+
+/// What a responder learns from a request's head before the body is read.
+public struct HTTPRoutedHead: Sendable {
+    /// The largest body accepted; `nil` for the server's configured limit.
+    public var maxBodySize: Int?
+    /// A ``Router``'s match, handed to its `respond(to:)` on the request.
+    var route: RouteTrie.Match?
+
+    /// A limit with nothing else kept.
+    public init(maxBodySize: Int?) {
+        self.maxBodySize = maxBodySize
+    }
 }
 
 /// A responder made from a closure (tests, benchmarks).

@@ -11,6 +11,14 @@ struct RouteTrie: Sendable {
         var fallback: HTTPNext?
     }
 
+    /// A path's endpoint and decoded parameters, with the path they were
+    /// matched for (a request whose path differs is matched again).
+    struct Match: Sendable {
+        let path: String
+        let endpoint: Endpoint
+        let parameters: RequestContext.Parameters
+    }
+
     final class Node: @unchecked Sendable {
         // Mutated only while the router is built, then frozen.
         var literals: [String: Node] = [:]

@@ -47,14 +47,28 @@ public struct Router: HTTPResponder {
     }
 
     public func maxBodySize(for head: HTTPRequestHead) -> Int? {
-        guard let (endpoint, _) = trie.match(head.path) else { return defaultBodyLimit }
-        return endpoint.bodyLimits[head.method] ?? defaultBodyLimit
+        route(head).maxBodySize
+    }
+
+    /// Matches the path once; `respond(to:)` reuses the match.
+    public func route(_ head: HTTPRequestHead) -> HTTPRoutedHead {
+        guard let (endpoint, parameters) = trie.match(head.path) else { return HTTPRoutedHead(maxBodySize: defaultBodyLimit) }
+        var routed = HTTPRoutedHead(maxBodySize: endpoint.bodyLimits[head.method] ?? defaultBodyLimit)
+        routed.route = RouteTrie.Match(path: head.path, endpoint: endpoint, parameters: parameters)
+        return routed
+    }
+
+    /// The match kept on the request when it is for the request's path;
+    /// otherwise (no body, or a request built elsewhere) a new one.
+    private func match(_ request: HTTPRequest) -> (RouteTrie.Endpoint, RequestContext.Parameters)? {
+        if let kept = request.route, kept.path == request.head.path { return (kept.endpoint, kept.parameters) }
+        return trie.match(request.head.path)
     }
 
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
         var context = RequestContext(logger: logger)
         let chain: HTTPNext
-        if let (endpoint, parameters) = trie.match(request.head.path) {
+        if let (endpoint, parameters) = match(request) {
             context.parameters = parameters
             context.route = endpoint.pattern
             chain = endpoint.chains[request.method] ?? endpoint.fallback ?? notFound

@@ -224,6 +224,25 @@ import Testing
         #expect(router.maxBodySize(for: HTTPRequestHead(method: .post, target: "/nowhere")) == 1024)
     }
 
+    @Test func routeOfTheHead_isReusedForItsRequest_andRematchedForAnotherPath() async throws {
+        let router = try Self.router { builder in
+            builder.on(.post, "/v1/items/{id}", maxBodySize: 4096, handler: Self.answer("item"))
+            builder.on(.post, "/v1/names/{name}", handler: Self.answer("name"))
+        }
+        let head = HTTPRequestHead(method: .post, target: "/v1/items/7")
+        let routed = router.route(head)
+        #expect(routed.maxBodySize == 4096)
+        #expect(routed.route?.path == "/v1/items/7")
+        #expect(router.route(HTTPRequestHead(method: .post, target: "/nowhere")).route == nil)
+        var request = HTTPRequest(head: head)
+        request.route = routed.route
+        #expect(await router.respond(to: request).bodyText == "item id=7")
+        // A match kept for another path is not trusted: the request's own path routes.
+        var moved = HTTPRequest(head: HTTPRequestHead(method: .post, target: "/v1/names/ada"))
+        moved.route = routed.route
+        #expect(await router.respond(to: moved).bodyText == "name name=ada")
+    }
+
     // MARK: Middleware
 
     final class Trace: Sendable {
