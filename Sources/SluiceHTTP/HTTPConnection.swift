@@ -161,7 +161,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         // Only a request with a body needs the responder's limit (which
         // costs a route match, kept for the response).
         let routed = head.framing == .none ? nil : shared.responder.route(head)
-        let limit = head.framing == .none ? 0 : routed?.maxBodySize ?? shared.configuration.maxBodySize
+        let limit = routed.map { $0.maxBodySize ?? shared.configuration.maxBodySize } ?? 0
         self.route = routed?.route
         self.head = head
         self.body = []
@@ -189,10 +189,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         guard let head else { return }
         state = .handling
         timer.enter(.handling, now: MonotonicClock.now())
-        var built = HTTPRequest(head: head, body: body, remoteAddress: remoteAddress)
-        built.route = route
+        let request = HTTPRequest(head: head, body: body, remoteAddress: remoteAddress, route: route)
         route = nil
-        let request = built
         body = []
         let responder = shared.responder
         let work: @Sendable () async -> Void = { [self] in

@@ -89,6 +89,12 @@ public struct HTTPRequest: Sendable {
         self.remoteAddress = remoteAddress
     }
 
+    /// A request carrying the route its responder matched for its head.
+    init(head: HTTPRequestHead, body: [UInt8], remoteAddress: String?, route: RouteTrie.Match?) {
+        self.init(head: head, body: body, remoteAddress: remoteAddress)
+        self.route = route
+    }
+
     /// Shorthand for `head.method`.
     public var method: HTTPMethod { head.method }
     /// Shorthand for `head.path`.

@@ -36,7 +36,6 @@ public struct PGArrayText: Sendable {
     /// valid UTF-8: they are sent as they are).
     public mutating func append(utf8 text: UnsafeBufferPointer<UInt8>) {
         separate()
-        bytes.reserveCapacity(bytes.count + text.count + 2)
         bytes.append(UInt8(ascii: "\""))
         var start = 0
         for (index, byte) in text.enumerated() where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
