@@ -88,7 +88,10 @@ let package = Package(
             dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceTesting", log],
             swiftSettings: settings
         ),
-        .testTarget(name: "SluiceHTTPClientTests", dependencies: ["SluiceHTTPClient", "SluiceTesting", "SluiceHTTP"], swiftSettings: settings),
+        // SluiceApp for the adapter that runs `CurlLoopHTTPClient` on event loops.
+        .testTarget(
+            name: "SluiceHTTPClientTests", dependencies: ["SluiceHTTPClient", "SluiceTesting", "SluiceHTTP", "SluiceSockets", "SluiceApp"],
+            swiftSettings: settings),
         .testTarget(
             name: "SluiceAWSTests",
             dependencies: ["SluiceAWS", "SluiceHTTPClient", "SluiceHTTP", "SluiceTesting"],

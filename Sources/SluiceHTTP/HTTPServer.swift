@@ -49,10 +49,9 @@ public final class HTTPServer: Sendable {
             listener.close()
             throw error
         }
-        let tick = max(Duration.milliseconds(5), min(Duration.milliseconds(250), configuration.timeouts.shortest / 4))
         let group: EventLoopGroup
         do {
-            group = try EventLoopGroup(count: configuration.eventLoopCount, tickInterval: tick)
+            group = try configuration.eventLoopGroup ?? EventLoopGroup(count: configuration.eventLoopCount, tickInterval: configuration.tickInterval)
         } catch {
             listener.close()
             throw error
@@ -74,7 +73,7 @@ public final class HTTPServer: Sendable {
         }
         if let startError {
             listener.close()
-            group.shutdown()
+            if configuration.eventLoopGroup == nil { group.shutdown() }
             throw startError
         }
         phase.withLock { $0 = .running(group: group, acceptor: acceptor, contexts: contexts, address: bound) }
@@ -153,7 +152,7 @@ public final class HTTPServer: Sendable {
                 context.stop()
             }
         }
-        group.shutdown()
+        if configuration.eventLoopGroup == nil { group.shutdown() }
         phase.withLock { $0 = .stopped }
         acceptorRef.value.withLock { $0 = nil }
         resumeWaiters()
