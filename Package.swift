@@ -88,10 +88,7 @@ let package = Package(
             dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceTesting", log],
             swiftSettings: settings
         ),
-        // SluiceApp for the adapter that runs `CurlLoopHTTPClient` on event loops.
-        .testTarget(
-            name: "SluiceHTTPClientTests", dependencies: ["SluiceHTTPClient", "SluiceTesting", "SluiceHTTP", "SluiceSockets", "SluiceApp"],
-            swiftSettings: settings),
+        .testTarget(name: "SluiceHTTPClientTests", dependencies: ["SluiceHTTPClient", "SluiceTesting", "SluiceHTTP"], swiftSettings: settings),
         .testTarget(
             name: "SluiceAWSTests",
             dependencies: ["SluiceAWS", "SluiceHTTPClient", "SluiceHTTP", "SluiceTesting"],

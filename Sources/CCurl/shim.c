@@ -73,22 +73,6 @@ CURLMcode sluice_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long v
     return curl_multi_setopt(multi, option, value);
 }
 
-CURLMcode sluice_curl_multi_set_socket_callback(CURLM *multi, sluice_curl_socket_callback callback, void *userdata) {
-    CURLMcode code = curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, callback);
-    if (code != CURLM_OK) return code;
-    return curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, userdata);
-}
-
-CURLMcode sluice_curl_multi_set_timer_callback(CURLM *multi, sluice_curl_timer_callback callback, void *userdata) {
-    CURLMcode code = curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, callback);
-    if (code != CURLM_OK) return code;
-    return curl_multi_setopt(multi, CURLMOPT_TIMERDATA, userdata);
-}
-
-CURLMcode sluice_curl_multi_socket_action(CURLM *multi, curl_socket_t socket, int events, int *running) {
-    return curl_multi_socket_action(multi, socket, events, running);
-}
-
 int sluice_curl_multi_next_done(CURLM *multi, CURL **easy, CURLcode *result) {
     int queued = 0;
     CURLMsg *message;

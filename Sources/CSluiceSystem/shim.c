@@ -10,7 +10,6 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -49,26 +48,6 @@ int sluice_eventfd_drain(int fd) {
     ssize_t n = read(fd, &value, sizeof value);
     if (n < 0 && errno == EAGAIN) return 0;
     return n < 0 ? -1 : 0;
-}
-
-int sluice_timerfd(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }
-
-int sluice_timerfd_arm(int fd, long long nanoseconds) {
-    struct itimerspec spec;
-    memset(&spec, 0, sizeof spec);
-    if (nanoseconds >= 0) {
-        if (nanoseconds < 1) nanoseconds = 1; // zero would disarm
-        spec.it_value.tv_sec = (time_t)(nanoseconds / 1000000000LL);
-        spec.it_value.tv_nsec = (long)(nanoseconds % 1000000000LL);
-    }
-    return timerfd_settime(fd, 0, &spec, NULL);
-}
-
-int sluice_timerfd_drain(int fd) {
-    uint64_t expirations;
-    ssize_t n = read(fd, &expirations, sizeof expirations);
-    if (n < 0 && errno == EAGAIN) return 0;
-    return n < 0 ? -1 : (int)(expirations > 0);
 }
 
 int sluice_signalfd(int signo) {

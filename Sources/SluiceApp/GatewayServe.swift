@@ -4,7 +4,6 @@ import ServiceLifecycle
 import SluiceGateway
 import SluiceHTTP
 import SluiceHTTPClient
-import SluiceSockets
 import SluicePostgres
 import SluiceStore
 import UnixSignals
@@ -54,23 +53,8 @@ public struct GatewayServe: Sendable {
         } catch {
             throw StartFailure(description: "SLUICE_GATEWAY_JOURNAL: \(String(reflecting: error))")
         }
-        var http = HTTPServerConfiguration(host: configuration.host, port: configuration.gatewayPort)
-        http.shutdownGracePeriod = .seconds(10)
-        // The server's loops, made here so that model calls run on them too.
-        let loops: EventLoopGroup
-        do {
-            loops = try EventLoopGroup(count: http.eventLoopCount, tickInterval: http.tickInterval)
-        } catch {
-            throw StartFailure(description: "event loops: \(error)")
-        }
-        http.eventLoopGroup = loops
-        let clients: GatewayClients
-        do {
-            clients = try Self.makeClients(settings, loops: loops)
-        } catch {
-            loops.shutdown()
-            throw error
-        }
+        let clients = try Self.makeClients(settings)
+        defer { clients.shutdown() }
 
         let routes = RouteTable()
         let health = InstanceHealth(failureThreshold: settings.failureThreshold)
@@ -97,6 +81,8 @@ public struct GatewayServe: Sendable {
         router.add(middleware: RequestIDMiddleware())
         OpsController(readiness: readiness, startedAt: Date()).addRoutes(to: &router)
         gateway.addRoutes(to: &router)
+        var http = HTTPServerConfiguration(host: configuration.host, port: configuration.gatewayPort)
+        http.shutdownGracePeriod = .seconds(10)
         let server = HTTPServer(configuration: http, responder: try router.build(logger: logger), logger: logger)
         let service = HTTPServerService(server: server) { address in
             FileHandle.standardOutput.write(Data("sluice gateway listening on http://\(address)\n".utf8))
@@ -111,44 +97,36 @@ public struct GatewayServe: Sendable {
                 .init(service: service),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
-        let outcome: Result<Void, any Error>
         do {
             try await group.run()
-            outcome = .success(())
         } catch {
-            outcome = .failure(error)
+            await listener.close()
+            await pool.close()
+            throw error
         }
-        // Transfers end on the loops before the loops do.
-        await clients.shutdown()
-        loops.shutdown()
         await listener.close()
         await pool.close()
-        try outcome.get()
     }
 
     /// Separate clients for live calls, stealth calls and probes, so that
     /// neither shadows nor probes can take the live path's connections.
-    /// Model calls go through libcurl's multi socket interface on the
-    /// server's own event loops (decision 68): a call starts and ends on the
-    /// loop of the request that makes it. Probes, a few every interval, go
-    /// through pooled blocking handles.
-    static func makeClients(_ settings: GatewayConfiguration, loops: EventLoopGroup) throws -> GatewayClients {
-        let drivers: [any HTTPClientEventLoop] = loops.loops.map { EventLoopHTTPClientLoop($0) }
-        // Connection limits are per loop.
-        var live = CurlLoopHTTPClient.Configuration()
-        live.maxConnections = max(64, 512 / drivers.count)
+    /// Model calls go through libcurl's multi interface, one thread each for
+    /// live and stealth (decision 54); probes, a few every interval, through
+    /// pooled blocking handles.
+    static func makeClients(_ settings: GatewayConfiguration) throws -> GatewayClients {
+        var live = CurlMultiHTTPClient.Configuration()
+        live.maxConnections = 512
         live.connectTimeout = .seconds(2)
         live.userAgent = "sluice-gateway"
         var stealth = live
-        stealth.maxConnections = max(32, 256 / drivers.count)
+        stealth.maxConnections = 256
         var probe = CurlHTTPClient.Configuration()
         probe.maxConnections = 16
         probe.connectTimeout = settings.probeTimeout
         probe.userAgent = live.userAgent
         do {
             return GatewayClients(
-                live: try CurlLoopHTTPClient(loops: drivers, configuration: live),
-                stealth: try CurlLoopHTTPClient(loops: drivers, configuration: stealth),
+                live: try CurlMultiHTTPClient(configuration: live), stealth: try CurlMultiHTTPClient(configuration: stealth),
                 probe: try CurlHTTPClient(configuration: probe))
         } catch {
             throw StartFailure(description: "HTTP client: \(error)")
@@ -158,14 +136,14 @@ public struct GatewayServe: Sendable {
 
 /// The gateway's outbound clients.
 struct GatewayClients {
-    let live: CurlLoopHTTPClient
-    let stealth: CurlLoopHTTPClient
+    let live: CurlMultiHTTPClient
+    let stealth: CurlMultiHTTPClient
     let probe: CurlHTTPClient
 
-    /// Fails what is in flight and closes every connection; later requests fail.
-    func shutdown() async {
-        await live.shutdownGracefully()
-        await stealth.shutdownGracefully()
+    /// Closes every connection; later requests fail.
+    func shutdown() {
+        live.shutdown()
+        stealth.shutdown()
         probe.shutdown()
     }
 }

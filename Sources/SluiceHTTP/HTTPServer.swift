@@ -49,9 +49,10 @@ public final class HTTPServer: Sendable {
             listener.close()
             throw error
         }
+        let tick = max(Duration.milliseconds(5), min(Duration.milliseconds(250), configuration.timeouts.shortest / 4))
         let group: EventLoopGroup
         do {
-            group = try configuration.eventLoopGroup ?? EventLoopGroup(count: configuration.eventLoopCount, tickInterval: configuration.tickInterval)
+            group = try EventLoopGroup(count: configuration.eventLoopCount, tickInterval: tick)
         } catch {
             listener.close()
             throw error
@@ -73,7 +74,7 @@ public final class HTTPServer: Sendable {
         }
         if let startError {
             listener.close()
-            if configuration.eventLoopGroup == nil { group.shutdown() }
+            group.shutdown()
             throw startError
         }
         phase.withLock { $0 = .running(group: group, acceptor: acceptor, contexts: contexts, address: bound) }
@@ -152,7 +153,7 @@ public final class HTTPServer: Sendable {
                 context.stop()
             }
         }
-        if configuration.eventLoopGroup == nil { group.shutdown() }
+        group.shutdown()
         phase.withLock { $0 = .stopped }
         acceptorRef.value.withLock { $0 = nil }
         resumeWaiters()

@@ -1,4 +1,4 @@
-public import SluiceSockets
+import SluiceSockets
 
 /// Everything tunable about the server. Every default is stated.
 public struct HTTPServerConfiguration: Sendable {
@@ -18,10 +18,6 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxConnections: Int = 16_384
     /// Event loop threads. Default: one per core.
     public var eventLoopCount: Int = HTTPServerConfiguration.coreCount
-    /// Loops to run on instead of starting `eventLoopCount` of its own, so
-    /// that other work (an HTTP client) can share their threads. The
-    /// caller owns them: `shutdown()` leaves them running. Default `nil`.
-    public var eventLoopGroup: EventLoopGroup?
     /// Where request handlers run: on the connection's event loop (no
     /// thread hop for handlers that do not suspend) or on Swift's global
     /// concurrent executor. Default `.eventLoop`.
@@ -32,13 +28,6 @@ public struct HTTPServerConfiguration: Sendable {
     public var backlog: Int32 = 1024
     /// How long a graceful shutdown waits for in-flight requests. Default 10 s.
     public var shutdownGracePeriod: Duration = .seconds(10)
-
-    /// How often each loop checks connection deadlines: a quarter of the
-    /// shortest timeout, between 5 and 250 ms. Give it to an `eventLoopGroup`
-    /// made for the server.
-    public var tickInterval: Duration {
-        max(Duration.milliseconds(5), min(Duration.milliseconds(250), timeouts.shortest / 4))
-    }
 
     /// Where handlers run.
     public enum HandlerExecutor: Sendable {

@@ -11,7 +11,7 @@ struct CurlOptions: Sendable {
 /// One libcurl easy handle and the serial queue its blocking transfers run
 /// on. The handle outlives transfers so that its connection cache keeps
 /// connections open for the next request to the same host. In a
-/// `CurlLoopHTTPClient` the handle is only configured here and driven by
+/// `CurlMultiHTTPClient` the handle is only configured here and driven by
 /// the multi handle (whose connection cache it then shares); `queue` is unused.
 final class CurlEasyHandle: @unchecked Sendable {
     /// The libcurl handle.

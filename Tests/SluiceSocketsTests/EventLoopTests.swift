@@ -93,49 +93,4 @@ import Testing
         #expect(picked.sorted() == [0, 0, 1, 1, 2, 2])
         #expect(picked[0] != picked[1] && picked[1] != picked[2])
     }
-
-    /// The timer, touched only on the loop's thread.
-    final class TimerSlot: @unchecked Sendable {
-        var value: LoopTimer?
-    }
-
-    @Test func loopTimer_firesOnceAfterItsDelay_rearmingReplaces_disarmingCancels() async throws {
-        // A tick interval far longer than the delays: the timer cannot lean on ticks.
-        let loop = try EventLoop(tickInterval: .seconds(1))
-        defer { loop.shutdown() }
-        let firings = Mutex<[ContinuousClock.Instant]>([])
-        let timer = TimerSlot()
-        let clock = ContinuousClock()
-        let armed = clock.now
-        loop.execute {
-            let made = try? LoopTimer(on: loop) { firings.withLock { $0.append(clock.now) } }
-            made?.arm(after: .milliseconds(500))
-            // Replaces the first arming.
-            made?.arm(after: .milliseconds(40))
-            timer.value = made
-        }
-        try await Task.sleep(for: .milliseconds(300))
-        let first = firings.withLock { $0 }
-        #expect(first.count == 1)
-        if let fired = first.first {
-            #expect(fired - armed >= .milliseconds(40))
-            #expect(fired - armed < .milliseconds(250))
-        }
-        // Armed, then disarmed: never fires. Then closed.
-        loop.execute {
-            timer.value?.arm(after: .milliseconds(30))
-            timer.value?.disarm()
-        }
-        try await Task.sleep(for: .milliseconds(700))
-        #expect(firings.withLock { $0.count } == 1)
-        let closed = DispatchSemaphore(value: 0)
-        loop.execute {
-            timer.value?.arm(after: .milliseconds(1))
-            timer.value?.close()
-            closed.signal()
-        }
-        closed.wait()
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(firings.withLock { $0.count } == 1)
-    }
 }

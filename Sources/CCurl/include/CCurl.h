@@ -44,21 +44,6 @@ long sluice_curl_response_code(CURL *handle);
 
 CURLMcode sluice_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
-/// The signature of CURLMOPT_SOCKETFUNCTION: libcurl asks to watch `socket`
-/// for `what` (CURL_POLL_IN, _OUT, _INOUT) or to stop (CURL_POLL_REMOVE).
-typedef int (*sluice_curl_socket_callback)(CURL *easy, curl_socket_t socket, int what, void *userdata, void *socketdata);
-/// The signature of CURLMOPT_TIMERFUNCTION: call curl_multi_socket_action
-/// with CURL_SOCKET_TIMEOUT after `timeout_ms` (-1: no timer).
-typedef int (*sluice_curl_timer_callback)(CURLM *multi, long timeout_ms, void *userdata);
-
-/// Sets CURLMOPT_SOCKETFUNCTION and CURLMOPT_SOCKETDATA.
-CURLMcode sluice_curl_multi_set_socket_callback(CURLM *multi, sluice_curl_socket_callback callback, void *userdata);
-/// Sets CURLMOPT_TIMERFUNCTION and CURLMOPT_TIMERDATA.
-CURLMcode sluice_curl_multi_set_timer_callback(CURLM *multi, sluice_curl_timer_callback callback, void *userdata);
-/// curl_multi_socket_action on `socket` (CURL_SOCKET_TIMEOUT: -1 for the
-/// timer) with CURL_CSELECT_IN/OUT/ERR bits in `events`.
-CURLMcode sluice_curl_multi_socket_action(CURLM *multi, curl_socket_t socket, int events, int *running);
-
 /// Reads the multi handle's messages until one says a transfer is done:
 /// returns 1 and sets `easy` and `result` (the transfer's CURLcode), or 0
 /// when no such message is left. (CURLMsg's `data` is a union; this keeps

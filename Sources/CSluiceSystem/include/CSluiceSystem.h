@@ -1,6 +1,6 @@
 // Thin, non-variadic wrappers over the Linux system calls that Swift cannot
-// call comfortably: epoll (its event struct is packed on x86_64), eventfd,
-// signalfd and timerfd. Every function returns -1 and leaves errno set on failure.
+// call comfortably: epoll (its event struct is packed on x86_64), eventfd and
+// signalfd. Every function returns -1 and leaves errno set on failure.
 #ifndef CSLUICE_SYSTEM_H
 #define CSLUICE_SYSTEM_H
 
@@ -30,14 +30,6 @@ int sluice_eventfd(void);
 int sluice_eventfd_signal(int fd);
 /// Resets an eventfd counter.
 int sluice_eventfd_drain(int fd);
-
-/// Creates a non-blocking, close-on-exec timerfd on CLOCK_MONOTONIC.
-int sluice_timerfd(void);
-/// Arms a timerfd to expire once after `nanoseconds` (at least 1), or
-/// disarms it when `nanoseconds` is negative.
-int sluice_timerfd_arm(int fd, long long nanoseconds);
-/// Reads a timerfd's expiry count (0 when it has not expired).
-int sluice_timerfd_drain(int fd);
 
 /// Blocks `signo` in the calling thread and returns a non-blocking signalfd for it.
 int sluice_signalfd(int signo);
