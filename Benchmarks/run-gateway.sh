@@ -27,7 +27,10 @@
 # SLUICE_BIN (the release binary; built with `swift build -c release
 # --product sluice` unless given). Prints a Markdown table of medians, with
 # the CPU time the proxy (gateway process, or nginx-2's worker) spent per
-# request, from /proc/PID/stat (utime + stime) over the measured seconds.
+# request, from /proc/PID/stat (utime + stime) over the measured seconds,
+# and for the gateway with two stealth deployments the share of stealth
+# copies it sent (from its /metrics; the others were dropped when a
+# deployment's SLUICE_GATEWAY_STEALTH_CONCURRENCY calls were in flight).
 set -euo pipefail
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
@@ -141,13 +144,21 @@ HZ=$(getconf CLK_TCK)
 LUA=$ROOT/Benchmarks/Tools/api.lua
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
+# The stealth copies a gateway has sent so far (all deployments), from its
+# /metrics; "-" for anything that is not a gateway.
+shadows_sent() { # url
+    [[ $1 == */predict/eu-west-1/* ]] || { echo -; return; }
+    curl -sf "${1%%/predict/*}/metrics" | awk '/^sluice_gateway_stealth_sent_total/ {s += $NF} END {print s + 0}'
+}
 measure() { # label rate url [pid of the proxy...]
     local label=$1 rate=$2 url=$3; shift 3
     MODE=predict RATE=$rate CONNECTIONS=$CONNECTIONS wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$LUA" "$url" > /dev/null
-    local out before=0 after=0
+    local out before=0 after=0 sent_before sent_after
     (($# > 0)) && before=$(ticks "$@")
+    sent_before=$(shadows_sent "$url")
     out=$(MODE=predict RATE=$rate CONNECTIONS=$CONNECTIONS wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$LUA" "$url")
     (($# > 0)) && after=$(ticks "$@")
+    sent_after=$(shadows_sent "$url")
     local rps p50 p99 errors requests cpu=-
     rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out")
     p50=$(awk '$1 == "50%" {print $2}' <<< "$out")
@@ -157,8 +168,14 @@ measure() { # label rate url [pid of the proxy...]
     if (($# > 0)) && ((requests > 0)); then
         cpu=$(python3 -c "print(f'{($after - $before) / $HZ * 1e6 / $requests:.0f}')")
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu" >> "$RESULTS"
-    log "$label: $rps req/s p50 $p50 p99 $p99 cpu/req ${cpu} us $errors"
+    # Stealth copies sent per request, of the 2 an endpoint with two stealth
+    # deployments asks for (the rest were dropped: queue full, timeout).
+    local shadows=-
+    if [[ $sent_before != - && $url == */bench2 ]] && ((requests > 0)); then
+        shadows=$(python3 -c "print(f'{($sent_after - $sent_before) / (2 * $requests) * 100:.0f}')")
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu" "$shadows" >> "$RESULTS"
+    log "$label: $rps req/s p50 $p50 p99 $p99 cpu/req ${cpu} us shadows sent ${shadows} % $errors"
 }
 # The embedded cluster's postmaster and its backends (SIGSTOP/SIGCONT).
 db_pids() {
@@ -208,8 +225,8 @@ done
 STORED=$("${PSQL[@]}" -c "SELECT count(*) FROM predictions" || echo "?")
 echo "load average (1/5/15 min) before: $LOAD_BEFORE, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| target | req/s (median) | p50 | p99 (median; each round) | proxy CPU per request | errors |"
-echo "|---|---|---|---|---|---|"
+echo "| target | req/s (median) | p50 | p99 (median; each round) | proxy CPU per request | shadows sent | errors |"
+echo "|---|---|---|---|---|---|---|"
 LABELS=(direct gw-0 gw-2 gw-2-fsync gw-2-mem gw-2-nodb nginx-2)
 ((RATE > 0)) && LABELS+=("direct@$RATE" "gw-2@$RATE" "gw-2-fsync@$RATE" "gw-2-mem@$RATE" "gw-2-nodb@$RATE" "nginx-2@$RATE")
 for label in "${LABELS[@]}"; do
@@ -225,7 +242,9 @@ errors = "; ".join(sorted({r[4].strip() for r in rows if r[4].strip()})) or "non
 cpus = [float(r[5]) for r in rows if r[5] != "-"]
 cpu = f"{statistics.median(cpus):.0f} µs" if cpus else ""
 each = ", ".join(f"{ms(r[3]):.2f}" for r in rows)
-print(f"| {rows[0][0]} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms ({each}) | {cpu} | {errors} |")'
+sent = [float(r[6]) for r in rows if r[6] != "-"]
+shadows = f"{statistics.median(sent):.0f} %" if sent else ""
+print(f"| {rows[0][0]} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms ({each}) | {cpu} | {shadows} | {errors} |")'
 done
 echo
 echo "predictions stored while the run lasted: $STORED (rounds: $ROUNDS)"
