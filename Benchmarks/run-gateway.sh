@@ -148,7 +148,9 @@ RESULTS=$WORK/results.tsv
 # /metrics; "-" for anything that is not a gateway.
 shadows_sent() { # url
     [[ $1 == */predict/eu-west-1/* ]] || { echo -; return; }
-    curl -sf "${1%%/predict/*}/metrics" | awk '/^sluice_gateway_stealth_sent_total/ {s += $NF} END {print s + 0}'
+    local text
+    text=$(curl -sf "${1%%/predict/*}/metrics") || { echo -; return; }
+    awk '/^sluice_gateway_stealth_sent_total/ {s += $NF} END {print s + 0}' <<< "$text"
 }
 measure() { # label rate url [pid of the proxy...]
     local label=$1 rate=$2 url=$3; shift 3
@@ -169,9 +171,10 @@ measure() { # label rate url [pid of the proxy...]
         cpu=$(python3 -c "print(f'{($after - $before) / $HZ * 1e6 / $requests:.0f}')")
     fi
     # Stealth copies sent per request, of the 2 an endpoint with two stealth
-    # deployments asks for (the rest were dropped: queue full, timeout).
+    # deployments asks for (the rest were dropped: sampled out, oversize or
+    # queue full).
     local shadows=-
-    if [[ $sent_before != - && $url == */bench2 ]] && ((requests > 0)); then
+    if [[ $sent_before != - && $sent_after != - && $url == */bench2 ]] && ((requests > 0)); then
         shadows=$(python3 -c "print(f'{($sent_after - $sent_before) / (2 * $requests) * 100:.0f}')")
     fi
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu" "$shadows" >> "$RESULTS"
