@@ -145,9 +145,9 @@ LUA=$ROOT/Benchmarks/Tools/api.lua
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
 # The stealth copies a gateway has sent so far (all deployments), from its
-# /metrics; "-" for anything that is not a gateway.
+# /metrics; "-" for anything but the endpoint with two stealth deployments.
 shadows_sent() { # url
-    [[ $1 == */predict/eu-west-1/* ]] || { echo -; return; }
+    [[ $1 == */predict/eu-west-1/bench2 ]] || { echo -; return; }
     local text
     text=$(curl -sf "${1%%/predict/*}/metrics") || { echo -; return; }
     awk '/^sluice_gateway_stealth_sent_total/ {s += $NF} END {print s + 0}' <<< "$text"
@@ -174,7 +174,7 @@ measure() { # label rate url [pid of the proxy...]
     # deployments asks for (the rest were dropped: sampled out, oversize or
     # queue full).
     local shadows=-
-    if [[ $sent_before != - && $sent_after != - && $url == */bench2 ]] && ((requests > 0)); then
+    if [[ $sent_before != - && $sent_after != - ]] && ((requests > 0)); then
         shadows=$(python3 -c "print(f'{($sent_after - $sent_before) / (2 * $requests) * 100:.0f}')")
     fi
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu" "$shadows" >> "$RESULTS"
