@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -90,3 +91,7 @@ ssize_t sluice_send2(int fd, const void *a, size_t alen, const void *b, size_t b
 }
 
 ssize_t sluice_send(int fd, const void *buf, size_t len) { return send(fd, buf, len, MSG_NOSIGNAL); }
+
+ssize_t sluice_getrandom(void *buf, size_t len) {
+    return getrandom(buf, len, 0);
+}

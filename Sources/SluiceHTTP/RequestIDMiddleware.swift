@@ -1,4 +1,5 @@
 import Logging
+import SluiceSockets
 
 /// Takes the client's `X-Request-Id` when it is a sane token (at most 128
 /// characters of letters, digits and `-_.:`), otherwise makes one, and
@@ -31,11 +32,10 @@ public struct RequestIDMiddleware: HTTPMiddleware {
 
     /// 128 random bits as 32 lowercase hex digits.
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let words = [generator.next() as UInt64, generator.next() as UInt64]
+        let words = SystemRandom.next128()
         return String(unsafeUninitializedCapacity: 32) { buffer in
             var i = 0
-            for word in words {
+            for word in [words.0, words.1] {
                 for shift in stride(from: 60, through: 0, by: -4) {
                     buffer[i] = hexDigits[Int((word >> UInt64(shift)) & 0xF)]
                     i += 1

@@ -112,6 +112,26 @@ final class CurlEasyHandle: @unchecked Sendable {
         }
         if method == "HEAD" {
             set(sluice_curl_easy_setopt_long(easy, CURLOPT_NOBODY, 1))
+        } else if sendsBody, let inMemory = Self.inMemoryBody(request.body) {
+            // A body in memory is handed to libcurl, which sends a small
+            // one in the same write as the request head: one packet and
+            // one system call per request instead of two (the read
+            // callback below is asked only after the head was sent).
+            set(sluice_curl_easy_setopt_long(easy, CURLOPT_POST, 1))
+            // The size first: COPYPOSTFIELDS copies that many bytes at once.
+            set(sluice_curl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(inMemory.count)))
+            inMemory.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { chars in
+                    // libcurl copies the bytes before this returns; an
+                    // empty body needs a valid pointer all the same.
+                    if let base = chars.baseAddress {
+                        set(sluice_curl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, base))
+                    } else {
+                        set(sluice_curl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, ""))
+                    }
+                }
+            }
+            if method != "POST" { set(sluice_curl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method)) }
         } else if sendsBody {
             // POST with a read callback uploads any method's body with
             // Content-Length (or chunked when the length is unknown).
@@ -182,6 +202,16 @@ final class CurlEasyHandle: @unchecked Sendable {
         }
         transfer.deliverHeadIfStreaming(status: status)
         return .success(HTTPClientResponse(status: status, headers: transfer.headers, body: transfer.body))
+    }
+
+    /// The body to hand libcurl whole (`CURLOPT_COPYPOSTFIELDS`): an
+    /// empty or in-memory one; `nil` for a streamed body.
+    static func inMemoryBody(_ body: HTTPClientRequest.Body) -> [UInt8]? {
+        switch body {
+        case .empty: []
+        case .bytes(let bytes): bytes
+        case .stream: nil
+        }
     }
 
     /// Whether a field is an RFC 9110 token name with a value free of CR, LF and NUL.

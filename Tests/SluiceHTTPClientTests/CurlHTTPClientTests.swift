@@ -23,8 +23,10 @@ struct CurlHTTPClientTests {
         client = try CurlHTTPClient()
     }
 
-    @Test(arguments: CurlClientKind.allCases, ["GET", "DELETE", "HEAD"])
-    func bodilessMethods_sendNoBody(kind: CurlClientKind, method: String) async throws {
+    /// No body: none sent (GET, DELETE, HEAD), or an empty one with
+    /// `Content-Length: 0` (POST, PUT), which must not wait for a body.
+    @Test(arguments: CurlClientKind.allCases, ["GET", "DELETE", "HEAD", "POST", "PUT"])
+    func requestsWithoutABody_sendNone(kind: CurlClientKind, method: String) async throws {
         let client = try kind.make()
         try await LivePeer.with { base in
             let response = try await client.execute(HTTPClientRequest(method: method, url: base + "/x"), timeout: .seconds(5))

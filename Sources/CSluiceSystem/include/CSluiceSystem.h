@@ -1,6 +1,6 @@
 // Thin, non-variadic wrappers over the Linux system calls that Swift cannot
-// call comfortably: epoll (its event struct is packed on x86_64), eventfd and
-// signalfd. Every function returns -1 and leaves errno set on failure.
+// call comfortably: epoll (its event struct is packed on x86_64), eventfd,
+// signalfd and getrandom. Every function returns -1 and leaves errno set on failure.
 #ifndef CSLUICE_SYSTEM_H
 #define CSLUICE_SYSTEM_H
 
@@ -44,5 +44,8 @@ int sluice_accept(int fd, void *addr, uint32_t *addrlen);
 ssize_t sluice_send2(int fd, const void *a, size_t alen, const void *b, size_t blen);
 /// send() with MSG_NOSIGNAL.
 ssize_t sluice_send(int fd, const void *buf, size_t len);
+/// Fills `buf` from the kernel's random number generator (getrandom, flags 0);
+/// returns the bytes written.
+ssize_t sluice_getrandom(void *buf, size_t len);
 
 #endif
