@@ -15,8 +15,7 @@ struct CLIRunner {
 
     /// A runner against `server` with `token`, HOME in a fresh folder.
     init(server: APIServer?, token: String = APIServer.adminSecret, home: URL? = nil) throws {
-        let folder = home ?? FileManager.default.temporaryDirectory.appendingPathComponent("sluice-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try home ?? TemporaryFolders.make("sluice-cli")
         environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": folder.path]
         if let server {
             environment["SLUICE_URL"] = "http://127.0.0.1:\(server.process.port)"

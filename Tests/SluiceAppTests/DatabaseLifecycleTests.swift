@@ -27,8 +27,7 @@ struct DatabaseLifecycleTests {
     /// false, the repository's migrations (`sluice serve` needs its tables,
     /// `api_tokens` for the admin bootstrap); test files sort after them.
     static func migrationsFolder(_ files: [String: String], productSchema: Bool = true) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-mig-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try TemporaryFolders.make("sluice-mig")
         if productSchema {
             let repository = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations")
             for name in try FileManager.default.contentsOfDirectory(atPath: repository.path) where name.hasSuffix(".sql") {

@@ -61,9 +61,9 @@ struct GatewayHarness {
         return try await Task.detached { try SluiceProcess(arguments: ["gateway", "--port", "0"], environment: all) }.value
     }
 
-    /// A fresh journal folder.
-    static func journalDirectory() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("gateway-journal-\(UUID().uuidString)")
+    /// A fresh, empty journal folder (removed when the tests end).
+    static func journalDirectory() throws -> URL {
+        try TemporaryFolders.make("gateway-journal")
     }
 
     /// An external deployment of `model` at `urls`; returns its id.

@@ -11,7 +11,7 @@ import Testing
         let server = try await APIServer.start(database: try await postgres.createDatabase())
         defer { server.stop() }
         try await server.seedModelVersion(model: "fraud")
-        let journal = GatewayHarness.journalDirectory()
+        let journal = try GatewayHarness.journalDirectory()
         defer { try? FileManager.default.removeItem(at: journal) }
         let live = FakeModel(answer: #""cat""#)
         let shadow = FakeModel(answer: #""dog""#)
@@ -75,7 +75,7 @@ import Testing
         let server = try await APIServer.start()
         defer { server.stop() }
         try await server.seedModelVersion(model: "fraud")
-        let journal = GatewayHarness.journalDirectory()
+        let journal = try GatewayHarness.journalDirectory()
         defer { try? FileManager.default.removeItem(at: journal) }
         let live = FakeModel(answer: "0.25")
         try await FakeModel.serving([live]) { ports in

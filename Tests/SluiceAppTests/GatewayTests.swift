@@ -11,7 +11,7 @@ import Testing
     func setUp(models: [String] = ["fraud"]) async throws -> (APIServer, URL) {
         let server = try await APIServer.start()
         for model in models { try await server.seedModelVersion(model: model) }
-        return (server, GatewayHarness.journalDirectory())
+        return (server, try GatewayHarness.journalDirectory())
     }
 
     @Test func liveAnswer_comesBackByteForByte_stealthGetsTheSameRequest_bothAreRecorded() async throws {

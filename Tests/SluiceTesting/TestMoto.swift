@@ -58,8 +58,7 @@ public final class TestMoto: Sendable {
         let python = try pythonPath()
         let script = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/moto_server.py").path
-        let directory = FileManager.default.temporaryDirectory.path + "/sluice-moto-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TemporaryFolders.make("sluice-moto").path
         let ready = directory + "/ready.json"
         let log = directory + "/moto.log"
         let pid = try TestPostgresRuntime.spawn(
