@@ -8,7 +8,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 CONFIG ?= debug
 
-.PHONY: run test build build-tests deps test-deps validate-deploy bench bench-http bench-api bench-eventloop bench-datastore bench-aws bench-deployments bench-dataset fuzz clean
+.PHONY: run test build build-tests deps test-deps validate-deploy bench bench-deps bench-http bench-api bench-gateway bench-eventloop bench-datastore bench-aws bench-deployments bench-dataset fuzz clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -41,21 +41,30 @@ test: validate-deploy build-tests
 	SLUICE_TEST_PYTHON="$$(scripts/python-venv.sh)" $(SWIFT) test --skip-build --no-parallel
 
 ## make bench — every benchmark (long; not part of make test).
-bench: bench-http bench-api bench-eventloop bench-datastore bench-aws bench-deployments bench-dataset
+bench: bench-http bench-api bench-gateway bench-eventloop bench-datastore bench-aws bench-deployments bench-dataset
 
-bench-http: deps
+# What the benchmarks need beyond the build: wrk, nginx, curl.
+bench-deps:
+	@scripts/install-deps.sh bench
+
+bench-http: bench-deps
 	Benchmarks/run-http.sh
 
 ## make bench-api — the REST API through HTTP, auth, pool and PostgreSQL (Benchmarks/run-api.sh).
-bench-api: deps
+bench-api: bench-deps
 	Benchmarks/run-api.sh
 
+## make bench-gateway — `sluice gateway` beside the model server called
+## directly and nginx proxy_pass + mirror (Benchmarks/run-gateway.sh).
+bench-gateway: bench-deps
+	Benchmarks/run-gateway.sh
+
 ## make bench-datastore — ML Data Store ingest beside psql \copy; scoreboard over 10M rows.
-bench-datastore: deps
+bench-datastore: bench-deps
 	Benchmarks/run-datastore.sh
 
 ## make bench-deployments — 1,000 deployments at once against moto: time to ready, AWS calls each.
-bench-deployments: deps
+bench-deployments: bench-deps
 	Benchmarks/run-deployments.sh
 
 bench-eventloop:
@@ -63,11 +72,11 @@ bench-eventloop:
 	Benchmarks/.build/release/EventLoopBench 64 5
 
 ## make bench-aws — SluiceAWS against boto3 on S3 (moto on loopback); docs/benchmarks.md.
-bench-aws: deps
+bench-aws: bench-deps
 	Benchmarks/run-aws.sh
 
 ## make bench-dataset — the dataset worker on a 1 GiB CSV beside awk and boto3 + csv (Benchmarks/run-dataset.sh).
-bench-dataset: deps
+bench-dataset: bench-deps
 	Benchmarks/run-dataset.sh
 
 ## make fuzz — fuzz the HTTP decoder for FUZZ_SECONDS (default 300).

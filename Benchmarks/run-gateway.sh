@@ -20,10 +20,14 @@
 # three ports: live, shadow-a, shadow-b. The gateway's database is the
 # embedded cluster of a `sluice serve` started in a temporary folder.
 #
-#   Benchmarks/run-gateway.sh      (needs wrk, nginx, postgresql; release build)
+#   make bench-gateway   or   Benchmarks/run-gateway.sh
+#   (needs wrk, nginx, postgresql: `make bench-deps`; builds the release binary)
 #
 # Environment (defaults): DURATION=10 WARMUP=2 ROUNDS=2 CONNECTIONS=64 RATE=1000
 # JOURNAL_ROOT (the gateways' journal folders; a temporary folder)
+# COMPARE_BIN (another build, e.g. of the previous commit: adds cmp-gw-0,
+# cmp-gw-2 and cmp-gw-2@RATE rows, a gateway from that binary on the same
+# database and model servers, each measured right after its counterpart)
 # SLUICE_BIN (the release binary; built with `swift build -c release
 # --product sluice` unless given). Prints a Markdown table of medians, with
 # the CPU time the proxy (gateway process, or nginx-2's worker) spent per
@@ -57,6 +61,11 @@ cleanup() {
 }
 trap cleanup EXIT
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# Debian puts nginx in /usr/sbin, which a normal user's PATH may lack.
+PATH=$PATH:/usr/sbin
+for tool in wrk nginx curl psql; do
+    command -v "$tool" > /dev/null || { log "$tool not found (make bench-deps installs it)"; exit 1; }
+done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 LIVE=$(free_port); SA=$(free_port); SB=$(free_port); MIRROR=$(free_port); API=$(free_port)
@@ -131,6 +140,19 @@ start_gateway fsync "$GWF" SLUICE_GATEWAY_DURABLE_ACK=fsync
 GWF_PID=${PIDS[-1]}
 start_gateway memory "$GWM" SLUICE_GATEWAY_DURABLE_ACK=off
 GWM_PID=${PIDS[-1]}
+if [[ -n ${COMPARE_BIN:-} ]]; then
+    GWC=$(free_port)
+    SLUICE_BIN_MEASURED=$SLUICE_BIN
+    SLUICE_BIN=$COMPARE_BIN
+    start_gateway compare "$GWC"
+    SLUICE_BIN=$SLUICE_BIN_MEASURED
+    GWC_PID=${PIDS[-1]}
+fi
+# Measures the COMPARE_BIN gateway like `measure`, when there is one.
+measure_compare() { # label rate endpoint
+    [[ -n ${COMPARE_BIN:-} ]] || return 0
+    measure "$1" "$2" "http://127.0.0.1:$GWC/predict/eu-west-1/$3" "$GWC_PID"
+}
 sleep 1
 # nginx-2's work is done by its one worker, a child of the master.
 MIRROR_WORKER=$(pgrep -P "$MIRROR_MASTER" | head -1)
@@ -210,7 +232,9 @@ for round in $(seq 1 "$ROUNDS"); do
     log "round $round"
     measure direct 0 "http://127.0.0.1:$LIVE/predictions/fraud"
     measure gw-0 0 "http://127.0.0.1:$GW/predict/eu-west-1/bench0" "$GW_PID"
+    measure_compare cmp-gw-0 0 bench0
     measure gw-2 0 "http://127.0.0.1:$GW/predict/eu-west-1/bench2" "$GW_PID"
+    measure_compare cmp-gw-2 0 bench2
     measure gw-2-fsync 0 "http://127.0.0.1:$GWF/predict/eu-west-1/bench2" "$GWF_PID"
     measure gw-2-mem 0 "http://127.0.0.1:$GWM/predict/eu-west-1/bench2" "$GWM_PID"
     resume_db
@@ -219,6 +243,7 @@ for round in $(seq 1 "$ROUNDS"); do
     if ((RATE > 0)); then
         measure "direct@$RATE" "$RATE" "http://127.0.0.1:$LIVE/predictions/fraud"
         measure "gw-2@$RATE" "$RATE" "http://127.0.0.1:$GW/predict/eu-west-1/bench2" "$GW_PID"
+        measure_compare "cmp-gw-2@$RATE" "$RATE" bench2
         measure "gw-2-fsync@$RATE" "$RATE" "http://127.0.0.1:$GWF/predict/eu-west-1/bench2" "$GWF_PID"
         measure "gw-2-mem@$RATE" "$RATE" "http://127.0.0.1:$GWM/predict/eu-west-1/bench2" "$GWM_PID"
         measure_nodb "gw-2-nodb@$RATE" "$RATE"
@@ -232,6 +257,7 @@ echo "| target | req/s (median) | p50 | p99 (median; each round) | proxy CPU per
 echo "|---|---|---|---|---|---|---|"
 LABELS=(direct gw-0 gw-2 gw-2-fsync gw-2-mem gw-2-nodb nginx-2)
 ((RATE > 0)) && LABELS+=("direct@$RATE" "gw-2@$RATE" "gw-2-fsync@$RATE" "gw-2-mem@$RATE" "gw-2-nodb@$RATE" "nginx-2@$RATE")
+[[ -n ${COMPARE_BIN:-} ]] && LABELS+=(cmp-gw-0 cmp-gw-2) && ((RATE > 0)) && LABELS+=("cmp-gw-2@$RATE")
 for label in "${LABELS[@]}"; do
     awk -F'\t' -v l="$label" '$1 == l' "$RESULTS" | python3 -c '
 import sys, statistics

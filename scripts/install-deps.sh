@@ -2,6 +2,8 @@
 # Installs the system packages Sluice needs, only those missing.
 #   scripts/install-deps.sh build   — to build and run (make run)
 #   scripts/install-deps.sh test    — plus what the tests need (make test)
+#   scripts/install-deps.sh bench   — plus the load generator and comparators
+#                                     of Benchmarks/ (make bench-*)
 # Works as root or, through sudo, as a normal user. The Swift toolchain
 # itself (6.1 or newer) is a prerequisite: see README.md.
 set -euo pipefail
@@ -10,6 +12,11 @@ profile=${1:-build}
 packages=(libpq-dev libssl-dev libcurl4-openssl-dev zlib1g-dev postgresql python3 python3-pip python3-venv)
 if [ "$profile" = test ]; then
   packages+=(curl)
+fi
+if [ "$profile" = bench ]; then
+  # wrk drives the load; nginx is the gateway benchmark's model server and
+  # its proxy + mirror comparator (started on loopback by the script).
+  packages+=(curl wrk nginx)
 fi
 
 missing=()
