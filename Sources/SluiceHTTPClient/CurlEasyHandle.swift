@@ -112,11 +112,11 @@ final class CurlEasyHandle: @unchecked Sendable {
         }
         if method == "HEAD" {
             set(sluice_curl_easy_setopt_long(easy, CURLOPT_NOBODY, 1))
-        } else if sendsBody, let inMemory = Self.inMemoryBody(request.body) {
-            // A body in memory is handed to libcurl, which sends a small
-            // one in the same write as the request head: one packet and
-            // one system call per request instead of two (the read
-            // callback below is asked only after the head was sent).
+        } else if sendsBody, let inMemory = Self.smallBody(request.body) {
+            // A small body in memory is handed to libcurl, which sends it
+            // in the same write as the request head: one packet and one
+            // system call per request instead of two (the read callback
+            // below is asked only after the head was sent).
             set(sluice_curl_easy_setopt_long(easy, CURLOPT_POST, 1))
             // The size first: COPYPOSTFIELDS copies that many bytes at once.
             set(sluice_curl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(inMemory.count)))
@@ -204,12 +204,18 @@ final class CurlEasyHandle: @unchecked Sendable {
         return .success(HTTPClientResponse(status: status, headers: transfer.headers, body: transfer.body))
     }
 
-    /// The body to hand libcurl whole (`CURLOPT_COPYPOSTFIELDS`): an
-    /// empty or in-memory one; `nil` for a streamed body.
-    static func inMemoryBody(_ body: HTTPClientRequest.Body) -> [UInt8]? {
+    /// Bodies up to this size go with the request head: libcurl's
+    /// `MAX_INITIAL_POST_SIZE`, the most it adds to the head's write.
+    static let smallBodyLimit = 64 * 1024
+
+    /// The body to hand libcurl whole (`CURLOPT_COPYPOSTFIELDS`): an empty
+    /// one or one in memory of at most ``smallBodyLimit`` bytes. `nil` for
+    /// larger ones, which the read callback sends from the caller's array
+    /// without a copy, and for streamed ones.
+    static func smallBody(_ body: HTTPClientRequest.Body) -> [UInt8]? {
         switch body {
         case .empty: []
-        case .bytes(let bytes): bytes
+        case .bytes(let bytes): bytes.count <= smallBodyLimit ? bytes : nil
         case .stream: nil
         }
     }
