@@ -15,7 +15,10 @@ if [ "$profile" = test ]; then
 fi
 if [ "$profile" = bench ]; then
   # wrk drives the load; nginx is the gateway benchmark's model server and
-  # its proxy + mirror comparator (started on loopback by the script).
+  # its proxy + mirror comparator (started on loopback by the script, with
+  # its own configuration). On a machine with systemd, Debian also starts
+  # its stock nginx service on port 80 when it installs the package; the
+  # benchmarks do not use it (`systemctl disable --now nginx`).
   packages+=(curl wrk nginx)
 fi
 
