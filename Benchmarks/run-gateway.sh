@@ -27,7 +27,8 @@
 # JOURNAL_ROOT (the gateways' journal folders; a temporary folder)
 # COMPARE_BIN (another build, e.g. of the previous commit: adds cmp-gw-0,
 # cmp-gw-2 and cmp-gw-2@RATE rows, a gateway from that binary on the same
-# database and model servers, each measured right after its counterpart)
+# database and model servers, each measured next to its counterpart, in
+# alternating order from round to round)
 # SLUICE_BIN (the release binary; built with `swift build -c release
 # --product sluice` unless given). Prints a Markdown table of medians, with
 # the CPU time the proxy (gateway process, or nginx-2's worker) spent per
@@ -148,10 +149,16 @@ if [[ -n ${COMPARE_BIN:-} ]]; then
     SLUICE_BIN=$SLUICE_BIN_MEASURED
     GWC_PID=${PIDS[-1]}
 fi
-# Measures the COMPARE_BIN gateway like `measure`, when there is one.
-measure_compare() { # label rate endpoint
-    [[ -n ${COMPARE_BIN:-} ]] || return 0
-    measure "$1" "$2" "http://127.0.0.1:$GWC/predict/eu-west-1/$3" "$GWC_PID"
+# Measures the gateway (label) and, when there is one, the COMPARE_BIN
+# gateway (cmp-label) on the same endpoint, one right after the other. The
+# order alternates between rounds: whichever goes second inherits the
+# first one's backlog (uploads still running), and run 15, which always
+# measured this build first, could not tell its change from that order.
+measure_pair() { # label rate endpoint round
+    local ours=(measure "$1" "$2" "http://127.0.0.1:$GW/predict/eu-west-1/$3" "$GW_PID")
+    if [[ -z ${COMPARE_BIN:-} ]]; then "${ours[@]}"; return; fi
+    local theirs=(measure "cmp-$1" "$2" "http://127.0.0.1:$GWC/predict/eu-west-1/$3" "$GWC_PID")
+    if (($4 % 2)); then "${ours[@]}"; "${theirs[@]}"; else "${theirs[@]}"; "${ours[@]}"; fi
 }
 sleep 1
 # nginx-2's work is done by its one worker, a child of the master.
@@ -231,10 +238,8 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq 1 "$ROUNDS"); do
     log "round $round"
     measure direct 0 "http://127.0.0.1:$LIVE/predictions/fraud"
-    measure gw-0 0 "http://127.0.0.1:$GW/predict/eu-west-1/bench0" "$GW_PID"
-    measure_compare cmp-gw-0 0 bench0
-    measure gw-2 0 "http://127.0.0.1:$GW/predict/eu-west-1/bench2" "$GW_PID"
-    measure_compare cmp-gw-2 0 bench2
+    measure_pair gw-0 0 bench0 "$round"
+    measure_pair gw-2 0 bench2 "$round"
     measure gw-2-fsync 0 "http://127.0.0.1:$GWF/predict/eu-west-1/bench2" "$GWF_PID"
     measure gw-2-mem 0 "http://127.0.0.1:$GWM/predict/eu-west-1/bench2" "$GWM_PID"
     resume_db
@@ -242,8 +247,7 @@ for round in $(seq 1 "$ROUNDS"); do
     measure nginx-2 0 "http://127.0.0.1:$MIRROR/predict/" "$MIRROR_WORKER"
     if ((RATE > 0)); then
         measure "direct@$RATE" "$RATE" "http://127.0.0.1:$LIVE/predictions/fraud"
-        measure "gw-2@$RATE" "$RATE" "http://127.0.0.1:$GW/predict/eu-west-1/bench2" "$GW_PID"
-        measure_compare "cmp-gw-2@$RATE" "$RATE" bench2
+        measure_pair "gw-2@$RATE" "$RATE" bench2 "$round"
         measure "gw-2-fsync@$RATE" "$RATE" "http://127.0.0.1:$GWF/predict/eu-west-1/bench2" "$GWF_PID"
         measure "gw-2-mem@$RATE" "$RATE" "http://127.0.0.1:$GWM/predict/eu-west-1/bench2" "$GWM_PID"
         measure_nodb "gw-2-nodb@$RATE" "$RATE"
