@@ -47,7 +47,7 @@ public struct HealthProber: Sendable {
                     } catch {
                         healthy = false
                     }
-                    if !healthy && health.isHealthy(url) {
+                    if !healthy && !health.hasFailedProbe(url) {
                         logger.debug("instance failed its health probe", metadata: ["instance": "\(url)"])
                     }
                     health.recordProbe(url, healthy: healthy)

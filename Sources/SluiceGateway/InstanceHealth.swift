@@ -1,19 +1,33 @@
-import Foundation
+public import Foundation
 public import SluiceDomain
 import Synchronization
 
-/// Per-instance health and round-robin choice. An instance is skipped after
-/// `failureThreshold` consecutive failed calls (no answer, 502, 503 or 504) or a
-/// failed health probe, and comes back on the next successful probe or
-/// call. Instances never seen are healthy.
+/// Per-instance health and round-robin choice. A deployment skips an
+/// instance after `failureThreshold` consecutive failed calls of its own
+/// (no answer, 502, 503 or 504), and every deployment skips one whose
+/// health probe failed; it comes back on the next successful probe, or on
+/// that deployment's next successful call. Instances never seen are healthy.
+///
+/// Failed calls count per deployment and instance because deployments can
+/// share a model server (one TorchServe or KServe host serving the live
+/// model and a challenger at different paths): a stealth model timing out
+/// or failing must never take the server away from the live model. Only the
+/// server's own health route speaks for every deployment on it.
 public final class InstanceHealth: Sendable {
-    struct Entry {
-        var failures = 0
-        var probeFailed = false
+    struct CallKey: Hashable {
+        var deployment: UUID
+        var url: String
+    }
+
+    struct State {
+        /// Consecutive failed calls, by deployment and instance.
+        var failures: [CallKey: Int] = [:]
+        /// Instances whose last health probe failed.
+        var probeFailed: Set<String> = []
     }
 
     private let failureThreshold: Int
-    private let entries = Mutex<[String: Entry]>([:])
+    private let state = Mutex(State())
     private let cursors = Mutex<[UUID: Int]>([:])
 
     /// Health with the given threshold of consecutive failures.
@@ -31,18 +45,25 @@ public final class InstanceHealth: Sendable {
         return url
     }
 
-    /// Whether calls may go to `url` (a ``baseURL(_:)``).
-    public func isHealthy(_ url: String) -> Bool {
-        entries.withLock { entries in
-            guard let entry = entries[url] else { return true }
-            return !entry.probeFailed && entry.failures < failureThreshold
+    /// Whether `deployment` may call `url` (a ``baseURL(_:)``).
+    public func isHealthy(_ url: String, for deployment: UUID) -> Bool {
+        state.withLock { state in
+            !state.probeFailed.contains(url)
+                && state.failures[CallKey(deployment: deployment, url: url), default: 0] < failureThreshold
         }
+    }
+
+    /// Whether the last health probe of `url` failed.
+    public func hasFailedProbe(_ url: String) -> Bool {
+        state.withLock { $0.probeFailed.contains(url) }
     }
 
     /// The next healthy instance of `target` in round-robin order, skipping
     /// `excluded`; `nil` when none is left.
     public func pick(_ target: RouteTarget, excluding excluded: Set<String> = []) -> String? {
-        let candidates = target.addresses.map(Self.baseURL).filter { !excluded.contains($0) && isHealthy($0) }
+        let candidates = target.addresses.map(Self.baseURL).filter {
+            !excluded.contains($0) && isHealthy($0, for: target.deploymentID)
+        }
         guard !candidates.isEmpty else { return nil }
         let turn = cursors.withLock { cursors in
             let value = cursors[target.deploymentID, default: 0]
@@ -52,33 +73,37 @@ public final class InstanceHealth: Sendable {
         return candidates[Int(UInt(bitPattern: turn) % UInt(candidates.count))]
     }
 
-    /// A call to `url` got an answer (not 502/503/504).
-    public func recordSuccess(_ url: String) {
-        entries.withLock { entries in
-            if entries[url] != nil { entries[url] = Entry() }
+    /// A call of `deployment` to `url` got an answer (not 502/503/504).
+    public func recordSuccess(_ url: String, for deployment: UUID) {
+        state.withLock { state in
+            let key = CallKey(deployment: deployment, url: url)
+            if state.failures[key] != nil { state.failures[key] = nil }
         }
     }
 
-    /// A call to `url` got no answer, or 502/503/504.
-    public func recordFailure(_ url: String) {
-        entries.withLock { $0[url, default: Entry()].failures += 1 }
+    /// A call of `deployment` to `url` got no answer, or 502/503/504.
+    public func recordFailure(_ url: String, for deployment: UUID) {
+        state.withLock { $0.failures[CallKey(deployment: deployment, url: url), default: 0] += 1 }
     }
 
-    /// The outcome of a health probe of `url`.
+    /// The outcome of a health probe of `url`: a healthy one also forgives
+    /// every deployment's failed calls to it.
     public func recordProbe(_ url: String, healthy: Bool) {
-        entries.withLock { entries in
+        state.withLock { state in
             if healthy {
-                entries[url] = nil
+                state.probeFailed.remove(url)
+                if !state.failures.isEmpty { state.failures = state.failures.filter { $0.key.url != url } }
             } else {
-                entries[url, default: Entry()].probeFailed = true
+                state.probeFailed.insert(url)
             }
         }
     }
 
     /// Forgets instances that no route names any more.
     public func retain(only urls: Set<String>) {
-        entries.withLock { entries in
-            for url in entries.keys where !urls.contains(url) { entries[url] = nil }
+        state.withLock { state in
+            state.probeFailed.formIntersection(urls)
+            state.failures = state.failures.filter { urls.contains($0.key.url) }
         }
     }
 }

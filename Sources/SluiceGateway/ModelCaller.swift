@@ -106,19 +106,19 @@ struct Attempt: Sendable {
             // serve; a 500 is usually the handler refusing one input, and
             // must not take the instance out of rotation.
             if [502, 503, 504].contains(response.status) {
-                health.recordFailure(instance)
+                health.recordFailure(instance, for: target.deploymentID)
             } else {
-                health.recordSuccess(instance)
+                health.recordSuccess(instance, for: target.deploymentID)
             }
             return .answered(response, latencyMS: elapsed)
         case .failure(let error as HTTPClientError) where error.code == .connectFailed || error.code == .resolveFailed:
-            health.recordFailure(instance)
+            health.recordFailure(instance, for: target.deploymentID)
             return nil
         case .failure(let error as HTTPClientError) where error.code == .timeout:
-            health.recordFailure(instance)
+            health.recordFailure(instance, for: target.deploymentID)
             return .timedOut(latencyMS: elapsed)
         case .failure:
-            health.recordFailure(instance)
+            health.recordFailure(instance, for: target.deploymentID)
             return .unreachable(latencyMS: elapsed)
         }
     }

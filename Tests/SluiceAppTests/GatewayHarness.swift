@@ -7,7 +7,9 @@ import Testing
 
 /// A small model server for gateway tests, speaking TorchServe's shapes:
 /// `GET /ping`, `POST /predictions/{model}` answering `answer` after
-/// `delay`, with `status`. It keeps every inference request it got.
+/// `delay`, with `status` (or, for a model named in `models`, with that
+/// model's status after its delay: one server hosting several models). It
+/// keeps every inference request it got.
 final class FakeModel: Sendable {
     struct Received: Sendable {
         var body: String
@@ -15,10 +17,18 @@ final class FakeModel: Sendable {
         var requestID: String?
     }
 
-    private let state: Mutex<(answer: String, status: Int, delay: Duration, received: [Received])>
+    /// How one model of the server answers.
+    struct Behaviour: Sendable {
+        var status: Int
+        var delay: Duration = .zero
+    }
 
-    init(answer: String, status: Int = 200, delay: Duration = .zero) {
+    private let state: Mutex<(answer: String, status: Int, delay: Duration, received: [Received])>
+    private let models: [String: Behaviour]
+
+    init(answer: String, status: Int = 200, delay: Duration = .zero, models: [String: Behaviour] = [:]) {
         state = Mutex((answer, status, delay, []))
+        self.models = models
     }
 
     var received: [Received] { state.withLock { $0.received } }
@@ -28,11 +38,14 @@ final class FakeModel: Sendable {
             if request.path == "/ping" {
                 return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(#"{"status":"Healthy"}"#.utf8))
             }
-            let (answer, status, delay) = state.withLock { state in
+            var (answer, status, delay) = state.withLock { state in
                 state.received.append(Received(
                     body: String(decoding: request.body, as: UTF8.self), contentType: request.headers["Content-Type"],
                     requestID: request.headers["X-Request-Id"]))
                 return (state.answer, state.status, state.delay)
+            }
+            if let model = request.path.split(separator: "/").last, let behaviour = models[String(model)] {
+                (status, delay) = (behaviour.status, behaviour.delay)
             }
             if delay > .zero { try? await Task.sleep(for: delay) }
             return HTTPResponse(status: HTTPStatus(code: status), headers: ["Content-Type": "application/json"], body: Array(answer.utf8))
@@ -59,6 +72,12 @@ struct GatewayHarness {
         env["SLUICE_GATEWAY_JOURNAL"] = journal.path
         let all = env
         return try await Task.detached { try SluiceProcess(arguments: ["gateway", "--port", "0"], environment: all) }.value
+    }
+
+    /// Starts the gateway with a health probe only every 10 minutes, so
+    /// that during a test only calls decide an instance's health.
+    static func startWithoutProbes(database: TestDatabase, journal: URL) async throws -> SluiceProcess {
+        try await start(database: database, journal: journal, environment: ["SLUICE_GATEWAY_PROBE_INTERVAL_MS": "600000"])
     }
 
     /// A fresh, empty journal folder (removed when the tests end).

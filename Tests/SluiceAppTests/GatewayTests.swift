@@ -89,6 +89,41 @@ import Testing
         }
     }
 
+    /// One model server hosts the live model and three challengers that
+    /// answer 503 after the live answer is in: their failures (three per
+    /// request, the default threshold) must not take the server away from
+    /// the live model, whose every request still gets its answer.
+    @Test func failingStealth_onTheLiveModelsServer_neverTakesItAwayFromLive() async throws {
+        let (server, journal) = try await setUp(models: ["fraud", "challenger"])
+        defer { server.stop() }
+        let models = FakeModel(answer: "0.5", models: ["challenger": .init(status: 503, delay: .milliseconds(100))])
+        try await FakeModel.serving([models]) { ports in
+            let url = "http://127.0.0.1:\(ports[0])"
+            _ = try GatewayHarness.deploy(server, "live", model: "fraud", mode: "live", endpoint: "score", urls: [url])
+            for name in ["c1", "c2", "c3"] {
+                _ = try GatewayHarness.deploy(server, name, model: "challenger", mode: "stealth", endpoint: "score", urls: [url])
+            }
+            let gateway = try await GatewayHarness.startWithoutProbes(database: server.database, journal: journal)
+            defer { gateway.terminate() }
+
+            for index in 0..<5 {
+                let (response, _) = try GatewayHarness.predict(port: gateway.port, endpoint: "score", body: "{}", requestID: "s\(index)")
+                #expect(response.status == 200, "request \(index): \(response.text)")
+                #expect(response.text == "0.5")
+                // Let the challengers' 503s land before the next request.
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let all = try await GatewayHarness.eventually(timeout: .seconds(15)) { try await GatewayHarness.predictions(server).count == 20 }
+            #expect(all)
+            let rows = try await GatewayHarness.predictions(server)
+            #expect(rows.filter { $0.name == "live" }.map(\.status) == Array(repeating: 200, count: 5))
+            // Each challenger failed three times, then skipped the server.
+            for name in ["c1", "c2", "c3"] {
+                #expect(rows.filter { $0.name == name }.map(\.status) == [503, 503, 503, 0, 0], "\(name)")
+            }
+        }
+    }
+
     @Test func live_failsOverToTheNextURL_whenAConnectionIsRefused() async throws {
         let (server, journal) = try await setUp()
         defer { server.stop() }
@@ -98,8 +133,7 @@ import Testing
             _ = try GatewayHarness.deploy(
                 server, "live", model: "fraud", mode: "live", endpoint: "score",
                 urls: ["http://127.0.0.1:\(refused)", "http://127.0.0.1:\(ports[0])"])
-            let gateway = try await GatewayHarness.start(
-                database: server.database, journal: journal, environment: ["SLUICE_GATEWAY_PROBE_INTERVAL_MS": "600000"])
+            let gateway = try await GatewayHarness.startWithoutProbes(database: server.database, journal: journal)
             defer { gateway.terminate() }
             for index in 0..<6 {
                 let (response, _) = try GatewayHarness.predict(port: gateway.port, endpoint: "score", body: "{}", requestID: "f\(index)")

@@ -22,13 +22,42 @@ import Testing
             addresses: ["http://a:1", "http://b:1/", "c:1"])
         let picks = (0..<6).compactMap { _ in health.pick(target) }
         #expect(Set(picks) == ["http://a:1", "http://b:1", "http://c:1"])
-        health.recordFailure("http://b:1")
-        health.recordFailure("http://b:1")
+        health.recordFailure("http://b:1", for: target.deploymentID)
+        health.recordFailure("http://b:1", for: target.deploymentID)
         #expect(!(0..<6).contains { _ in health.pick(target) == "http://b:1" })
         health.recordProbe("http://b:1", healthy: true)
-        #expect(health.isHealthy("http://b:1"))
+        #expect(health.isHealthy("http://b:1", for: target.deploymentID))
         health.recordProbe("http://a:1", healthy: false)
         #expect(health.pick(target, excluding: ["http://b:1", "http://c:1"]) == nil)
+    }
+
+    /// A challenger failing on a model server it shares with the live
+    /// model takes the server away from itself only; a failed health probe
+    /// takes it away from both, and a good one gives it back to both.
+    @Test func health_callFailuresOfOneDeployment_leaveAnotherOnTheSameServerAlone() {
+        let health = InstanceHealth(failureThreshold: 2)
+        let server = "http://models:8080"
+        func target(_ name: String) -> RouteTarget {
+            RouteTarget(deploymentID: UUID(), name: name, model: name, version: 1, runtime: .torchserve, addresses: [server + "/"])
+        }
+        let live = target("live")
+        let challenger = target("challenger")
+        for _ in 0..<5 { health.recordFailure(server, for: challenger.deploymentID) }
+        #expect(health.pick(challenger) == nil)
+        #expect(health.pick(live) == server)
+        // A success of the live model does not forgive the challenger.
+        health.recordSuccess(server, for: live.deploymentID)
+        #expect(health.pick(challenger) == nil)
+        health.recordProbe(server, healthy: false)
+        #expect(health.pick(live) == nil)
+        #expect(health.hasFailedProbe(server))
+        health.recordProbe(server, healthy: true)
+        #expect(health.pick(live) == server)
+        #expect(health.pick(challenger) == server)
+        // Forgetting an instance forgets its failures too.
+        for _ in 0..<2 { health.recordFailure(server, for: live.deploymentID) }
+        health.retain(only: [])
+        #expect(health.pick(live) == server)
     }
 
     @Test func journalRecords_roundTripEveryKindOfOutput() {
