@@ -50,7 +50,7 @@ public struct SluiceConfiguration: Sendable, Equatable {
     public var gatewayPort: UInt16 = 8081
     /// The gateway's tunables from `SLUICE_GATEWAY_JOURNAL`,
     /// `SLUICE_GATEWAY_TIMEOUT_MS`, `SLUICE_GATEWAY_STEALTH_TIMEOUT_MS`,
-    /// `SLUICE_GATEWAY_STEALTH_SAMPLE`, `SLUICE_GATEWAY_STEALTH_MAX_BODY`,
+    /// `SLUICE_GATEWAY_STEALTH_SAMPLE`, `SLUICE_GATEWAY_STEALTH_MAX_BODY`, `SLUICE_GATEWAY_MAX_ANSWER`,
     /// `SLUICE_GATEWAY_STEALTH_CONCURRENCY`, `SLUICE_GATEWAY_DURABLE_ACK`, `SLUICE_GATEWAY_PROBE_INTERVAL_MS`
     /// and `SLUICE_GATEWAY_RELOAD_INTERVAL_MS` (docs/operations.md).
     public var gateway = GatewayConfiguration()
@@ -251,6 +251,7 @@ public struct SluiceConfiguration: Sendable, Equatable {
         if let t = try milliseconds("SLUICE_GATEWAY_PROBE_INTERVAL_MS", 10...3_600_000) { gateway.probeInterval = t }
         if let t = try milliseconds("SLUICE_GATEWAY_RELOAD_INTERVAL_MS", 100...3_600_000) { gateway.reloadInterval = t }
         if let n = try count("SLUICE_GATEWAY_STEALTH_MAX_BODY", 0...(1 << 30)) { gateway.stealthMaxBody = n }
+        if let n = try count("SLUICE_GATEWAY_MAX_ANSWER", 1...(1 << 30)) { gateway.maxAnswer = n }
         if let n = try count("SLUICE_GATEWAY_STEALTH_CONCURRENCY", 1...100_000) { gateway.stealthConcurrency = n }
         if let text = value("SLUICE_GATEWAY_DURABLE_ACK") { gateway.acknowledgement = try acknowledgement(text, "SLUICE_GATEWAY_DURABLE_ACK") }
         if let text = value("SLUICE_GATEWAY_STEALTH_SAMPLE") {

@@ -34,9 +34,11 @@ public final class Gateway: Sendable {
         self.recorder = recorder
         self.maxBody = configuration.maxBody
         self.acknowledgement = configuration.acknowledgement
-        self.live = ModelCaller(client: liveClient, health: health, timeout: configuration.liveTimeout)
+        self.live = ModelCaller(
+            client: liveClient, health: health, timeout: configuration.liveTimeout, maxAnswer: configuration.maxAnswer)
         self.stealth = StealthDispatcher(
-            caller: ModelCaller(client: stealthClient, health: health, timeout: configuration.stealthTimeout),
+            caller: ModelCaller(
+                client: stealthClient, health: health, timeout: configuration.stealthTimeout, maxAnswer: configuration.maxAnswer),
             recorder: recorder, configuration: configuration)
     }
 
@@ -91,6 +93,8 @@ public final class Gateway: Sendable {
             throw HTTPError(.gatewayTimeout, "the live model did not answer in time", headers: headers)
         case .unreachable:
             throw HTTPError(.badGateway, "no instance of the live model could be reached", headers: headers)
+        case .answerTooLarge:
+            throw HTTPError(.badGateway, "the live model's answer is over \(live.maxAnswer) bytes", headers: headers)
         case .noInstance:
             throw HTTPError(.serviceUnavailable, "no healthy instance of the live model", headers: headers)
         }
@@ -107,7 +111,7 @@ public final class Gateway: Sendable {
         case .answered(let response, let ms):
             latency = ms
             if (200..<300).contains(response.status) { output = PredictionExtractor.output(runtime: target.runtime, body: response.body) }
-        case .timedOut(let ms), .unreachable(let ms): latency = ms
+        case .timedOut(let ms), .unreachable(let ms), .answerTooLarge(let ms): latency = ms
         case .noInstance: latency = nil
         }
         GatewayMetrics.modelCall(endpoint: endpoint, deployment: target.name, mode: mode, outcome: outcome, latencyMS: latency)

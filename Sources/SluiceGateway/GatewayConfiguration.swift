@@ -17,6 +17,10 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var stealthConcurrency: Int = 64
     /// Largest request body accepted on `/predict`. Default 8 MiB.
     public var maxBody: Int = 8 << 20
+    /// Largest answer body taken from a model server, live or stealth; a
+    /// longer one is refused (the live request answers 502) instead of
+    /// being held in memory. Default 8 MiB.
+    public var maxAnswer: Int = 8 << 20
     /// Consecutive failures (no answer, or 502/503/504) after which an instance is
     /// skipped until a probe or a call succeeds again. Default 3.
     public var failureThreshold: Int = 3

@@ -11,7 +11,7 @@ import SluiceHTTPClient
 enum GatewayMetrics {
     /// A client request ended: `ok` (the model answered), `model_error`
     /// (it answered 5xx), `not_found`, `no_live`, `unavailable` (no healthy
-    /// instance), `unreachable`, `timeout`.
+    /// instance), `unreachable`, `timeout`, `answer_too_large`.
     static func request(endpoint: String, outcome: String) {
         let label = "sluice_gateway_requests_total"
         MetricHandles.counter(.init(label, endpoint, outcome), [("endpoint", endpoint), ("outcome", outcome)]).increment()
@@ -52,6 +52,7 @@ enum GatewayMetrics {
         case .answered(let response, _): response.status >= 500 ? "model_error" : "ok"
         case .timedOut: "timeout"
         case .unreachable: "unreachable"
+        case .answerTooLarge: "answer_too_large"
         case .noInstance: "unavailable"
         }
     }

@@ -9,6 +9,8 @@ public enum ModelCallResult: Sendable {
     case timedOut(latencyMS: Double)
     /// Every instance tried refused the connection or broke it off.
     case unreachable(latencyMS: Double)
+    /// The model server's answer was longer than the gateway takes.
+    case answerTooLarge(latencyMS: Double)
     /// No healthy instance to try.
     case noInstance
 
@@ -18,7 +20,7 @@ public enum ModelCallResult: Sendable {
     var recordedStatus: Int {
         switch self {
         case .answered(let response, _): response.status
-        case .timedOut, .unreachable, .noInstance: 0
+        case .timedOut, .unreachable, .answerTooLarge, .noInstance: 0
         }
     }
 }
@@ -31,9 +33,11 @@ struct ModelCaller: Sendable {
     let client: any HTTPClient
     let health: InstanceHealth
     let timeout: Duration
+    /// The longest answer body taken (`HTTPClientRequest.maxResponseBytes`).
+    let maxAnswer: Int
 
     func call(_ target: RouteTarget, body: [UInt8], contentType: String?, requestID: String) async -> ModelCallResult {
-        var attempt = Attempt(target: target, body: body, contentType: contentType, requestID: requestID)
+        var attempt = Attempt(target: target, body: body, contentType: contentType, requestID: requestID, maxAnswer: maxAnswer)
         while let request = attempt.next(health) {
             let outcome: Result<HTTPClientResponse, any Error>
             do {
@@ -63,7 +67,7 @@ struct ModelCaller: Sendable {
                 }
             }
         }
-        step(Attempt(target: target, body: body, contentType: contentType, requestID: requestID))
+        step(Attempt(target: target, body: body, contentType: contentType, requestID: requestID, maxAnswer: maxAnswer))
     }
 }
 
@@ -72,13 +76,15 @@ struct Attempt: Sendable {
     let target: RouteTarget
     let body: [UInt8]
     let headers: [(String, String)]
+    let maxAnswer: Int
     let start = ContinuousClock.now
     private(set) var tried: Set<String> = []
     private var instance = ""
 
-    init(target: RouteTarget, body: [UInt8], contentType: String?, requestID: String) {
+    init(target: RouteTarget, body: [UInt8], contentType: String?, requestID: String, maxAnswer: Int) {
         self.target = target
         self.body = body
+        self.maxAnswer = maxAnswer
         var headers: [(String, String)] = [("X-Request-Id", requestID)]
         if let contentType { headers.append(("Content-Type", contentType)) }
         self.headers = headers
@@ -95,7 +101,9 @@ struct Attempt: Sendable {
         guard tried.count < 2, let instance = health.pick(target, excluding: tried) else { return nil }
         tried.insert(instance)
         self.instance = instance
-        return HTTPClientRequest(method: "POST", url: instance + target.inferencePath, headers: headers, body: .bytes(body))
+        var request = HTTPClientRequest(method: "POST", url: instance + target.inferencePath, headers: headers, body: .bytes(body))
+        request.maxResponseBytes = maxAnswer
+        return request
     }
 
     /// The call's result after this attempt, or `nil` to try another instance.
@@ -114,6 +122,11 @@ struct Attempt: Sendable {
         case .failure(let error as HTTPClientError) where error.code == .connectFailed || error.code == .resolveFailed:
             health.recordFailure(instance, for: target.deploymentID)
             return nil
+        case .failure(let error as HTTPClientError) where error.code == .responseTooLarge:
+            // The server answered; the answer is the model's fault, and
+            // must not take the instance out of rotation.
+            health.recordSuccess(instance, for: target.deploymentID)
+            return .answerTooLarge(latencyMS: elapsed)
         case .failure(let error as HTTPClientError) where error.code == .timeout:
             health.recordFailure(instance, for: target.deploymentID)
             return .timedOut(latencyMS: elapsed)

@@ -69,6 +69,11 @@ final class CurlEasyHandle: @unchecked Sendable {
         set(sluice_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout)))
         set(sluice_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(timeout)))
         set(sluice_curl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
+        if let limit = transfer.bodyLimit {
+            // Refuses a response whose Content-Length is over the limit
+            // before reading it; `receiveBody` stops the others.
+            set(sluice_curl_easy_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(limit)))
+        }
         if configuration.maxRedirects > 0 {
             set(sluice_curl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1))
             set(sluice_curl_easy_setopt_long(easy, CURLOPT_MAXREDIRS, configuration.maxRedirects))
@@ -192,6 +197,10 @@ final class CurlEasyHandle: @unchecked Sendable {
         transfer.easyForCallbacks = nil
         let status = Int(sluice_curl_response_code(easy))
         guard code == CURLE_OK else {
+            if transfer.bodyTooLarge || code == CURLE_FILESIZE_EXCEEDED, let limit = transfer.bodyLimit {
+                return .failure(HTTPClientError(
+                    .responseTooLarge, curlCode: Int(code.rawValue), message: "the response body is over \(limit) bytes"))
+            }
             if transfer.isCancelled {
                 return .failure(HTTPClientError(.cancelled, curlCode: Int(code.rawValue), message: "task cancelled"))
             }

@@ -50,7 +50,7 @@ public final class CurlHTTPClient: HTTPClient {
     public func execute(_ request: HTTPClientRequest, timeout: Duration) async throws -> HTTPClientResponse {
         try Task.checkCancellation()
         let handle = try await pool.acquire()
-        let transfer = CurlTransfer(body: request.body, sink: .buffer)
+        let transfer = CurlTransfer(body: request.body, sink: .buffer, bodyLimit: request.maxResponseBytes)
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 handle.queue.async { [options, pool] in

@@ -20,7 +20,7 @@ final class CurlMultiTransfer: @unchecked Sendable {
     init(request: HTTPClientRequest, timeout: Duration) {
         self.request = request
         self.timeout = timeout
-        state = CurlTransfer(body: request.body, sink: .buffer)
+        state = CurlTransfer(body: request.body, sink: .buffer, bodyLimit: request.maxResponseBytes)
     }
 }
 

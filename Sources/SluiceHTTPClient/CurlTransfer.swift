@@ -20,6 +20,10 @@ final class CurlTransfer: @unchecked Sendable {
     private(set) var headers: [(String, String)] = []
     private(set) var body: [UInt8] = []
     private(set) var uploadError: (any Error)?
+    /// The most body bytes a `.buffer` sink collects (`nil`: no limit).
+    let bodyLimit: Int?
+    /// The body went over `bodyLimit`, and the transfer was stopped.
+    private(set) var bodyTooLarge = false
     private var headDelivered = false
     private var upload: [UInt8]
     private var uploadOffset = 0
@@ -33,8 +37,9 @@ final class CurlTransfer: @unchecked Sendable {
     private let abandonedFlag = Atomic<Bool>(false)
     static let windowSize = 16
 
-    init(body: HTTPClientRequest.Body, sink: Sink) {
+    init(body: HTTPClientRequest.Body, sink: Sink, bodyLimit: Int? = nil) {
         self.sink = sink
+        self.bodyLimit = bodyLimit
         switch body {
         case .empty:
             upload = []
@@ -92,6 +97,10 @@ final class CurlTransfer: @unchecked Sendable {
     func receiveBody(_ bytes: UnsafeRawBufferPointer, status: @autoclosure () -> Int) -> Bool {
         switch sink {
         case .buffer:
+            if let bodyLimit, body.count + bytes.count > bodyLimit {
+                bodyTooLarge = true
+                return false
+            }
             body.append(contentsOf: bytes)
             return true
         case .stream(let head, let chunk):

@@ -8,6 +8,11 @@ public struct HTTPClientRequest: Sendable {
     public var headers: [(String, String)]
     /// The body. Default `.empty`.
     public var body: Body
+    /// The most response body bytes to collect; a longer body fails the
+    /// request with `HTTPClientError.Code.responseTooLarge` (at once when
+    /// its `Content-Length` says so). Applies to `execute`, not to
+    /// `stream`, whose consumer sees every chunk. Default `nil`: no limit.
+    public var maxResponseBytes: Int?
 
     /// A request body.
     public enum Body: Sendable {

@@ -124,6 +124,47 @@ import Testing
         }
     }
 
+    /// Answers over `SLUICE_GATEWAY_MAX_ANSWER` are refused, not held: a
+    /// stealth one is recorded with status 0 and leaves the live answer
+    /// alone; a live one answers 502 and keeps the instance in rotation.
+    @Test func answersOverTheLimit_areRefused_withoutFailingLiveOrTheInstance() async throws {
+        let (server, journal) = try await setUp()
+        defer { server.stop() }
+        let live = FakeModel(answer: "0.5")
+        let big = FakeModel(answer: "\"" + String(repeating: "x", count: 5_000) + "\"")
+        try await FakeModel.serving([live, big]) { ports in
+            _ = try GatewayHarness.deploy(server, "live", model: "fraud", mode: "live", endpoint: "score", urls: ["http://127.0.0.1:\(ports[0])"])
+            _ = try GatewayHarness.deploy(server, "big", model: "fraud", mode: "stealth", endpoint: "score", urls: ["http://127.0.0.1:\(ports[1])"])
+            _ = try GatewayHarness.deploy(server, "big-live", model: "fraud", mode: "live", endpoint: "huge", urls: ["http://127.0.0.1:\(ports[1])"])
+            let gateway = try await GatewayHarness.start(
+                database: server.database, journal: journal,
+                environment: ["SLUICE_GATEWAY_MAX_ANSWER": "1000", "SLUICE_GATEWAY_PROBE_INTERVAL_MS": "600000"])
+            defer { gateway.terminate() }
+
+            for index in 0..<4 {
+                let (response, _) = try GatewayHarness.predict(port: gateway.port, endpoint: "score", body: "{}", requestID: "a\(index)")
+                #expect(response.status == 200)
+                #expect(response.text == "0.5")
+            }
+            // Three refusals in a row: still 502 (the instance answered), never 503.
+            for index in 0..<4 {
+                let (response, _) = try GatewayHarness.predict(port: gateway.port, endpoint: "huge", body: "{}", requestID: "h\(index)")
+                #expect(response.status == 502)
+                #expect(response.text.contains("over 1000 bytes"), "\(response.text)")
+            }
+            let all = try await GatewayHarness.eventually(timeout: .seconds(15)) { try await GatewayHarness.predictions(server).count == 12 }
+            #expect(all)
+            let rows = try await GatewayHarness.predictions(server)
+            let statuses = Dictionary(grouping: rows, by: \.name).mapValues { $0.map(\.status) }
+            #expect(statuses["live"] == [200, 200, 200, 200])
+            #expect(statuses["big"] == [0, 0, 0, 0])
+            #expect(statuses["big-live"] == [0, 0, 0, 0])
+            let metrics = try DatabaseLifecycleTests.get("/metrics", port: gateway.port).text
+            #expect(metrics.contains(#"deployment="big",mode="stealth",outcome="answer_too_large"} 4"#), "\(metrics)")
+            #expect(metrics.contains(#"deployment="big-live",mode="live",outcome="answer_too_large"} 4"#))
+        }
+    }
+
     @Test func live_failsOverToTheNextURL_whenAConnectionIsRefused() async throws {
         let (server, journal) = try await setUp()
         defer { server.stop() }

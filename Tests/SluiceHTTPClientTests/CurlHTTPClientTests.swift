@@ -56,6 +56,31 @@ struct CurlHTTPClientTests {
         }
     }
 
+    /// `maxResponseBytes`: a body over it fails as `.responseTooLarge`,
+    /// announced by its `Content-Length` or counted as it arrives (chunked);
+    /// a body of exactly the limit arrives whole, and the client goes on.
+    @Test(arguments: CurlClientKind.allCases)
+    func responseOverTheLimit_failsAsTooLarge_sizedOrChunked(kind: CurlClientKind) async throws {
+        let client = try kind.make()
+        try await LivePeer.with { base in
+            func send(_ path: String, body: Int = 0) async throws -> HTTPClientResponse {
+                var request = HTTPClientRequest(method: "POST", url: base + path, body: [UInt8](repeating: 7, count: body))
+                request.maxResponseBytes = 1_000
+                return try await client.execute(request, timeout: .seconds(5))
+            }
+            for (path, size) in [("/sized", 1_001), ("/chunked?chunked=5000", 0)] {
+                do {
+                    let response = try await send(path, body: size)
+                    Issue.record("\(path): expected responseTooLarge, got \(response.status) with \(response.body.count) bytes")
+                } catch let error as HTTPClientError {
+                    #expect(error.code == .responseTooLarge, "\(path): \(error)")
+                }
+            }
+            #expect(try await send("/sized", body: 1_000).body.count == 1_000)
+            #expect(try await send("/chunked?chunked=1000").body.count == 1_000)
+        }
+    }
+
     @Test func streamedRequestBody_isSentChunked() async throws {
         let chunks = Chunks([Array("hello ".utf8), [], Array("world".utf8)])
         try await LivePeer.with { base in
