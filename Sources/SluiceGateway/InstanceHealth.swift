@@ -5,8 +5,10 @@ import Synchronization
 /// Per-instance health and round-robin choice. A deployment skips an
 /// instance after `failureThreshold` consecutive failed calls of its own
 /// (no answer, 502, 503 or 504), and every deployment skips one whose
-/// health probe failed; it comes back on the next successful probe, or on
-/// that deployment's next successful call. Instances never seen are healthy.
+/// health probe failed. It comes back on the next successful probe, or on
+/// a successful call (one already in flight when it was taken out): for
+/// the deployment that made it, and after a failed probe for every one.
+/// Instances never seen are healthy.
 ///
 /// Failed calls count per deployment and instance because deployments can
 /// share a model server (one TorchServe or KServe host serving the live
@@ -73,11 +75,13 @@ public final class InstanceHealth: Sendable {
         return candidates[Int(UInt(bitPattern: turn) % UInt(candidates.count))]
     }
 
-    /// A call of `deployment` to `url` got an answer (not 502/503/504).
+    /// A call of `deployment` to `url` got an answer (not 502/503/504): the
+    /// server works, so a failed probe of it is forgiven too.
     public func recordSuccess(_ url: String, for deployment: UUID) {
         state.withLock { state in
             let key = CallKey(deployment: deployment, url: url)
             if state.failures[key] != nil { state.failures[key] = nil }
+            if !state.probeFailed.isEmpty { state.probeFailed.remove(url) }
         }
     }
 

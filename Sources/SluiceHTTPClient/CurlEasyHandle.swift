@@ -70,6 +70,8 @@ final class CurlEasyHandle: @unchecked Sendable {
         set(sluice_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(timeout)))
         set(sluice_curl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
         if let limit = transfer.bodyLimit {
+            // 0 would mean "no limit" to libcurl and "nothing" to `receiveBody`.
+            guard limit > 0 else { return HTTPClientError(.invalidRequest, message: "maxResponseBytes must be at least 1") }
             // Refuses a response whose Content-Length is over the limit
             // before reading it; `receiveBody` stops the others.
             set(sluice_curl_easy_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(limit)))
@@ -213,18 +215,18 @@ final class CurlEasyHandle: @unchecked Sendable {
         return .success(HTTPClientResponse(status: status, headers: transfer.headers, body: transfer.body))
     }
 
-    /// Bodies up to this size go with the request head: libcurl's
-    /// `MAX_INITIAL_POST_SIZE`, the most it adds to the head's write.
+    /// Bodies under this size go with the request head: libcurl's
+    /// `MAX_INITIAL_POST_SIZE`, below which it adds the body to the head's write.
     static let smallBodyLimit = 64 * 1024
 
     /// The body to hand libcurl whole (`CURLOPT_COPYPOSTFIELDS`): an empty
-    /// one or one in memory of at most ``smallBodyLimit`` bytes. `nil` for
+    /// one or one in memory under ``smallBodyLimit`` bytes. `nil` for
     /// larger ones, which the read callback sends from the caller's array
     /// without a copy, and for streamed ones.
     static func smallBody(_ body: HTTPClientRequest.Body) -> [UInt8]? {
         switch body {
         case .empty: []
-        case .bytes(let bytes): bytes.count <= smallBodyLimit ? bytes : nil
+        case .bytes(let bytes): bytes.count < smallBodyLimit ? bytes : nil
         case .stream: nil
         }
     }

@@ -8,10 +8,12 @@ public struct HTTPClientRequest: Sendable {
     public var headers: [(String, String)]
     /// The body. Default `.empty`.
     public var body: Body
-    /// The most response body bytes to collect; a longer body fails the
-    /// request with `HTTPClientError.Code.responseTooLarge` (at once when
-    /// its `Content-Length` says so). Applies to `execute`, not to
-    /// `stream`, whose consumer sees every chunk. Default `nil`: no limit.
+    /// The most response body bytes to collect, at least 1; a longer body
+    /// fails the request with `HTTPClientError.Code.responseTooLarge` (at
+    /// once when its `Content-Length` says so; with redirects followed,
+    /// libcurl checks every response's `Content-Length`). Applies to
+    /// `execute`, not to `stream`, whose consumer sees every chunk.
+    /// Default `nil`: no limit.
     public var maxResponseBytes: Int?
 
     /// A request body.

@@ -90,13 +90,13 @@ import Testing
     }
 
     /// One model server hosts the live model and three challengers that
-    /// answer 503 after the live answer is in: their failures (three per
+    /// answer 503 30 ms after the live answer is in: their failures (three per
     /// request, the default threshold) must not take the server away from
     /// the live model, whose every request still gets its answer.
     @Test func failingStealth_onTheLiveModelsServer_neverTakesItAwayFromLive() async throws {
         let (server, journal) = try await setUp(models: ["fraud", "challenger"])
         defer { server.stop() }
-        let models = FakeModel(answer: "0.5", models: ["challenger": .init(status: 503, delay: .milliseconds(100))])
+        let models = FakeModel(answer: "0.5", models: ["challenger": .init(status: 503, delay: .milliseconds(30))])
         try await FakeModel.serving([models]) { ports in
             let url = "http://127.0.0.1:\(ports[0])"
             _ = try GatewayHarness.deploy(server, "live", model: "fraud", mode: "live", endpoint: "score", urls: [url])
@@ -111,7 +111,7 @@ import Testing
                 #expect(response.status == 200, "request \(index): \(response.text)")
                 #expect(response.text == "0.5")
                 // Let the challengers' 503s land before the next request.
-                try await Task.sleep(for: .milliseconds(200))
+                try await Task.sleep(for: .milliseconds(500))
             }
             let all = try await GatewayHarness.eventually(timeout: .seconds(15)) { try await GatewayHarness.predictions(server).count == 20 }
             #expect(all)

@@ -51,6 +51,10 @@ import Testing
         health.recordProbe(server, healthy: false)
         #expect(health.pick(live) == nil)
         #expect(health.hasFailedProbe(server))
+        // A call that was in flight and succeeds shows the server works.
+        health.recordSuccess(server, for: live.deploymentID)
+        #expect(health.pick(live) == server)
+        health.recordProbe(server, healthy: false)
         health.recordProbe(server, healthy: true)
         #expect(health.pick(live) == server)
         #expect(health.pick(challenger) == server)
