@@ -88,7 +88,7 @@ let package = Package(
             dependencies: ["SluiceHTTP", "SluiceSockets", "SluiceTesting", log],
             swiftSettings: settings
         ),
-        .testTarget(name: "SluiceHTTPClientTests", dependencies: ["SluiceHTTPClient", "SluiceTesting", "SluiceHTTP"], swiftSettings: settings),
+        .testTarget(name: "SluiceHTTPClientTests", dependencies: ["SluiceHTTPClient", "SluiceTesting", "SluiceHTTP", "SluiceGateway"], swiftSettings: settings),
         .testTarget(
             name: "SluiceAWSTests",
             dependencies: ["SluiceAWS", "SluiceHTTPClient", "SluiceHTTP", "SluiceTesting"],

@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -47,6 +48,25 @@ int sluice_eventfd_signal(int fd) {
 int sluice_eventfd_drain(int fd) {
     uint64_t value;
     ssize_t n = read(fd, &value, sizeof value);
+    if (n < 0 && errno == EAGAIN) return 0;
+    return n < 0 ? -1 : 0;
+}
+
+int sluice_timerfd(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }
+
+/* Fires every interval_ns from now on; 0 disarms. */
+int sluice_timerfd_arm(int fd, uint64_t interval_ns) {
+    struct itimerspec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.it_interval.tv_sec = (time_t)(interval_ns / 1000000000u);
+    spec.it_interval.tv_nsec = (long)(interval_ns % 1000000000u);
+    spec.it_value = spec.it_interval;
+    return timerfd_settime(fd, 0, &spec, NULL);
+}
+
+int sluice_timerfd_drain(int fd) {
+    uint64_t expirations;
+    ssize_t n = read(fd, &expirations, sizeof expirations);
     if (n < 0 && errno == EAGAIN) return 0;
     return n < 0 ? -1 : 0;
 }

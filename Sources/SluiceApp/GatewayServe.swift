@@ -110,9 +110,12 @@ public struct GatewayServe: Sendable {
 
     /// Separate clients for live calls, stealth calls and probes, so that
     /// neither shadows nor probes can take the live path's connections.
-    /// Model calls go through libcurl's multi interface, one thread each for
-    /// live and stealth (decision 54); probes, a few every interval, through
-    /// pooled blocking handles.
+    /// Model calls go through SluiceHTTP's upstream client where the URL
+    /// allows, live calls on the request's own event loop and stealth calls
+    /// on a thread of their own (decision 71), and otherwise through
+    /// libcurl's multi interface, one thread each for live and stealth
+    /// (decision 54); probes, a few every interval, through pooled blocking
+    /// handles.
     static func makeClients(_ settings: GatewayConfiguration) throws -> GatewayClients {
         var live = CurlMultiHTTPClient.Configuration()
         live.maxConnections = 512
@@ -124,10 +127,24 @@ public struct GatewayServe: Sendable {
         probe.maxConnections = 16
         probe.connectTimeout = settings.probeTimeout
         probe.userAgent = live.userAgent
+        var upstream = UpstreamClient.Configuration()
+        upstream.connectTimeout = live.connectTimeout
+        upstream.userAgent = live.userAgent
+        var liveUpstream = upstream
+        liveUpstream.runsOnCallersLoop = true
         do {
+            let curlLive = try CurlMultiHTTPClient(configuration: live)
+            let curlStealth = try CurlMultiHTTPClient(configuration: stealth)
+            let probe = try CurlHTTPClient(configuration: probe)
+            guard settings.modelClient == .builtin else {
+                return GatewayClients(live: curlLive, stealth: curlStealth, probe: probe, closers: [curlLive.shutdown, curlStealth.shutdown, probe.shutdown])
+            }
+            let upstreamLive = try UpstreamClient(configuration: liveUpstream)
+            let upstreamStealth = try UpstreamClient(configuration: upstream)
             return GatewayClients(
-                live: try CurlMultiHTTPClient(configuration: live), stealth: try CurlMultiHTTPClient(configuration: stealth),
-                probe: try CurlHTTPClient(configuration: probe))
+                live: ModelHTTPClient(upstream: upstreamLive, fallback: curlLive),
+                stealth: ModelHTTPClient(upstream: upstreamStealth, fallback: curlStealth), probe: probe,
+                closers: [upstreamLive.shutdown, upstreamStealth.shutdown, curlLive.shutdown, curlStealth.shutdown, probe.shutdown])
         } catch {
             throw StartFailure(description: "HTTP client: \(error)")
         }
@@ -136,14 +153,13 @@ public struct GatewayServe: Sendable {
 
 /// The gateway's outbound clients.
 struct GatewayClients {
-    let live: CurlMultiHTTPClient
-    let stealth: CurlMultiHTTPClient
+    let live: any CallbackHTTPClient
+    let stealth: any CallbackHTTPClient
     let probe: CurlHTTPClient
+    let closers: [@Sendable () -> Void]
 
     /// Closes every connection; later requests fail.
     func shutdown() {
-        live.shutdown()
-        stealth.shutdown()
-        probe.shutdown()
+        for close in closers { close() }
     }
 }

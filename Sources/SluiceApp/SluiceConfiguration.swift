@@ -51,8 +51,8 @@ public struct SluiceConfiguration: Sendable, Equatable {
     /// The gateway's tunables from `SLUICE_GATEWAY_JOURNAL`,
     /// `SLUICE_GATEWAY_TIMEOUT_MS`, `SLUICE_GATEWAY_STEALTH_TIMEOUT_MS`,
     /// `SLUICE_GATEWAY_STEALTH_SAMPLE`, `SLUICE_GATEWAY_STEALTH_MAX_BODY`, `SLUICE_GATEWAY_MAX_ANSWER`,
-    /// `SLUICE_GATEWAY_STEALTH_CONCURRENCY`, `SLUICE_GATEWAY_DURABLE_ACK`, `SLUICE_GATEWAY_PROBE_INTERVAL_MS`
-    /// and `SLUICE_GATEWAY_RELOAD_INTERVAL_MS` (docs/operations.md).
+    /// `SLUICE_GATEWAY_STEALTH_CONCURRENCY`, `SLUICE_GATEWAY_DURABLE_ACK`, `SLUICE_GATEWAY_PROBE_INTERVAL_MS`,
+    /// `SLUICE_GATEWAY_HTTP_CLIENT` and `SLUICE_GATEWAY_RELOAD_INTERVAL_MS` (docs/operations.md).
     public var gateway = GatewayConfiguration()
     /// `SLUICE_LOG_LEVEL` (trace … critical, default info).
     public var logLevel: String = "info"
@@ -254,6 +254,12 @@ public struct SluiceConfiguration: Sendable, Equatable {
         if let n = try count("SLUICE_GATEWAY_MAX_ANSWER", 1...(1 << 30)) { gateway.maxAnswer = n }
         if let n = try count("SLUICE_GATEWAY_STEALTH_CONCURRENCY", 1...100_000) { gateway.stealthConcurrency = n }
         if let text = value("SLUICE_GATEWAY_DURABLE_ACK") { gateway.acknowledgement = try acknowledgement(text, "SLUICE_GATEWAY_DURABLE_ACK") }
+        if let text = value("SLUICE_GATEWAY_HTTP_CLIENT") {
+            guard let kind = ModelClientKind(rawValue: text.lowercased()) else {
+                throw Invalid(variable: "SLUICE_GATEWAY_HTTP_CLIENT", problem: "must be builtin or libcurl")
+            }
+            gateway.modelClient = kind
+        }
         if let text = value("SLUICE_GATEWAY_STEALTH_SAMPLE") {
             guard let rate = Double(text), rate >= 0, rate <= 1 else {
                 throw Invalid(variable: "SLUICE_GATEWAY_STEALTH_SAMPLE", problem: "must be a fraction from 0 to 1")

@@ -44,6 +44,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
         .appendingPathComponent(".sluice/gateway-journal")
     /// Longest wait between two upload attempts while the store fails. Default 5 s.
     public var maxUploadBackoff: Duration = .seconds(5)
+    /// What model calls go through (`SLUICE_GATEWAY_HTTP_CLIENT`, decision 71).
+    public var modelClient: ModelClientKind = .builtin
 
     /// The defaults.
     public init() {}
@@ -65,4 +67,14 @@ public enum JournalAcknowledgement: String, Sendable, Equatable, CaseIterable {
     /// The record waits in memory for the next flush; a crash of the process
     /// may lose up to a flush interval of records.
     case off
+}
+
+/// What the gateway calls models with (decision 71).
+public enum ModelClientKind: String, Sendable, Equatable, CaseIterable {
+    /// SluiceHTTP's `UpstreamClient` for `http` URLs with a numeric host,
+    /// live calls on the request's own event loop; libcurl for the rest.
+    case builtin
+    /// libcurl's multi interface for every call, on one thread for live
+    /// and one for stealth calls (decision 54).
+    case libcurl
 }

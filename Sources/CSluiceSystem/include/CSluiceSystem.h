@@ -1,6 +1,6 @@
 // Thin, non-variadic wrappers over the Linux system calls that Swift cannot
 // call comfortably: epoll (its event struct is packed on x86_64), eventfd,
-// signalfd and getrandom. Every function returns -1 and leaves errno set on failure.
+// timerfd, signalfd and getrandom. Every function returns -1 and leaves errno set on failure.
 #ifndef CSLUICE_SYSTEM_H
 #define CSLUICE_SYSTEM_H
 
@@ -30,6 +30,13 @@ int sluice_eventfd(void);
 int sluice_eventfd_signal(int fd);
 /// Resets an eventfd counter.
 int sluice_eventfd_drain(int fd);
+
+/// A non-blocking timerfd on the monotonic clock, disarmed.
+int sluice_timerfd(void);
+/// Makes a timerfd fire every `interval_ns` from now on; 0 disarms it.
+int sluice_timerfd_arm(int fd, uint64_t interval_ns);
+/// Resets a timerfd's expiration count.
+int sluice_timerfd_drain(int fd);
 
 /// Blocks `signo` in the calling thread and returns a non-blocking signalfd for it.
 int sluice_signalfd(int signo);

@@ -1,0 +1,103 @@
+public import SluiceSockets
+import Synchronization
+
+/// Outbound HTTP/1.1 for the gateway's model calls, on the same sockets and
+/// event loops as the server (decision 71): keep-alive connections kept per
+/// loop, one `send` per request, responses parsed as they arrive, and no
+/// thread between the caller and the socket when the caller is already on
+/// a loop. Plain `http` to numeric addresses only (``UpstreamTarget``);
+/// everything else goes through libcurl.
+///
+/// Calls run on the caller's event loop when `runsOnCallersLoop` is set and
+/// the caller is on one (a request handler), otherwise on the client's own
+/// loop thread, and their completions are called there.
+public final class UpstreamClient: Sendable {
+    public struct Configuration: Sendable {
+        /// How long a new connection may take before the call fails as `.connectFailed`.
+        public var connectTimeout: Duration = .seconds(2)
+        /// Idle connections kept per address and loop; more are closed.
+        public var maxIdlePerAddress = 256
+        /// The longest response head (status line and fields).
+        public var maxHead = 64 << 10
+        /// Sent as `User-Agent` when set.
+        public var userAgent: String?
+        /// Run calls made on an event loop on that loop, not the client's own.
+        public var runsOnCallersLoop = false
+        /// How often deadlines are checked while calls are in flight.
+        public var timerResolution: Duration = .milliseconds(5)
+
+        public init() {}
+    }
+
+    private struct PoolBox: @unchecked Sendable {
+        let pool: UpstreamPool
+    }
+
+    private let configuration: Configuration
+    private let ownLoop: EventLoop
+    private let pools = Mutex<[ObjectIdentifier: PoolBox]>([:])
+    private let stopped = Atomic<Bool>(false)
+
+    /// Starts the client's own loop thread.
+    public init(configuration: Configuration = Configuration()) throws(SocketError) {
+        self.configuration = configuration
+        ownLoop = try EventLoop(index: 0, tickInterval: .seconds(1))
+    }
+
+    /// Sends `request`; `completion` is called once, on the loop the call ran on.
+    public func execute(
+        _ request: UpstreamRequest, timeout: Duration,
+        completion: @escaping @Sendable (Result<UpstreamResponse, UpstreamError>) -> Void
+    ) {
+        guard !stopped.load(ordering: .relaxed) else { return completion(.failure(UpstreamError(.shutdown, "the client has shut down"))) }
+        guard let head = request.encodedHead(userAgent: configuration.userAgent) else {
+            return completion(.failure(UpstreamError(.invalidRequest, "the request's method or fields cannot be sent")))
+        }
+        let call = UpstreamCall(
+            target: request.target, head: head, body: request.body, maxBody: max(0, request.maxResponseBytes),
+            noBody: request.method == "HEAD", deadline: MonotonicClock.now() &+ timeout.nanoseconds, completion: completion)
+        let loop = configuration.runsOnCallersLoop ? (EventLoop.current ?? ownLoop) : ownLoop
+        if loop.inEventLoop {
+            submit(call, on: loop)
+        } else {
+            loop.execute { [self] in submit(call, on: loop) }
+        }
+    }
+
+    /// Sends `request` and waits for the response.
+    public func execute(_ request: UpstreamRequest, timeout: Duration) async throws(UpstreamError) -> UpstreamResponse {
+        let result = await withCheckedContinuation { continuation in
+            execute(request, timeout: timeout) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Fails calls in progress, closes every connection and stops the
+    /// client's own loop (after the work queued on it). Later calls fail as
+    /// `.shutdown`. Not from the client's own loop.
+    public func shutdown() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        // A loop that has stopped already closed its connections (loopStopped).
+        for box in pools.withLock({ Array($0.values) }) {
+            box.pool.loop.execute { box.pool.shutdown() }
+        }
+        ownLoop.shutdown()
+    }
+
+    /// Runs on `loop`'s thread.
+    private func submit(_ call: UpstreamCall, on loop: EventLoop) {
+        guard let pool = pool(on: loop) else {
+            return call.completion(.failure(UpstreamError(.connectFailed, "no timer for the connection pool")))
+        }
+        pool.submit(call)
+    }
+
+    /// The pool of `loop`, made on first use. Loop thread only.
+    private func pool(on loop: EventLoop) -> UpstreamPool? {
+        let key = ObjectIdentifier(loop)
+        if let box = pools.withLock({ $0[key] }) { return box.pool }
+        guard let pool = try? UpstreamPool(loop: loop, configuration: configuration) else { return nil }
+        pools.withLock { $0[key] = PoolBox(pool: pool) }
+        return pool
+    }
+}

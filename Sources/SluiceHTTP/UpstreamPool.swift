@@ -1,0 +1,125 @@
+import SluiceSockets
+
+/// An ``UpstreamClient``'s connections on one event loop: idle keep-alive
+/// connections by address, the busy ones, and a timer that checks their
+/// deadlines. Confined to the loop's thread.
+final class UpstreamPool: EventHandler {
+    let loop: EventLoop
+    let maxHead: Int
+    /// One read buffer for every connection of the pool.
+    let scratch: UnsafeMutableRawBufferPointer
+    private let connectTimeout: UInt64
+    private let maxIdlePerAddress: Int
+    private let resolution: Duration
+    private var idle: [SocketAddress: [UpstreamConnection]] = [:]
+    private var busy: [ObjectIdentifier: UpstreamConnection] = [:]
+    private let timer: IntervalTimer
+    private var timerTag: UInt64 = 0
+    private var timerArmed = false
+    private var closed = false
+
+    /// Makes the pool and registers its timer. Loop thread only.
+    init(loop: EventLoop, configuration: UpstreamClient.Configuration) throws(SocketError) {
+        self.loop = loop
+        maxHead = configuration.maxHead
+        connectTimeout = configuration.connectTimeout.nanoseconds
+        maxIdlePerAddress = configuration.maxIdlePerAddress
+        resolution = configuration.timerResolution
+        timer = try IntervalTimer()
+        scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        do {
+            timerTag = try loop.register(fd: timer.fd, interest: .read, handler: self)
+        } catch {
+            timer.close()
+            scratch.deallocate()
+            throw error
+        }
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Sends `call` on an idle connection to its address, the one used
+    /// last (its server is the most likely to still hold it open), or on a
+    /// new one.
+    func submit(_ call: UpstreamCall) {
+        guard !closed else { return call.completion(.failure(UpstreamError(.shutdown, "the client has shut down"))) }
+        if var list = idle[call.target.address], let connection = list.popLast() {
+            idle[call.target.address] = list.isEmpty ? nil : list
+            markBusy(connection)
+            connection.begin(call, reused: true)
+            return
+        }
+        open(call)
+    }
+
+    /// Sends `call` on a new connection.
+    func open(_ call: UpstreamCall) {
+        guard !closed else { return call.completion(.failure(UpstreamError(.shutdown, "the client has shut down"))) }
+        let connection: UpstreamConnection
+        do throws(SocketError) {
+            let (socket, connected) = try Socket.startConnect(to: call.target.address)
+            let deadline = connected ? nil : min(call.deadline, MonotonicClock.now() &+ connectTimeout)
+            connection = UpstreamConnection(socket: socket, address: call.target.address, pool: self, connectDeadline: deadline)
+            do throws(SocketError) {
+                try connection.register(on: loop)
+            } catch {
+                socket.close()
+                throw error
+            }
+        } catch {
+            return call.completion(.failure(UpstreamError(.connectFailed, "connect to \(call.target.address): \(error)")))
+        }
+        markBusy(connection)
+        connection.begin(call, reused: false)
+    }
+
+    /// Takes back a connection whose call finished and which may carry another.
+    func release(_ connection: UpstreamConnection) {
+        busy[ObjectIdentifier(connection)] = nil
+        guard !closed, idle[connection.address, default: []].count < maxIdlePerAddress else { return connection.close() }
+        idle[connection.address, default: []].append(connection)
+    }
+
+    /// Drops a connection that closed.
+    func forget(_ connection: UpstreamConnection) {
+        busy[ObjectIdentifier(connection)] = nil
+        guard var list = idle[connection.address], let position = list.firstIndex(where: { $0 === connection }) else { return }
+        list.remove(at: position)
+        idle[connection.address] = list.isEmpty ? nil : list
+    }
+
+    /// Fails every call in progress, closes every connection and the timer.
+    func shutdown() {
+        guard !closed else { return }
+        closed = true
+        let connections = Array(busy.values) + idle.values.joined()
+        for connection in connections { connection.abort(UpstreamError(.shutdown, "the client has shut down")) }
+        loop.deregister(fd: timer.fd, tag: timerTag)
+        timer.close()
+    }
+
+    /// The timer: fails calls past their deadline; disarms when nothing is busy.
+    func handle(_ events: IOEvents) {
+        timer.drain()
+        guard !busy.isEmpty else {
+            timer.arm(every: .zero)
+            timerArmed = false
+            return
+        }
+        let now = MonotonicClock.now()
+        for connection in Array(busy.values) { connection.checkDeadline(now) }
+    }
+
+    func loopStopped() {
+        guard !closed else { return }
+        closed = true
+        timer.close()
+    }
+
+    private func markBusy(_ connection: UpstreamConnection) {
+        busy[ObjectIdentifier(connection)] = connection
+        guard !timerArmed else { return }
+        timerArmed = true
+        timer.arm(every: resolution)
+    }
+}

@@ -1,0 +1,296 @@
+/// Reads one HTTP/1.1 response as its bytes arrive (RFC 9112): the status
+/// line and fields, interim 1xx responses skipped, then a body framed by
+/// chunked coding, `Content-Length` or the end of the connection. Lines may
+/// end in CRLF or a bare LF (§2.2). Anything else malformed is refused, so
+/// a broken server's answer is never passed on as a good one.
+struct UpstreamResponseParser {
+    private enum State {
+        case head
+        case fixed(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailers
+        case untilClose
+    }
+
+    /// The longest status line plus fields, and again for trailers.
+    let maxHead: Int
+    /// The longest body taken.
+    let maxBody: Int
+    /// The request was `HEAD`: no response to it has a body.
+    let noBody: Bool
+
+    private var buffer: [UInt8] = []
+    private var index = 0
+    private var scanned = 0
+    private var state = State.head
+    private var status = 0
+    private var headers: [(String, String)] = []
+    private var body: [UInt8] = []
+    /// Whether the connection may carry another request after this response.
+    private(set) var keepAlive = true
+    /// Whether any byte of a response has arrived.
+    private(set) var receivedAny = false
+
+    init(maxHead: Int, maxBody: Int, noBody: Bool = false) {
+        self.maxHead = maxHead
+        self.maxBody = maxBody
+        self.noBody = noBody
+    }
+
+    /// Takes the next bytes read; returns the response once it is complete.
+    /// Bytes after a complete response mean the server is out of step, and
+    /// the connection is not reused.
+    mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(UpstreamError) -> UpstreamResponse? {
+        guard bytes.count > 0 else { return nil }
+        receivedAny = true
+        buffer.append(contentsOf: bytes)
+        let response = try parse()
+        if response != nil, index < buffer.count { keepAlive = false }
+        if index == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            index = 0
+            scanned = 0
+        }
+        return response
+    }
+
+    /// The connection ended: the response if the end of the connection
+    /// completes it (a body delimited by the close), otherwise an error.
+    mutating func finish() throws(UpstreamError) -> UpstreamResponse {
+        guard case .untilClose = state else {
+            throw UpstreamError(.receiveFailed, receivedAny ? "the connection closed before the response was complete" : "the connection closed without a response")
+        }
+        keepAlive = false
+        return makeResponse()
+    }
+
+    private mutating func parse() throws(UpstreamError) -> UpstreamResponse? {
+        while true {
+            switch state {
+            case .head:
+                guard let end = try headEnd() else { return nil }
+                if let response = try parseHead(upTo: end) { return response }
+            case .fixed(let remaining):
+                let take = min(remaining, buffer.count - index)
+                body.append(contentsOf: buffer[index..<(index + take)])
+                index += take
+                if take == remaining { return makeResponse() }
+                state = .fixed(remaining: remaining - take)
+                return nil
+            case .chunkSize:
+                guard let line = try nextLine(limit: 1024) else { return nil }
+                let size = try Self.chunkSize(buffer[line])
+                if size == 0 {
+                    state = .trailers
+                    scanned = index
+                } else {
+                    guard size <= maxBody - body.count else { throw UpstreamError(.responseTooLarge, "the response body is over \(maxBody) bytes") }
+                    state = .chunkData(remaining: size)
+                }
+            case .chunkData(let remaining):
+                let take = min(remaining, buffer.count - index)
+                body.append(contentsOf: buffer[index..<(index + take)])
+                index += take
+                guard take == remaining else {
+                    state = .chunkData(remaining: remaining - take)
+                    return nil
+                }
+                state = .chunkDataEnd
+            case .chunkDataEnd:
+                guard let line = try nextLine(limit: 2) else { return nil }
+                guard line.isEmpty else { throw UpstreamError(.invalidResponse, "a chunk is longer than its size") }
+                state = .chunkSize
+            case .trailers:
+                guard let end = try headEnd() else { return nil }
+                index = end
+                return makeResponse()
+            case .untilClose:
+                guard buffer.count - index <= maxBody - body.count else {
+                    throw UpstreamError(.responseTooLarge, "the response body is over \(maxBody) bytes")
+                }
+                body.append(contentsOf: buffer[index...])
+                index = buffer.count
+                return nil
+            }
+        }
+    }
+
+    /// The index just past the empty line that ends a head (or the
+    /// trailers) starting at `index`, once it has arrived.
+    private mutating func headEnd() throws(UpstreamError) -> Int? {
+        var position = max(scanned, index)
+        while position < buffer.count {
+            if buffer[position] == HTTPSyntax.lf {
+                // An empty line: LF at the head's start or after the previous LF, with an optional CR.
+                if position == index || buffer[position - 1] == HTTPSyntax.lf
+                    || (position - 1 == index && buffer[position - 1] == HTTPSyntax.cr)
+                    || (position >= index + 2 && buffer[position - 1] == HTTPSyntax.cr && buffer[position - 2] == HTTPSyntax.lf) {
+                    return position + 1
+                }
+            }
+            position += 1
+        }
+        scanned = position
+        guard buffer.count - index <= maxHead else {
+            throw UpstreamError(.invalidResponse, "the response head is over \(maxHead) bytes")
+        }
+        return nil
+    }
+
+    /// The next line's bytes (without CR LF) once it has arrived.
+    private mutating func nextLine(limit: Int) throws(UpstreamError) -> Range<Int>? {
+        guard let lf = buffer[index...].firstIndex(of: HTTPSyntax.lf) else {
+            guard buffer.count - index <= limit else { throw UpstreamError(.invalidResponse, "a chunk line is too long") }
+            return nil
+        }
+        let end = lf > index && buffer[lf - 1] == HTTPSyntax.cr ? lf - 1 : lf
+        defer { index = lf + 1 }
+        return index..<end
+    }
+
+    /// Parses the status line and fields in `index..<end`; returns the
+    /// response when it has no body, skips a 1xx.
+    private mutating func parseHead(upTo end: Int) throws(UpstreamError) -> UpstreamResponse? {
+        var lines: [Range<Int>] = []
+        var start = index
+        for position in index..<end where buffer[position] == HTTPSyntax.lf {
+            let lineEnd = position > start && buffer[position - 1] == HTTPSyntax.cr ? position - 1 : position
+            if lineEnd > start { lines.append(start..<lineEnd) }
+            start = position + 1
+        }
+        index = end
+        scanned = end
+        guard let statusLine = lines.first else { throw UpstreamError(.invalidResponse, "the response has no status line") }
+        let (status, minor) = try Self.statusLine(buffer[statusLine])
+        var fields: [(String, String)] = []
+        for line in lines.dropFirst() { fields.append(try Self.field(buffer[line])) }
+        if (100..<200).contains(status) {
+            guard status != 101 else { throw UpstreamError(.invalidResponse, "the server switched protocols") }
+            return nil
+        }
+        self.status = status
+        self.headers = fields
+        return try frame(minor: minor)
+    }
+
+    /// Chooses the body's framing from the fields (RFC 9112 §6.3).
+    private mutating func frame(minor: Int) throws(UpstreamError) -> UpstreamResponse? {
+        var contentLength: Int?
+        var chunked = false
+        var hasTransferEncoding = false
+        var connectionTokens: [String] = []
+        for (name, value) in headers {
+            switch name.lowercased() {
+            case "content-length":
+                for item in value.split(separator: ",", omittingEmptySubsequences: false) {
+                    let text = item.trimmingASCIISpaces()
+                    guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy(HTTPSyntax.isDigit), let length = Int(text) else {
+                        throw UpstreamError(.invalidResponse, "the response's Content-Length is not a number")
+                    }
+                    guard contentLength == nil || contentLength == length else {
+                        throw UpstreamError(.invalidResponse, "the response has conflicting Content-Length values")
+                    }
+                    contentLength = length
+                }
+            case "transfer-encoding":
+                hasTransferEncoding = true
+                let codings = value.split(separator: ",").map { $0.trimmingASCIISpaces().lowercased() }.filter { !$0.isEmpty }
+                chunked = codings.last == "chunked"
+            case "connection":
+                connectionTokens += value.split(separator: ",").map { $0.trimmingASCIISpaces().lowercased() }
+            default:
+                break
+            }
+        }
+        keepAlive = minor >= 1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
+        if noBody || status == 204 || status == 304 { return makeResponse() }
+        if hasTransferEncoding {
+            // Both framings present: chunked wins, and the connection is not trusted again.
+            if contentLength != nil { keepAlive = false }
+            guard chunked else {
+                keepAlive = false
+                state = .untilClose
+                return nil
+            }
+            state = .chunkSize
+            return nil
+        }
+        if let contentLength {
+            guard contentLength <= maxBody else { throw UpstreamError(.responseTooLarge, "the response body is over \(maxBody) bytes") }
+            if contentLength == 0 { return makeResponse() }
+            body.reserveCapacity(contentLength)
+            state = .fixed(remaining: contentLength)
+            return nil
+        }
+        keepAlive = false
+        state = .untilClose
+        return nil
+    }
+
+    private func makeResponse() -> UpstreamResponse {
+        UpstreamResponse(status: status, headers: headers, body: body)
+    }
+
+    /// `HTTP/1.x SP 3DIGIT [SP reason]`: the status and the minor version.
+    static func statusLine(_ line: ArraySlice<UInt8>) throws(UpstreamError) -> (status: Int, minor: Int) {
+        let bytes = Array(line)
+        guard bytes.count >= 12, bytes[0..<7].elementsEqual("HTTP/1.".utf8), HTTPSyntax.isDigit(bytes[7]),
+              bytes[8] == HTTPSyntax.sp, bytes[9...11].allSatisfy(HTTPSyntax.isDigit),
+              bytes.count == 12 || bytes[12] == HTTPSyntax.sp
+        else {
+            throw UpstreamError(.invalidResponse, "the response's status line is malformed")
+        }
+        let status = bytes[9...11].reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        guard status >= 100 else { throw UpstreamError(.invalidResponse, "the response's status is not valid") }
+        return (status, Int(bytes[7] - 0x30))
+    }
+
+    /// `name ":" OWS value OWS`. Whitespace before the colon and folded
+    /// lines are refused (RFC 9112 §5.1, §5.2).
+    static func field(_ line: ArraySlice<UInt8>) throws(UpstreamError) -> (String, String) {
+        guard let colon = line.firstIndex(of: HTTPSyntax.colon), colon > line.startIndex,
+              line[line.startIndex..<colon].allSatisfy(HTTPSyntax.isTChar)
+        else {
+            throw UpstreamError(.invalidResponse, "the response has a malformed field line")
+        }
+        var valueStart = colon + 1
+        var valueEnd = line.endIndex
+        while valueStart < valueEnd, line[valueStart] == HTTPSyntax.sp || line[valueStart] == HTTPSyntax.htab { valueStart += 1 }
+        while valueEnd > valueStart, line[valueEnd - 1] == HTTPSyntax.sp || line[valueEnd - 1] == HTTPSyntax.htab { valueEnd -= 1 }
+        guard line[valueStart..<valueEnd].allSatisfy(HTTPSyntax.isFieldValueByte) else {
+            throw UpstreamError(.invalidResponse, "the response has a malformed field value")
+        }
+        return (String(decoding: line[line.startIndex..<colon], as: UTF8.self), HTTPSyntax.string(line[valueStart..<valueEnd]))
+    }
+
+    /// A chunk-size line: hex digits, then optional extensions.
+    static func chunkSize(_ line: ArraySlice<UInt8>) throws(UpstreamError) -> Int {
+        var size = 0
+        var digits = 0
+        for byte in line {
+            guard let value = HTTPSyntax.hexValue(byte) else {
+                guard digits > 0, byte == 0x3B || byte == HTTPSyntax.sp || byte == HTTPSyntax.htab else {
+                    throw UpstreamError(.invalidResponse, "a chunk size is malformed")
+                }
+                return size
+            }
+            digits += 1
+            guard digits <= 15 else { throw UpstreamError(.invalidResponse, "a chunk size is too large") }
+            size = size * 16 + value
+        }
+        guard digits > 0 else { throw UpstreamError(.invalidResponse, "a chunk size is malformed") }
+        return size
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs.
+    func trimmingASCIISpaces() -> String {
+        var utf8 = Substring(self).utf8[...]
+        while let first = utf8.first, first == HTTPSyntax.sp || first == HTTPSyntax.htab { utf8 = utf8.dropFirst() }
+        while let last = utf8.last, last == HTTPSyntax.sp || last == HTTPSyntax.htab { utf8 = utf8.dropLast() }
+        return String(Substring(utf8))
+    }
+}

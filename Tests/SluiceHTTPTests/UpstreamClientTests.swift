@@ -1,0 +1,203 @@
+import Foundation
+import SluiceSockets
+import Synchronization
+import Testing
+@testable import SluiceHTTP
+
+/// `UpstreamClient` against scripted servers on loopback: what goes out,
+/// connection reuse and its failures, timeouts, limits, the loop a call
+/// runs on, and shutdown.
+@Suite struct UpstreamClientTests {
+    static let ok = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+    static func request(_ server: ScriptedUpstream, _ path: String = "/predictions/m", body: String = "") throws -> UpstreamRequest {
+        let target = try #require(UpstreamTarget.parse(server.base + path))
+        return UpstreamRequest(method: "POST", target: target, headers: [("X-Request-Id", "r-1"), ("Content-Type", "text/csv")], body: Array(body.utf8))
+    }
+
+    @Test func request_goesOutExactly_andTheAnswerComesBackByteForByte() async throws {
+        let answer = "{\"y\": [1, 2.50, \"\u{e9}\"]}"
+        let server = try ScriptedUpstream { _ in
+            .respond("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(answer.utf8.count)\r\n\r\n\(answer)")
+        }
+        defer { server.stop() }
+        var configuration = UpstreamClient.Configuration()
+        configuration.userAgent = "sluice-gateway"
+        let client = try UpstreamClient(configuration: configuration)
+        defer { client.shutdown() }
+        let response = try await client.execute(try Self.request(server, body: "a,b\n1,2\n"), timeout: .seconds(5))
+        #expect(response.status == 200)
+        #expect(response.body == Array(answer.utf8))
+        #expect(response.header("content-type") == "application/json")
+        let received = try #require(server.requests.first)
+        #expect(received.head == "POST /predictions/m HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\nX-Request-Id: r-1\r\n"
+            + "Content-Type: text/csv\r\nUser-Agent: sluice-gateway\r\nContent-Length: 8\r\n\r\n")
+        #expect(received.body == Array("a,b\n1,2\n".utf8))
+    }
+
+    @Test func sequentialCalls_reuseOneConnection_andCloseEndsIt() async throws {
+        let server = try ScriptedUpstream { request in
+            request.head.contains("/last") ? .respondAndClose(Self.ok) : .respond(Self.ok)
+        }
+        defer { server.stop() }
+        let client = try UpstreamClient()
+        defer { client.shutdown() }
+        for _ in 0..<5 { _ = try await client.execute(try Self.request(server), timeout: .seconds(5)) }
+        #expect(server.connections == 1)
+        // A `Connection: close` answer is not reused.
+        let closing = try ScriptedUpstream { _ in .respond("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n") }
+        defer { closing.stop() }
+        for _ in 0..<3 { _ = try await client.execute(try Self.request(closing), timeout: .seconds(5)) }
+        #expect(closing.connections == 3)
+    }
+
+    /// A kept connection the server closed without a word: the call goes
+    /// out again, once, on a new connection; a second silent close fails.
+    @Test func reusedConnectionClosedByTheServer_isRetriedOnceOnANewOne() async throws {
+        let server = try ScriptedUpstream { request in
+            request.connection == 1 && request.head.contains("/second") ? .close : .respond(Self.ok)
+        }
+        defer { server.stop() }
+        let client = try UpstreamClient()
+        defer { client.shutdown() }
+        _ = try await client.execute(try Self.request(server, "/first"), timeout: .seconds(5))
+        let response = try await client.execute(try Self.request(server, "/second"), timeout: .seconds(5))
+        #expect(response.status == 200)
+        #expect(server.connections == 2)
+        #expect(server.requests.map(\.connection) == [1, 1, 2])
+
+        let silent = try ScriptedUpstream { request in request.head.contains("/first") ? .respond(Self.ok) : .close }
+        defer { silent.stop() }
+        _ = try await client.execute(try Self.request(silent, "/first"), timeout: .seconds(5))
+        await #expect(throws: UpstreamError(.receiveFailed)) {
+            try await client.execute(try Self.request(silent, "/second"), timeout: .seconds(5))
+        }
+        #expect(silent.requests.count == 3)
+    }
+
+    /// A fresh connection that breaks is never sent again: the request may
+    /// have reached the model.
+    @Test func freshConnectionBrokenMidAnswer_failsWithoutResending() async throws {
+        let server = try ScriptedUpstream { _ in .respondAndClose("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc") }
+        defer { server.stop() }
+        let client = try UpstreamClient()
+        defer { client.shutdown() }
+        await #expect(throws: UpstreamError(.receiveFailed)) {
+            try await client.execute(try Self.request(server), timeout: .seconds(5))
+        }
+        #expect(server.requests.count == 1)
+    }
+
+    @Test func nothingListening_failsToConnect() async throws {
+        let server = try ScriptedUpstream { _ in .respond(Self.ok) }
+        let request = try Self.request(server)
+        server.stop()
+        try await Task.sleep(for: .milliseconds(50))
+        let client = try UpstreamClient()
+        defer { client.shutdown() }
+        await #expect(throws: UpstreamError(.connectFailed)) { try await client.execute(request, timeout: .seconds(5)) }
+    }
+
+    @Test func silentServer_timesOutAtTheDeadline() async throws {
+        let server = try ScriptedUpstream { _ in .hang }
+        defer { server.stop() }
+        let client = try UpstreamClient()
+        defer { client.shutdown() }
+        let clock = ContinuousClock()
+        let started = clock.now
+        await #expect(throws: UpstreamError(.timeout)) {
+            try await client.execute(try Self.request(server), timeout: .milliseconds(300))
+        }
+        let elapsed = clock.now - started
+        #expect(elapsed >= .milliseconds(300))
+        #expect(elapsed < .milliseconds(1_000))
+    }
+
+    @Test func answerOverTheLimit_failsAsTooLarge() async throws {
+        let server = try ScriptedUpstream { _ in .respond("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n01234567890") }
+        defer { server.stop() }
+        let client = try UpstreamClient()
+        defer { client.shutdown() }
+        var request = try Self.request(server)
+        request.maxResponseBytes = 10
+        await #expect(throws: UpstreamError(.responseTooLarge)) { try await client.execute(request, timeout: .seconds(5)) }
+        request.maxResponseBytes = 11
+        #expect(try await client.execute(request, timeout: .seconds(5)).body.count == 11)
+    }
+
+    @Test func unsafeField_isRefusedBeforeAnythingIsSent() async throws {
+        let server = try ScriptedUpstream { _ in .respond(Self.ok) }
+        defer { server.stop() }
+        let client = try UpstreamClient()
+        defer { client.shutdown() }
+        var request = try Self.request(server)
+        request.headers.append(("X-Evil", "a\r\nX-Injected: 1"))
+        await #expect(throws: UpstreamError(.invalidRequest)) { try await client.execute(request, timeout: .seconds(5)) }
+        #expect(server.connections == 0)
+    }
+
+    /// With `runsOnCallersLoop`, a call made on an event loop completes on
+    /// that loop's thread; one made elsewhere on the client's own loop.
+    @Test func callsOnALoop_completeOnThatLoop() async throws {
+        let server = try ScriptedUpstream { _ in .respond(Self.ok) }
+        defer { server.stop() }
+        var configuration = UpstreamClient.Configuration()
+        configuration.runsOnCallersLoop = true
+        let client = try UpstreamClient(configuration: configuration)
+        defer { client.shutdown() }
+        let loop = try EventLoop()
+        defer { loop.shutdown() }
+        let request = try Self.request(server)
+        let onLoop = await withCheckedContinuation { continuation in
+            loop.execute {
+                client.execute(request, timeout: .seconds(5)) { result in
+                    continuation.resume(returning: (loop.inEventLoop, (try? result.get())?.status))
+                }
+            }
+        }
+        #expect(onLoop.0)
+        #expect(onLoop.1 == 200)
+        let elsewhere = await withCheckedContinuation { continuation in
+            client.execute(request, timeout: .seconds(5)) { result in
+                continuation.resume(returning: (loop.inEventLoop, EventLoop.current != nil, (try? result.get())?.status))
+            }
+        }
+        #expect(!elsewhere.0)
+        #expect(elsewhere.1)
+        #expect(elsewhere.2 == 200)
+    }
+
+    @Test func shutdown_failsCallsInFlightAndLaterOnes() async throws {
+        let server = try ScriptedUpstream { _ in .hang }
+        defer { server.stop() }
+        let client = try UpstreamClient()
+        let request = try Self.request(server)
+        let inFlight = Task { try await client.execute(request, timeout: .seconds(10)) }
+        while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        client.shutdown()
+        await #expect(throws: UpstreamError(.shutdown)) { try await inFlight.value }
+        await #expect(throws: UpstreamError(.shutdown)) { try await client.execute(request, timeout: .seconds(1)) }
+    }
+
+    @Test func manyConcurrentCalls_eachGetTheirOwnAnswer() async throws {
+        let server = try ScriptedUpstream { request in
+            let body = String(decoding: request.body, as: UTF8.self)
+            return .respond("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\(String(body.utf8.count, radix: 16))\r\n\(body)\r\n0\r\n\r\n")
+        }
+        defer { server.stop() }
+        let client = try UpstreamClient()
+        defer { client.shutdown() }
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    let response = try await client.execute(try Self.request(server, body: "call \(index)"), timeout: .seconds(10))
+                    return response.body == Array("call \(index)".utf8)
+                }
+            }
+            var matched = 0
+            for try await ok in group where ok { matched += 1 }
+            #expect(matched == 64)
+        }
+        #expect(server.connections <= 64)
+    }
+}
