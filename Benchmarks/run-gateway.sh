@@ -29,6 +29,9 @@
 # cmp-gw-2 and cmp-gw-2@RATE rows, a gateway from that binary on the same
 # database and model servers, each measured next to its counterpart, in
 # alternating order from round to round)
+# COMPARE_ENV (NAME=value words for the COMPARE_BIN gateway, e.g.
+# SLUICE_GATEWAY_HTTP_CLIENT=libcurl; alone, it compares SLUICE_BIN with
+# itself under those settings)
 # SLUICE_BIN (the release binary; built with `swift build -c release
 # --product sluice` unless given). Prints a Markdown table of medians, with
 # the CPU time the proxy (gateway process, or nginx-2's worker) spent per
@@ -141,11 +144,13 @@ start_gateway fsync "$GWF" SLUICE_GATEWAY_DURABLE_ACK=fsync
 GWF_PID=${PIDS[-1]}
 start_gateway memory "$GWM" SLUICE_GATEWAY_DURABLE_ACK=off
 GWM_PID=${PIDS[-1]}
+[[ -n ${COMPARE_ENV:-} && -z ${COMPARE_BIN:-} ]] && COMPARE_BIN=$SLUICE_BIN
 if [[ -n ${COMPARE_BIN:-} ]]; then
     GWC=$(free_port)
     SLUICE_BIN_MEASURED=$SLUICE_BIN
     SLUICE_BIN=$COMPARE_BIN
-    start_gateway compare "$GWC"
+    # shellcheck disable=SC2086 # COMPARE_ENV is a list of NAME=value words
+    start_gateway compare "$GWC" ${COMPARE_ENV:-}
     SLUICE_BIN=$SLUICE_BIN_MEASURED
     GWC_PID=${PIDS[-1]}
 fi
