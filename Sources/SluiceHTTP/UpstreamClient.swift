@@ -84,6 +84,11 @@ public final class UpstreamClient: Sendable {
         ownLoop.shutdown()
     }
 
+    /// Whether a call has run on `loop` (for tests).
+    func hasPool(on loop: EventLoop) -> Bool {
+        pools.withLock { $0[ObjectIdentifier(loop)] != nil }
+    }
+
     /// Runs on `loop`'s thread.
     private func submit(_ call: UpstreamCall, on loop: EventLoop) {
         guard let pool = pool(on: loop) else {

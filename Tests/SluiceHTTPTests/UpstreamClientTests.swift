@@ -167,6 +167,27 @@ import Testing
         #expect(elsewhere.2 == 200)
     }
 
+    /// The live path: a task that prefers a loop (as the server's handlers
+    /// do) makes its call on that loop and resumes there.
+    @Test func asyncCallFromATaskOnALoop_runsOnThatLoop() async throws {
+        let server = try ScriptedUpstream { _ in .respond(Self.ok) }
+        defer { server.stop() }
+        var configuration = UpstreamClient.Configuration()
+        configuration.runsOnCallersLoop = true
+        let client = try UpstreamClient(configuration: configuration)
+        defer { client.shutdown() }
+        let loop = try EventLoop()
+        defer { loop.shutdown() }
+        let request = try Self.request(server)
+        let (status, resumedOnLoop) = try await Task(executorPreference: loop) {
+            let response = try await client.execute(request, timeout: .seconds(5))
+            return (response.status, loop.inEventLoop)
+        }.value
+        #expect(status == 200)
+        #expect(resumedOnLoop)
+        #expect(client.hasPool(on: loop))
+    }
+
     @Test func shutdown_failsCallsInFlightAndLaterOnes() async throws {
         let server = try ScriptedUpstream { _ in .hang }
         defer { server.stop() }
