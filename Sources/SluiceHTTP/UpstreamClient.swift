@@ -23,6 +23,8 @@ public final class UpstreamClient: Sendable {
         public var userAgent: String?
         /// Run calls made on an event loop on that loop, not the client's own.
         public var runsOnCallersLoop = false
+        /// How long a connection may stay idle before it is closed rather than reused.
+        public var maxIdleTime: Duration = .seconds(30)
         /// How often deadlines are checked while calls are in flight.
         public var timerResolution: Duration = .milliseconds(5)
 
@@ -55,13 +57,19 @@ public final class UpstreamClient: Sendable {
         }
         let call = UpstreamCall(
             target: request.target, head: head, body: request.body, maxBody: max(0, request.maxResponseBytes),
-            noBody: request.method == "HEAD", deadline: MonotonicClock.now() &+ timeout.nanoseconds, completion: completion)
+            noBody: request.method == "HEAD", deadline: Self.deadline(after: timeout), completion: completion)
         let loop = configuration.runsOnCallersLoop ? (EventLoop.current ?? ownLoop) : ownLoop
         if loop.inEventLoop {
             submit(call, on: loop)
-        } else {
-            loop.execute { [self] in submit(call, on: loop) }
+        } else if !loop.executeUnlessStopped({ [self] in submit(call, on: loop) }) {
+            completion(.failure(UpstreamError(.shutdown, "the event loop has stopped")))
         }
+    }
+
+    /// Now plus `timeout`, saturating.
+    static func deadline(after timeout: Duration) -> UInt64 {
+        let (sum, overflow) = MonotonicClock.now().addingReportingOverflow(timeout.nanoseconds)
+        return overflow ? .max : sum
     }
 
     /// Sends `request` and waits for the response.

@@ -26,6 +26,8 @@ final class UpstreamConnection: EventHandler {
     private var sent = 0
     private var reused = false
     private var watchesWrite: Bool
+    /// When the connection went back to the pool (monotonic nanoseconds).
+    var idleSince: UInt64 = 0
 
     /// A connection whose connect completed (`connectDeadline == nil`) or is in progress.
     init(socket: Socket, address: SocketAddress, pool: UpstreamPool, connectDeadline: UInt64?) {
@@ -48,6 +50,7 @@ final class UpstreamConnection: EventHandler {
 
     /// Starts `call`; `reused` when the connection carried an earlier one.
     func begin(_ call: UpstreamCall, reused: Bool) {
+        guard !isClosed else { return call.completion(.failure(UpstreamError(.shutdown, "the connection's loop stopped"))) }
         self.call = call
         self.reused = reused
         sent = 0
@@ -85,6 +88,7 @@ final class UpstreamConnection: EventHandler {
         guard !isClosed else { return }
         state = .closed
         socket.close()
+        pool.forget(self)
         let call = self.call
         self.call = nil
         call?.completion(.failure(UpstreamError(.shutdown, "the event loop stopped")))
@@ -123,6 +127,7 @@ final class UpstreamConnection: EventHandler {
             sent += written
         }
         watchWrite(false)
+        guard !isClosed else { return }
         state = .receiving
     }
 

@@ -11,7 +11,9 @@ final class UpstreamPool: EventHandler {
     private let connectTimeout: UInt64
     private let maxIdlePerAddress: Int
     private let resolution: Duration
+    private let maxIdleTime: UInt64
     private var idle: [SocketAddress: [UpstreamConnection]] = [:]
+    private var nextSweep: UInt64 = 0
     private var busy: [ObjectIdentifier: UpstreamConnection] = [:]
     private let timer: IntervalTimer
     private var timerTag: UInt64 = 0
@@ -25,13 +27,15 @@ final class UpstreamPool: EventHandler {
         connectTimeout = configuration.connectTimeout.nanoseconds
         maxIdlePerAddress = configuration.maxIdlePerAddress
         resolution = configuration.timerResolution
-        timer = try IntervalTimer()
+        maxIdleTime = configuration.maxIdleTime.nanoseconds
+        let timer = try IntervalTimer()
+        self.timer = timer
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         do {
             timerTag = try loop.register(fd: timer.fd, interest: .read, handler: self)
         } catch {
+            // `deinit` frees the buffer.
             timer.close()
-            scratch.deallocate()
             throw error
         }
     }
@@ -43,13 +47,28 @@ final class UpstreamPool: EventHandler {
     /// new one.
     func submit(_ call: UpstreamCall) {
         guard !closed else { return call.completion(.failure(UpstreamError(.shutdown, "the client has shut down"))) }
-        if var list = idle[call.target.address], let connection = list.popLast() {
+        let now = MonotonicClock.now()
+        if now >= nextSweep { sweep(now) }
+        while var list = idle[call.target.address], let connection = list.popLast() {
             idle[call.target.address] = list.isEmpty ? nil : list
+            // Not one that idled too long, or that the server closed or
+            // wrote to since: its bytes would be taken for this call's answer.
+            guard now &- connection.idleSince < maxIdleTime, connection.socket.isQuiet() else {
+                connection.close()
+                continue
+            }
             markBusy(connection)
             connection.begin(call, reused: true)
             return
         }
         open(call)
+    }
+
+    /// Closes idle connections older than the idle time, at most every second.
+    private func sweep(_ now: UInt64) {
+        nextSweep = now &+ 1_000_000_000
+        let stale = idle.values.joined().filter { now &- $0.idleSince >= maxIdleTime }
+        for connection in stale { connection.close() }
     }
 
     /// Sends `call` on a new connection.
@@ -77,6 +96,7 @@ final class UpstreamPool: EventHandler {
     func release(_ connection: UpstreamConnection) {
         busy[ObjectIdentifier(connection)] = nil
         guard !closed, idle[connection.address, default: []].count < maxIdlePerAddress else { return connection.close() }
+        connection.idleSince = MonotonicClock.now()
         idle[connection.address, default: []].append(connection)
     }
 

@@ -28,6 +28,9 @@ struct UpstreamResponseParser {
     private var status = 0
     private var headers: [(String, String)] = []
     private var body: [UInt8] = []
+    private var interim = 0
+    /// Bytes of chunk lines beyond their size digits (extensions), bounded by `maxHead`.
+    private var extensionBytes = 0
     /// Whether the connection may carry another request after this response.
     private(set) var keepAlive = true
     /// Whether any byte of a response has arrived.
@@ -48,11 +51,15 @@ struct UpstreamResponseParser {
         buffer.append(contentsOf: bytes)
         let response = try parse()
         if response != nil, index < buffer.count { keepAlive = false }
+        // Drop what was parsed, so that a server dribbling lines cannot
+        // grow the buffer past the line being read.
         if index == buffer.count {
             buffer.removeAll(keepingCapacity: true)
-            index = 0
-            scanned = 0
+        } else if index > 0 {
+            buffer.removeSubrange(0..<index)
         }
+        scanned = max(0, scanned - index)
+        index = 0
         return response
     }
 
@@ -82,6 +89,8 @@ struct UpstreamResponseParser {
             case .chunkSize:
                 guard let line = try nextLine(limit: 1024) else { return nil }
                 let size = try Self.chunkSize(buffer[line])
+                extensionBytes += max(0, line.count - 16)
+                guard extensionBytes <= maxHead else { throw UpstreamError(.invalidResponse, "the chunk extensions are over \(maxHead) bytes") }
                 if size == 0 {
                     state = .trailers
                     scanned = index
@@ -123,6 +132,9 @@ struct UpstreamResponseParser {
         var position = max(scanned, index)
         while position < buffer.count {
             if buffer[position] == HTTPSyntax.lf {
+                guard position - index < maxHead else {
+                    throw UpstreamError(.invalidResponse, "the response head is over \(maxHead) bytes")
+                }
                 // An empty line: LF at the head's start or after the previous LF, with an optional CR.
                 if position == index || buffer[position - 1] == HTTPSyntax.lf
                     || (position - 1 == index && buffer[position - 1] == HTTPSyntax.cr)
@@ -168,6 +180,8 @@ struct UpstreamResponseParser {
         for line in lines.dropFirst() { fields.append(try Self.field(buffer[line])) }
         if (100..<200).contains(status) {
             guard status != 101 else { throw UpstreamError(.invalidResponse, "the server switched protocols") }
+            interim += 1
+            guard interim <= 8 else { throw UpstreamError(.invalidResponse, "more than 8 interim responses") }
             return nil
         }
         self.status = status
@@ -205,6 +219,8 @@ struct UpstreamResponseParser {
             }
         }
         keepAlive = minor >= 1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
+        // HTTP/1.0 has no chunked coding: such a response cannot be trusted to end where it says (RFC 9112 §6.1).
+        if minor == 0, hasTransferEncoding { keepAlive = false }
         if noBody || status == 204 || status == 304 { return makeResponse() }
         if hasTransferEncoding {
             // Both framings present: chunked wins, and the connection is not trusted again.
@@ -220,7 +236,7 @@ struct UpstreamResponseParser {
         if let contentLength {
             guard contentLength <= maxBody else { throw UpstreamError(.responseTooLarge, "the response body is over \(maxBody) bytes") }
             if contentLength == 0 { return makeResponse() }
-            body.reserveCapacity(contentLength)
+            body.reserveCapacity(min(contentLength, 64 << 10))
             state = .fixed(remaining: contentLength)
             return nil
         }

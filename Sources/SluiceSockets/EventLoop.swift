@@ -40,6 +40,7 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
     private var nextTag: UInt64 = 1
     private var tickers: [UInt64: (UInt64) -> Void] = [:]
     private var nextTick: UInt64 = 0
+    private var stranding = false
 
     /// Creates and starts a loop. `tickInterval` is how often tickers run.
     public init(index: Int = 0, tickInterval: Duration = .milliseconds(100)) throws(SocketError) {
@@ -103,6 +104,20 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
         submit(.closure(work))
     }
 
+    /// Runs `work` on the loop thread, soon, unless the loop is stopping;
+    /// `false` when it is, and `work` will never run. Safe from any thread.
+    public func executeUnlessStopped(_ work: @escaping @Sendable () -> Void) -> Bool {
+        let (accepted, wake) = pending.withLock { state -> (Bool, Bool) in
+            guard !state.stopped else { return (false, false) }
+            state.work.append(.closure(work))
+            guard state.sleeping else { return (true, false) }
+            state.sleeping = false
+            return (true, true)
+        }
+        if wake { _ = sluice_eventfd_signal(wakeFD) }
+        return accepted
+    }
+
     /// `TaskExecutor`: runs a job of a task that prefers this loop.
     public func enqueue(_ job: consuming ExecutorJob) {
         submit(.job(UnownedJob(job)))
@@ -121,6 +136,8 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
     /// Registers `handler` for `fd` with the given interest. Loop thread only.
     /// Returns the registration tag used to modify or remove it.
     public func register(fd: Int32, interest: IOEvents, handler: any EventHandler) throws(SocketError) -> UInt64 {
+        // Once the loop has let its handlers go, a new one would never be called.
+        guard !stranding else { throw SocketError(.closed, operation: "epoll_ctl") }
         let tag = nextTag
         nextTag += 1
         guard sluice_epoll_ctl(epfd, SLUICE_CTL_ADD, fd, interest.rawValue, tag) == 0 else {
@@ -178,16 +195,22 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
         var events = [UInt32](repeating: 0, count: capacity)
         nextTick = MonotonicClock.now() &+ tickInterval
         var batch: [Work] = []
+        var drainRounds = 0
         while true {
             let (hasWork, stop) = pending.withLock { state -> (Bool, Bool) in
                 let hasWork = !state.work.isEmpty
                 if !hasWork { state.sleeping = true }
                 return (hasWork, state.stopped)
             }
-            if stop { break }
+            // Work submitted before the stop still runs (a bounded number of
+            // rounds, so that work resubmitting itself cannot hold the stop).
+            if stop {
+                drainRounds += 1
+                if !hasWork || drainRounds > 100 { break }
+            }
             let now = MonotonicClock.now()
             let untilTick = nextTick > now ? Int32(min((nextTick - now) / 1_000_000 + 1, 1000)) : 0
-            let count = sluice_epoll_wait(epfd, &tags, &events, Int32(capacity), hasWork ? 0 : untilTick)
+            let count = sluice_epoll_wait(epfd, &tags, &events, Int32(capacity), hasWork || stop ? 0 : untilTick)
             pending.withLock { $0.sleeping = false }
             if count > 0 {
                 for i in 0..<Int(count) {
@@ -214,6 +237,7 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
                 for ticker in tickers.values { ticker(after) }
             }
         }
+        stranding = true
         let stranded = handlers.values
         handlers.removeAll()
         for handler in stranded { handler.loopStopped() }

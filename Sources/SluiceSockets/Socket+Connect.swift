@@ -25,6 +25,15 @@ extension Socket {
         }
     }
 
+    /// Whether a connection kept idle has nothing to read and no end of
+    /// stream pending: a reused connection must be quiet, or the server
+    /// closed it or sent bytes nobody asked for (`recv` with `MSG_PEEK`).
+    public func isQuiet() -> Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+    }
+
     /// The socket's pending error (`SO_ERROR`), cleared by reading it; 0 when none.
     public func pendingError() -> Int32 {
         var value: Int32 = 0

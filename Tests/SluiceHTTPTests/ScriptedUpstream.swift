@@ -19,6 +19,8 @@ final class ScriptedUpstream: Sendable {
         case close
         /// Answer nothing until the client gives up.
         case hang
+        /// Write the first answer, then, a moment later, a second one nobody asked for.
+        case respondTwice(String, String)
     }
 
     struct Request: Sendable {
@@ -84,6 +86,10 @@ final class ScriptedUpstream: Sendable {
                 return
             case .close:
                 return
+            case .respondTwice(let first, let second):
+                guard Self.write(fd, first) else { return }
+                usleep(10_000)
+                guard Self.write(fd, second) else { return }
             case .hang:
                 var byte: UInt8 = 0
                 _ = Glibc.read(fd, &byte, 1)

@@ -75,6 +75,61 @@ import Testing
         #expect(silent.requests.count == 3)
     }
 
+    /// A kept connection on which the server wrote after its answer (a
+    /// handler answering twice) is not reused: those bytes must never be
+    /// taken for the next call's answer.
+    @Test func keptConnectionWithUnaskedBytes_isNotReused() async throws {
+        let server = try ScriptedUpstream { request in
+            request.head.contains("/one")
+                ? .respondTwice("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nr1", "HTTP/1.1 500 Stale\r\nContent-Length: 6\r\n\r\nSTALE!")
+                : .respond("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nr2")
+        }
+        defer { server.stop() }
+        // Calls completing on the caller's side (no loop), so the stale bytes
+        // arrive while the connection sits idle, before the loop sees them.
+        let client = try UpstreamClient()
+        defer { client.shutdown() }
+        let loop = try EventLoop()
+        defer { loop.shutdown() }
+        let one = try Self.request(server, "/one")
+        let two = try Self.request(server, "/two")
+        let second = await withCheckedContinuation { continuation in
+            client.execute(one, timeout: .seconds(5)) { _ in
+                // Still on the client's loop: it cannot see the connection turn readable meanwhile.
+                usleep(50_000)
+                client.execute(two, timeout: .seconds(5)) { continuation.resume(returning: $0) }
+            }
+        }
+        let response = try second.get()
+        #expect(response.status == 200)
+        #expect(response.body == Array("r2".utf8))
+        #expect(server.connections == 2)
+    }
+
+    /// Calls submitted while the client shuts down all complete, one way or the other.
+    @Test func callsRacingShutdown_allComplete() async throws {
+        let server = try ScriptedUpstream { _ in .respond(Self.ok) }
+        defer { server.stop() }
+        let request = try Self.request(server)
+        for _ in 0..<5 {
+            let client = try UpstreamClient()
+            let completed = Atomic<Int>(0)
+            let submitter = Thread {
+                for _ in 0..<500 {
+                    client.execute(request, timeout: .seconds(5)) { _ in completed.add(1, ordering: .relaxed) }
+                }
+            }
+            submitter.start()
+            try await Task.sleep(for: .milliseconds(1))
+            client.shutdown()
+            let deadline = ContinuousClock.now + .seconds(5)
+            while completed.load(ordering: .relaxed) < 500, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(completed.load(ordering: .relaxed) == 500)
+        }
+    }
+
     /// A fresh connection that breaks is never sent again: the request may
     /// have reached the model.
     @Test func freshConnectionBrokenMidAnswer_failsWithoutResending() async throws {
