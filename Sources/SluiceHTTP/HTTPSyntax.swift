@@ -51,6 +51,21 @@ enum HTTPSyntax {
         return table
     }()
 
+    /// Whether `text` equals `lowercased` (lowercase ASCII) ignoring ASCII
+    /// case: byte by byte, no allocation.
+    static func equalsIgnoringCase(_ text: String, _ lowercased: StaticString) -> Bool {
+        guard text.utf8.count == lowercased.utf8CodeUnitCount else { return false }
+        return lowercased.withUTF8Buffer { expected in
+            var index = 0
+            for byte in text.utf8 {
+                let wanted = expected[index]
+                guard byte == wanted || (byte | 0x20 == wanted && wanted >= 0x61 && wanted <= 0x7A) else { return false }
+                index += 1
+            }
+            return true
+        }
+    }
+
     /// Decodes bytes as text: ASCII directly, anything else as ISO-8859-1 so
     /// that obs-text survives unchanged byte for byte (RFC 9110 §5.5).
     static func string(_ bytes: ArraySlice<UInt8>) -> String {

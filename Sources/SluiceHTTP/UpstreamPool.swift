@@ -12,7 +12,9 @@ final class UpstreamPool: EventHandler {
     private let maxIdlePerAddress: Int
     private let resolution: Duration
     private let maxIdleTime: UInt64
-    private var idle: [SocketAddress: [UpstreamConnection]] = [:]
+    /// Idle connections by address; a list stays once made, so that taking
+    /// and returning a connection costs one lookup.
+    private var idle: [SocketAddress: IdleList] = [:]
     private var nextSweep: UInt64 = 0
     private var busy: [ObjectIdentifier: UpstreamConnection] = [:]
     private let timer: IntervalTimer
@@ -49,8 +51,8 @@ final class UpstreamPool: EventHandler {
         guard !closed else { return call.completion(.failure(UpstreamError(.shutdown, "the client has shut down"))) }
         let now = MonotonicClock.now()
         if now >= nextSweep { sweep(now) }
-        while var list = idle[call.target.address], let connection = list.popLast() {
-            idle[call.target.address] = list.isEmpty ? nil : list
+        let list = idle[call.target.address]
+        while let connection = list?.connections.popLast() {
             // Not one that idled too long, or that the server closed or
             // wrote to since: its bytes would be taken for this call's answer.
             guard now &- connection.idleSince < maxIdleTime, connection.socket.isQuiet() else {
@@ -67,8 +69,9 @@ final class UpstreamPool: EventHandler {
     /// Closes idle connections older than the idle time, at most every second.
     private func sweep(_ now: UInt64) {
         nextSweep = now &+ 1_000_000_000
-        let stale = idle.values.joined().filter { now &- $0.idleSince >= maxIdleTime }
+        let stale = idle.values.flatMap(\.connections).filter { now &- $0.idleSince >= maxIdleTime }
         for connection in stale { connection.close() }
+        for (address, list) in idle where list.connections.isEmpty { idle[address] = nil }
     }
 
     /// Sends `call` on a new connection.
@@ -95,24 +98,30 @@ final class UpstreamPool: EventHandler {
     /// Takes back a connection whose call finished and which may carry another.
     func release(_ connection: UpstreamConnection) {
         busy[ObjectIdentifier(connection)] = nil
-        guard !closed, idle[connection.address, default: []].count < maxIdlePerAddress else { return connection.close() }
+        let list: IdleList
+        if let existing = idle[connection.address] {
+            list = existing
+        } else {
+            list = IdleList()
+            idle[connection.address] = list
+        }
+        guard !closed, list.connections.count < maxIdlePerAddress else { return connection.close() }
         connection.idleSince = MonotonicClock.now()
-        idle[connection.address, default: []].append(connection)
+        list.connections.append(connection)
     }
 
     /// Drops a connection that closed.
     func forget(_ connection: UpstreamConnection) {
         busy[ObjectIdentifier(connection)] = nil
-        guard var list = idle[connection.address], let position = list.firstIndex(where: { $0 === connection }) else { return }
-        list.remove(at: position)
-        idle[connection.address] = list.isEmpty ? nil : list
+        guard let list = idle[connection.address], let position = list.connections.firstIndex(where: { $0 === connection }) else { return }
+        list.connections.remove(at: position)
     }
 
     /// Fails every call in progress, closes every connection and the timer.
     func shutdown() {
         guard !closed else { return }
         closed = true
-        let connections = Array(busy.values) + idle.values.joined()
+        let connections = Array(busy.values) + idle.values.flatMap(\.connections)
         for connection in connections { connection.abort(UpstreamError(.shutdown, "the client has shut down")) }
         loop.deregister(fd: timer.fd, tag: timerTag)
         timer.close()
@@ -142,4 +151,9 @@ final class UpstreamPool: EventHandler {
         timerArmed = true
         timer.arm(every: resolution)
     }
+}
+
+/// The idle connections to one address, most recently used last.
+final class IdleList {
+    var connections: [UpstreamConnection] = []
 }

@@ -12,25 +12,32 @@ public struct UpstreamTarget: Sendable, Hashable {
     /// literal or `localhost`; `nil` for anything else (`https`, host names,
     /// user info), which needs a resolver or TLS that this client has not.
     public static func parse(_ url: String) -> UpstreamTarget? {
-        let utf8 = url.utf8
-        guard utf8.count > 7, utf8.prefix(7).elementsEqual("http://".utf8) else { return nil }
-        let rest = url.utf8.dropFirst(7)
-        let authorityEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
-        let authority = Substring(rest[rest.startIndex..<authorityEnd])
-        guard !authority.isEmpty, !authority.contains("@") else { return nil }
-        var host = authority
+        let bytes = Array(url.utf8)
+        let scheme = "http://".utf8
+        guard bytes.count > scheme.count, bytes[0..<scheme.count].elementsEqual(scheme) else { return nil }
+        let authorityStart = scheme.count
+        let authorityEnd = bytes[authorityStart...].firstIndex { $0 == 0x2F || $0 == 0x3F || $0 == 0x23 } ?? bytes.count // / ? #
+        let authority = bytes[authorityStart..<authorityEnd]
+        guard !authority.isEmpty, !authority.contains(0x40) else { return nil } // @
+        var hostEnd = authorityEnd
         var port: UInt16 = 80
-        if let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") {
-            guard let number = UInt16(authority[authority.index(after: colon)...]), number > 0 else { return nil }
-            port = number
-            host = authority[..<colon]
+        // The last colon starts the port, unless it is inside an IPv6 literal's brackets.
+        if let colon = authority.lastIndex(of: 0x3A), !authority[colon...].contains(0x5D) {
+            let digits = authority[(colon + 1)...]
+            guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy(HTTPSyntax.isDigit) else { return nil }
+            let number = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            guard number > 0, number <= Int(UInt16.max) else { return nil }
+            port = UInt16(number)
+            hostEnd = colon
         }
-        guard !host.isEmpty, let address = try? SocketAddress.make(host: String(host), port: port) else { return nil }
-        var path = String(Substring(rest[authorityEnd...]))
-        if let fragment = path.firstIndex(of: "#") { path = String(path[..<fragment]) }
-        if path.isEmpty || path.first == "?" { path = "/" + path }
-        guard path.utf8.allSatisfy(HTTPSyntax.isTargetByte) else { return nil }
-        return UpstreamTarget(address: address, hostField: String(authority), path: path)
+        guard hostEnd > authorityStart,
+              let address = try? SocketAddress.make(host: String(decoding: bytes[authorityStart..<hostEnd], as: UTF8.self), port: port)
+        else { return nil }
+        let pathEnd = bytes[authorityEnd...].firstIndex(of: 0x23) ?? bytes.count
+        let rawPath = bytes[authorityEnd..<pathEnd]
+        guard rawPath.allSatisfy(HTTPSyntax.isTargetByte) else { return nil }
+        let path = rawPath.first == 0x2F ? String(decoding: rawPath, as: UTF8.self) : "/" + String(decoding: rawPath, as: UTF8.self)
+        return UpstreamTarget(address: address, hostField: String(decoding: authority, as: UTF8.self), path: path)
     }
 }
 
@@ -53,7 +60,7 @@ public struct UpstreamRequest: Sendable {
     }
 
     /// Fields this client writes itself, so that a caller cannot change the message's framing.
-    static let framingFields: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "expect", "upgrade"]
+    static let framingFields: [StaticString] = ["host", "content-length", "transfer-encoding", "connection", "expect", "upgrade"]
 
     /// The request line and fields, or `nil` when a method, name or value
     /// could split the message (a line break, a control byte) or a field is
@@ -70,7 +77,7 @@ public struct UpstreamRequest: Sendable {
         head.append(contentsOf: "\r\n".utf8)
         for (name, value) in headers {
             guard !name.isEmpty, name.utf8.allSatisfy(HTTPSyntax.isTChar), value.utf8.allSatisfy(HTTPSyntax.isFieldValueByte),
-                  !Self.framingFields.contains(name.lowercased())
+                  !Self.framingFields.contains(where: { HTTPSyntax.equalsIgnoringCase(name, $0) })
             else { return nil }
             head.append(contentsOf: name.utf8)
             head.append(contentsOf: ": ".utf8)

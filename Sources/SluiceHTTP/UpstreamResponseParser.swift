@@ -194,31 +194,32 @@ struct UpstreamResponseParser {
         var contentLength: Int?
         var chunked = false
         var hasTransferEncoding = false
-        var connectionTokens: [String] = []
+        var connectionClose = false
+        var connectionKeepAlive = false
         for (name, value) in headers {
-            switch name.lowercased() {
-            case "content-length":
-                for item in value.split(separator: ",", omittingEmptySubsequences: false) {
-                    let text = item.trimmingASCIISpaces()
-                    guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy(HTTPSyntax.isDigit), let length = Int(text) else {
+            if HTTPSyntax.equalsIgnoringCase(name, "content-length") {
+                for item in Self.listItems(value, keepingEmpty: true) {
+                    guard !item.isEmpty, item.count <= 18, item.allSatisfy(HTTPSyntax.isDigit) else {
                         throw UpstreamError(.invalidResponse, "the response's Content-Length is not a number")
                     }
+                    let length = item.reduce(0) { $0 * 10 + Int($1 - 0x30) }
                     guard contentLength == nil || contentLength == length else {
                         throw UpstreamError(.invalidResponse, "the response has conflicting Content-Length values")
                     }
                     contentLength = length
                 }
-            case "transfer-encoding":
+            } else if HTTPSyntax.equalsIgnoringCase(name, "transfer-encoding") {
                 hasTransferEncoding = true
-                let codings = value.split(separator: ",").map { $0.trimmingASCIISpaces().lowercased() }.filter { !$0.isEmpty }
-                chunked = codings.last == "chunked"
-            case "connection":
-                connectionTokens += value.split(separator: ",").map { $0.trimmingASCIISpaces().lowercased() }
-            default:
-                break
+                let codings = Self.listItems(value, keepingEmpty: false)
+                chunked = codings.last.map { Self.equalsIgnoringCase($0, "chunked") } ?? false
+            } else if HTTPSyntax.equalsIgnoringCase(name, "connection") {
+                for token in Self.listItems(value, keepingEmpty: false) {
+                    if Self.equalsIgnoringCase(token, "close") { connectionClose = true }
+                    if Self.equalsIgnoringCase(token, "keep-alive") { connectionKeepAlive = true }
+                }
             }
         }
-        keepAlive = minor >= 1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
+        keepAlive = minor >= 1 ? !connectionClose : connectionKeepAlive
         // HTTP/1.0 has no chunked coding: such a response cannot be trusted to end where it says (RFC 9112 §6.1).
         if minor == 0, hasTransferEncoding { keepAlive = false }
         if noBody || status == 204 || status == 304 { return makeResponse() }
@@ -299,14 +300,29 @@ struct UpstreamResponseParser {
         guard digits > 0 else { throw UpstreamError(.invalidResponse, "a chunk size is malformed") }
         return size
     }
-}
 
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs.
-    func trimmingASCIISpaces() -> String {
-        var utf8 = Substring(self).utf8[...]
-        while let first = utf8.first, first == HTTPSyntax.sp || first == HTTPSyntax.htab { utf8 = utf8.dropFirst() }
-        while let last = utf8.last, last == HTTPSyntax.sp || last == HTTPSyntax.htab { utf8 = utf8.dropLast() }
-        return String(Substring(utf8))
+    /// The items of a comma-separated field value, each without the spaces
+    /// and tabs around it, as bytes.
+    static func listItems(_ value: String, keepingEmpty: Bool) -> [ArraySlice<UInt8>] {
+        let bytes = Array(value.utf8)
+        var items: [ArraySlice<UInt8>] = []
+        var start = 0
+        for end in 0...bytes.count where end == bytes.count || bytes[end] == 0x2C {
+            var lower = start
+            var upper = end
+            while lower < upper, bytes[lower] == HTTPSyntax.sp || bytes[lower] == HTTPSyntax.htab { lower += 1 }
+            while upper > lower, bytes[upper - 1] == HTTPSyntax.sp || bytes[upper - 1] == HTTPSyntax.htab { upper -= 1 }
+            if keepingEmpty || upper > lower { items.append(bytes[lower..<upper]) }
+            start = end + 1
+        }
+        return items
+    }
+
+    /// Whether `bytes` spell `lowercased` (lowercase ASCII), ignoring ASCII case.
+    static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ lowercased: StaticString) -> Bool {
+        guard bytes.count == lowercased.utf8CodeUnitCount else { return false }
+        return lowercased.withUTF8Buffer { expected in
+            zip(bytes, expected).allSatisfy { byte, wanted in byte == wanted || (byte | 0x20 == wanted && wanted >= 0x61 && wanted <= 0x7A) }
+        }
     }
 }
