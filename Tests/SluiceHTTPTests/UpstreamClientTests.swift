@@ -130,6 +130,22 @@ import Testing
         }
     }
 
+    /// A kept connection idle longer than `maxIdleTime` is closed, not reused.
+    @Test func connectionIdleTooLong_isNotReused() async throws {
+        let server = try ScriptedUpstream { _ in .respond(Self.ok) }
+        defer { server.stop() }
+        var configuration = UpstreamClient.Configuration()
+        configuration.maxIdleTime = .milliseconds(100)
+        let client = try UpstreamClient(configuration: configuration)
+        defer { client.shutdown() }
+        _ = try await client.execute(try Self.request(server), timeout: .seconds(5))
+        _ = try await client.execute(try Self.request(server), timeout: .seconds(5))
+        #expect(server.connections == 1)
+        try await Task.sleep(for: .milliseconds(200))
+        _ = try await client.execute(try Self.request(server), timeout: .seconds(5))
+        #expect(server.connections == 2)
+    }
+
     /// A fresh connection that breaks is never sent again: the request may
     /// have reached the model.
     @Test func freshConnectionBrokenMidAnswer_failsWithoutResending() async throws {

@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import SluiceSockets
 import Synchronization
@@ -18,6 +19,16 @@ import Testing
                 received.withLock { $0.append(contentsOf: buffer[0..<count]) }
                 signal.signal()
             }
+        }
+    }
+
+    final class TimerCounter: EventHandler, @unchecked Sendable {
+        let timer: IntervalTimer
+        let fired = Mutex(0)
+        init(timer: IntervalTimer) { self.timer = timer }
+        func handle(_ events: IOEvents) {
+            timer.drain()
+            fired.withLock { $0 += 1 }
         }
     }
 
@@ -57,6 +68,40 @@ import Testing
         }
         #expect(done.wait(timeout: .now() + 5) == .success)
         #expect(order.withLock { $0 } == Array(0..<1000))
+    }
+
+    /// Work submitted before `shutdown` runs; after it, `executeUnlessStopped`
+    /// refuses, so a caller can fail its work instead of losing it.
+    @Test func shutdown_runsWorkSubmittedBefore_andRefusesWorkAfter() throws {
+        let loop = try EventLoop()
+        let ran = Mutex(0)
+        for _ in 0..<1000 { loop.execute { ran.withLock { $0 += 1 } } }
+        #expect(loop.executeUnlessStopped { ran.withLock { $0 += 1 } })
+        loop.shutdown()
+        #expect(ran.withLock { $0 } == 1001)
+        #expect(!loop.executeUnlessStopped { ran.withLock { $0 += 1 } })
+    }
+
+    /// A timerfd registered with the loop fires at its interval until disarmed.
+    @Test func intervalTimer_firesUntilDisarmed() throws {
+        let loop = try EventLoop()
+        defer { loop.shutdown() }
+        let timer = try IntervalTimer()
+        defer { timer.close() }
+        let counter = TimerCounter(timer: timer)
+        let registered = DispatchSemaphore(value: 0)
+        loop.execute {
+            _ = try? loop.register(fd: timer.fd, interest: .read, handler: counter)
+            registered.signal()
+        }
+        registered.wait()
+        timer.arm(every: .milliseconds(10))
+        Thread.sleep(forTimeInterval: 0.2)
+        timer.arm(every: .zero)
+        let armed = counter.fired.withLock { $0 }
+        #expect(armed >= 5)
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(counter.fired.withLock { $0 } <= armed + 1)
     }
 
     @Test func ticker_firesRepeatedlyAndStopsWhenRemoved() async throws {

@@ -36,6 +36,45 @@ import Testing
         }
     }
 
+    /// A non-blocking connect to a listener completes (at once or when
+    /// writable); to a closed port it fails, at once or as `SO_ERROR`.
+    /// `isQuiet` tells a silent peer from one that wrote or closed.
+    @Test func startConnect_andIsQuiet() throws {
+        let listener = try Socket.makeListener(address: .ipv4("127.0.0.1", port: 0))
+        let address = try listener.localAddress()
+        let (client, _) = try Socket.startConnect(to: address)
+        defer { client.close() }
+        var accepted: Socket?
+        for _ in 0..<500 where accepted == nil {
+            accepted = try listener.accept()?.0
+            if accepted == nil { usleep(1_000) }
+        }
+        let server = try #require(accepted)
+        #expect(client.pendingError() == 0)
+        #expect(client.isQuiet())
+        _ = try [UInt8]("x".utf8).withUnsafeBytes { try server.write($0) }
+        usleep(20_000)
+        #expect(!client.isQuiet())
+        var byte = [UInt8](repeating: 0, count: 1)
+        _ = try byte.withUnsafeMutableBytes { try client.read(into: $0) }
+        #expect(client.isQuiet())
+        server.close()
+        usleep(20_000)
+        #expect(!client.isQuiet())
+        listener.close()
+
+        // Nothing listens on the port any more.
+        do {
+            let (refused, connected) = try Socket.startConnect(to: address)
+            defer { refused.close() }
+            #expect(!connected)
+            usleep(20_000)
+            #expect(refused.pendingError() == ECONNREFUSED)
+        } catch {
+            #expect(error.errno == ECONNREFUSED)
+        }
+    }
+
     @Test func listenerOnPortZero_reportsTheRealPort_andAccepts() throws {
         let listener = try Socket.makeListener(address: .ipv4("127.0.0.1", port: 0))
         defer { listener.close() }
