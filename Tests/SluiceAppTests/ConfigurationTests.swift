@@ -43,7 +43,7 @@ import Testing
             "SLUICE_GATEWAY_STEALTH_SAMPLE": "0.25", "SLUICE_GATEWAY_STEALTH_MAX_BODY": "4096",
             "SLUICE_GATEWAY_STEALTH_CONCURRENCY": "8", "SLUICE_GATEWAY_DURABLE_ACK": "off",
             "SLUICE_GATEWAY_PROBE_INTERVAL_MS": "500", "SLUICE_GATEWAY_RELOAD_INTERVAL_MS": "5000",
-            "SLUICE_GATEWAY_MAX_ANSWER": "65536",
+            "SLUICE_GATEWAY_MAX_ANSWER": "65536", "SLUICE_GATEWAY_HTTP_CLIENT": "LibCurl",
         ])
         #expect(config.gateway.journalDirectory.path == "/var/lib/j")
         #expect(config.gateway.liveTimeout == .milliseconds(250))
@@ -55,6 +55,8 @@ import Testing
         #expect(config.gateway.probeInterval == .milliseconds(500))
         #expect(config.gateway.reloadInterval == .seconds(5))
         #expect(config.gateway.maxAnswer == 65536)
+        #expect(config.gateway.modelClient == .libcurl)
+        #expect(try SluiceConfiguration.fromEnvironment([:]).gateway.modelClient == .builtin)
         #expect(try SluiceConfiguration.fromEnvironment([:]).gateway.acknowledgement == .write)
         #expect(try SluiceConfiguration.fromEnvironment([:]).gateway.maxAnswer == 8 << 20)
     }
@@ -68,7 +70,7 @@ import Testing
     @Test(arguments: [
         "SLUICE_PORT=70000", "SLUICE_GATEWAY_PORT=-1", "SLUICE_ADMIN_TOKEN=short", "SLUICE_LOG_LEVEL=loud", "SLUICE_KUBEFLOW_URL=nourl",
         "SLUICE_GATEWAY_STEALTH_SAMPLE=1.5", "SLUICE_GATEWAY_TIMEOUT_MS=0", "SLUICE_GATEWAY_DURABLE_ACK=maybe", "SLUICE_GATEWAY_DURABLE_ACK=true",
-        "SLUICE_GATEWAY_STEALTH_CONCURRENCY=0", "SLUICE_GATEWAY_MAX_ANSWER=0", "SLUICE_DATABASE_POOL_SIZE=0", "SLUICE_DATABASE_POOL_SIZE=many", "SLUICE_DATABASE_WAIT=thread",
+        "SLUICE_GATEWAY_STEALTH_CONCURRENCY=0", "SLUICE_GATEWAY_MAX_ANSWER=0", "SLUICE_GATEWAY_HTTP_CLIENT=nio", "SLUICE_DATABASE_POOL_SIZE=0", "SLUICE_DATABASE_POOL_SIZE=many", "SLUICE_DATABASE_WAIT=thread",
         "SLUICE_EC2_AMI=ubuntu", "SLUICE_RECONCILE_INTERVAL=0", "SLUICE_RECONCILE_LEASE=1", "SLUICE_RECONCILE_LEASE=soon", "SLUICE_KUBEFLOW_AUTH=basic",
         "SLUICE_KUBEFLOW_URL=ftp://kfp.example.com", "SLUICE_KUBEFLOW_URL=http://kfp.example.com/?x=1", "SLUICE_PUBLIC_URL=sluice.example.com",
         "SLUICE_PUBLIC_URL=https://sluice.example.com/#frag", "SLUICE_KUBEFLOW_TOKEN=no-url-for-it", "SLUICE_BITBUCKET_SECRET= padded ",

@@ -14,7 +14,10 @@ import Testing
         return (server, try GatewayHarness.journalDirectory())
     }
 
-    @Test func liveAnswer_comesBackByteForByte_stealthGetsTheSameRequest_bothAreRecorded() async throws {
+    /// With either model client (decision 71): the built-in one, and
+    /// libcurl, the way back.
+    @Test(arguments: ["builtin", "libcurl"])
+    func liveAnswer_comesBackByteForByte_stealthGetsTheSameRequest_bothAreRecorded(client: String) async throws {
         let (server, journal) = try await setUp()
         defer { server.stop() }
         let live = FakeModel(answer: Self.liveAnswer)
@@ -22,7 +25,8 @@ import Testing
         try await FakeModel.serving([live, shadow]) { ports in
             _ = try GatewayHarness.deploy(server, "champion", model: "fraud", mode: "live", endpoint: "score", urls: ["http://127.0.0.1:\(ports[0])"])
             _ = try GatewayHarness.deploy(server, "challenger", model: "fraud", mode: "stealth", endpoint: "score", urls: ["http://127.0.0.1:\(ports[1])"])
-            let gateway = try await GatewayHarness.start(database: server.database, journal: journal)
+            let gateway = try await GatewayHarness.start(
+                database: server.database, journal: journal, environment: ["SLUICE_GATEWAY_HTTP_CLIENT": client])
             defer { gateway.terminate() }
 
             let (response, _) = try GatewayHarness.predict(port: gateway.port, endpoint: "score", body: #"{"amount":12}"#, requestID: "req-1")
