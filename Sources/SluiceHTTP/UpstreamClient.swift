@@ -87,7 +87,7 @@ public final class UpstreamClient: Sendable {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
         // A loop that has stopped already closed its connections (loopStopped).
         for box in pools.withLock({ Array($0.values) }) {
-            box.pool.loop.execute { box.pool.shutdown() }
+            _ = box.pool.loop.executeUnlessStopped { box.pool.shutdown() }
         }
         ownLoop.shutdown()
     }
@@ -100,7 +100,7 @@ public final class UpstreamClient: Sendable {
     /// Runs on `loop`'s thread.
     private func submit(_ call: UpstreamCall, on loop: EventLoop) {
         guard let pool = pool(on: loop) else {
-            return call.completion(.failure(UpstreamError(.connectFailed, "no timer for the connection pool")))
+            return call.completion(.failure(UpstreamError(.shutdown, "no connection pool on this loop (stopping, or out of descriptors)")))
         }
         pool.submit(call)
     }

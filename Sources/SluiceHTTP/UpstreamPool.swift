@@ -89,7 +89,9 @@ final class UpstreamPool: EventHandler {
                 throw error
             }
         } catch {
-            return call.completion(.failure(UpstreamError(.connectFailed, "connect to \(call.target.address): \(error)")))
+            // A loop that is stopping refuses new registrations.
+            let code: UpstreamError.Code = error.code == .closed ? .shutdown : .connectFailed
+            return call.completion(.failure(UpstreamError(code, "connect to \(call.target.address): \(error)")))
         }
         markBusy(connection)
         connection.begin(call, reused: false)

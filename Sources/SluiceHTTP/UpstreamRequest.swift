@@ -18,7 +18,8 @@ public struct UpstreamTarget: Sendable, Hashable {
         let authorityStart = scheme.count
         let authorityEnd = bytes[authorityStart...].firstIndex { $0 == 0x2F || $0 == 0x3F || $0 == 0x23 } ?? bytes.count // / ? #
         let authority = bytes[authorityStart..<authorityEnd]
-        guard !authority.isEmpty, !authority.contains(0x40) else { return nil } // @
+        // Only the bytes of a host and port: no user info, nothing that could end the `Host` line.
+        guard !authority.isEmpty, authority.allSatisfy({ HTTPSyntax.hostByte[Int($0)] }), !authority.contains(0x40) else { return nil } // @
         var hostEnd = authorityEnd
         var port: UInt16 = 80
         // The last colon starts the port, unless it is inside an IPv6 literal's brackets.

@@ -24,6 +24,9 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
         var work: [Work] = []
         var sleeping = false
         var stopped = false
+        /// The thread has left its loop: work is no longer taken, and the
+        /// wake-up descriptor is (about to be) closed, so nobody signals it.
+        var exited = false
     }
 
     /// The loop's position in its group.
@@ -107,15 +110,12 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
     /// Runs `work` on the loop thread, soon, unless the loop is stopping;
     /// `false` when it is, and `work` will never run. Safe from any thread.
     public func executeUnlessStopped(_ work: @escaping @Sendable () -> Void) -> Bool {
-        let (accepted, wake) = pending.withLock { state -> (Bool, Bool) in
-            guard !state.stopped else { return (false, false) }
+        pending.withLock { state -> Bool in
+            guard !state.stopped else { return false }
             state.work.append(.closure(work))
-            guard state.sleeping else { return (true, false) }
-            state.sleeping = false
-            return (true, true)
+            wakeIfSleeping(&state)
+            return true
         }
-        if wake { _ = sluice_eventfd_signal(wakeFD) }
-        return accepted
     }
 
     /// `TaskExecutor`: runs a job of a task that prefers this loop.
@@ -124,13 +124,20 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
     }
 
     private func submit(_ work: Work) {
-        let wake = pending.withLock { state -> Bool in
+        pending.withLock { state in
+            // After the thread left its loop nothing would run it.
+            guard !state.exited else { return }
             state.work.append(work)
-            guard state.sleeping else { return false }
-            state.sleeping = false
-            return true
+            wakeIfSleeping(&state)
         }
-        if wake { _ = sluice_eventfd_signal(wakeFD) }
+    }
+
+    /// Signals the wake-up descriptor if the thread sleeps in `epoll_wait`.
+    /// Under the lock, so that it cannot race the descriptor's close.
+    private func wakeIfSleeping(_ state: inout Pending) {
+        guard state.sleeping, !state.exited else { return }
+        state.sleeping = false
+        _ = sluice_eventfd_signal(wakeFD)
     }
 
     /// Registers `handler` for `fd` with the given interest. Loop thread only.
@@ -179,10 +186,10 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
     public func shutdown() {
         let wasStopped = pending.withLock { state -> Bool in
             defer { state.stopped = true }
+            if !state.stopped, !state.exited { _ = sluice_eventfd_signal(wakeFD) }
             return state.stopped
         }
         guard !wasStopped else { return }
-        _ = sluice_eventfd_signal(wakeFD)
         finished.wait()
     }
 
@@ -237,6 +244,15 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
                 for ticker in tickers.values { ticker(after) }
             }
         }
+        // Closures still queued (past the drain's bound) run once more, so
+        // that work `executeUnlessStopped` accepted is never lost; anything
+        // submitted from now on is dropped.
+        let leftover = pending.withLock { state -> [Work] in
+            state.exited = true
+            defer { state.work.removeAll() }
+            return state.work
+        }
+        for case .closure(let closure) in leftover { closure() }
         stranding = true
         let stranded = handlers.values
         handlers.removeAll()

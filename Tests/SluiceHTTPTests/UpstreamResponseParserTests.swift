@@ -158,7 +158,7 @@ import Testing
         #expect(UpstreamTarget.parse("http://localhost/x")?.hostField == "localhost")
         #expect(UpstreamTarget.parse("http://10.0.0.1/a#frag")?.path == "/a")
         for url in ["https://127.0.0.1/x", "http://model.svc.cluster.local/x", "http://user@127.0.0.1/x",
-                    "http://127.0.0.1:0/x", "http://127.0.0.1:70000/x", "http:///x", "ftp://127.0.0.1/", "http://127.0.0.1/a b"] {
+                    "http://127.0.0.1:0/x", "http://127.0.0.1:70000/x", "http://127.0.0.1\u{0}\r\nX: y\r\nZ:80/", "http:///x", "ftp://127.0.0.1/", "http://127.0.0.1/a b"] {
             #expect(UpstreamTarget.parse(url) == nil, "\(url)")
         }
     }
