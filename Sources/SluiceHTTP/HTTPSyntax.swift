@@ -54,15 +54,14 @@ enum HTTPSyntax {
     /// Whether `text` equals `lowercased` (lowercase ASCII) ignoring ASCII
     /// case: byte by byte, no allocation.
     static func equalsIgnoringCase(_ text: String, _ lowercased: StaticString) -> Bool {
-        guard text.utf8.count == lowercased.utf8CodeUnitCount else { return false }
+        equalsIgnoringCase(text.utf8, lowercased)
+    }
+
+    /// The same over bytes.
+    static func equalsIgnoringCase(_ bytes: some Collection<UInt8>, _ lowercased: StaticString) -> Bool {
+        guard bytes.count == lowercased.utf8CodeUnitCount else { return false }
         return lowercased.withUTF8Buffer { expected in
-            var index = 0
-            for byte in text.utf8 {
-                let wanted = expected[index]
-                guard byte == wanted || (byte | 0x20 == wanted && wanted >= 0x61 && wanted <= 0x7A) else { return false }
-                index += 1
-            }
-            return true
+            zip(bytes, expected).allSatisfy { byte, wanted in byte == wanted || (byte | 0x20 == wanted && wanted >= 0x61 && wanted <= 0x7A) }
         }
     }
 

@@ -211,11 +211,11 @@ struct UpstreamResponseParser {
             } else if HTTPSyntax.equalsIgnoringCase(name, "transfer-encoding") {
                 hasTransferEncoding = true
                 let codings = Self.listItems(value, keepingEmpty: false)
-                chunked = codings.last.map { Self.equalsIgnoringCase($0, "chunked") } ?? false
+                chunked = codings.last.map { HTTPSyntax.equalsIgnoringCase($0, "chunked") } ?? false
             } else if HTTPSyntax.equalsIgnoringCase(name, "connection") {
                 for token in Self.listItems(value, keepingEmpty: false) {
-                    if Self.equalsIgnoringCase(token, "close") { connectionClose = true }
-                    if Self.equalsIgnoringCase(token, "keep-alive") { connectionKeepAlive = true }
+                    if HTTPSyntax.equalsIgnoringCase(token, "close") { connectionClose = true }
+                    if HTTPSyntax.equalsIgnoringCase(token, "keep-alive") { connectionKeepAlive = true }
                 }
             }
         }
@@ -252,16 +252,16 @@ struct UpstreamResponseParser {
 
     /// `HTTP/1.x SP 3DIGIT [SP reason]`: the status and the minor version.
     static func statusLine(_ line: ArraySlice<UInt8>) throws(UpstreamError) -> (status: Int, minor: Int) {
-        let bytes = Array(line)
-        guard bytes.count >= 12, bytes[0..<7].elementsEqual("HTTP/1.".utf8), HTTPSyntax.isDigit(bytes[7]),
-              bytes[8] == HTTPSyntax.sp, bytes[9...11].allSatisfy(HTTPSyntax.isDigit),
-              bytes.count == 12 || bytes[12] == HTTPSyntax.sp
+        let at = line.startIndex
+        guard line.count >= 12, line[at..<(at + 7)].elementsEqual("HTTP/1.".utf8), HTTPSyntax.isDigit(line[at + 7]),
+              line[at + 8] == HTTPSyntax.sp, line[(at + 9)...(at + 11)].allSatisfy(HTTPSyntax.isDigit),
+              line.count == 12 || line[at + 12] == HTTPSyntax.sp
         else {
             throw UpstreamError(.invalidResponse, "the response's status line is malformed")
         }
-        let status = bytes[9...11].reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        let status = line[(at + 9)...(at + 11)].reduce(0) { $0 * 10 + Int($1 - 0x30) }
         guard status >= 100 else { throw UpstreamError(.invalidResponse, "the response's status is not valid") }
-        return (status, Int(bytes[7] - 0x30))
+        return (status, Int(line[at + 7] - 0x30))
     }
 
     /// `name ":" OWS value OWS`. Whitespace before the colon and folded
@@ -316,13 +316,5 @@ struct UpstreamResponseParser {
             start = end + 1
         }
         return items
-    }
-
-    /// Whether `bytes` spell `lowercased` (lowercase ASCII), ignoring ASCII case.
-    static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ lowercased: StaticString) -> Bool {
-        guard bytes.count == lowercased.utf8CodeUnitCount else { return false }
-        return lowercased.withUTF8Buffer { expected in
-            zip(bytes, expected).allSatisfy { byte, wanted in byte == wanted || (byte | 0x20 == wanted && wanted >= 0x61 && wanted <= 0x7A) }
-        }
     }
 }

@@ -15,6 +15,13 @@ import Testing
         return UpstreamRequest(method: "POST", target: target, headers: [("X-Request-Id", "r-1"), ("Content-Type", "text/csv")], body: Array(body.utf8))
     }
 
+    /// A client that runs calls on the caller's loop, and a loop to call from.
+    static func callersLoopClientAndLoop() throws -> (UpstreamClient, EventLoop) {
+        var configuration = UpstreamClient.Configuration()
+        configuration.runsOnCallersLoop = true
+        return (try UpstreamClient(configuration: configuration), try EventLoop())
+    }
+
     @Test func request_goesOutExactly_andTheAnswerComesBackByteForByte() async throws {
         let answer = "{\"y\": [1, 2.50, \"\u{e9}\"]}"
         let server = try ScriptedUpstream { _ in
@@ -212,12 +219,8 @@ import Testing
     @Test func callsOnALoop_completeOnThatLoop() async throws {
         let server = try ScriptedUpstream { _ in .respond(Self.ok) }
         defer { server.stop() }
-        var configuration = UpstreamClient.Configuration()
-        configuration.runsOnCallersLoop = true
-        let client = try UpstreamClient(configuration: configuration)
-        defer { client.shutdown() }
-        let loop = try EventLoop()
-        defer { loop.shutdown() }
+        let (client, loop) = try Self.callersLoopClientAndLoop()
+        defer { client.shutdown(); loop.shutdown() }
         let request = try Self.request(server)
         let onLoop = await withCheckedContinuation { continuation in
             loop.execute {
@@ -243,12 +246,8 @@ import Testing
     @Test func asyncCallFromATaskOnALoop_runsOnThatLoop() async throws {
         let server = try ScriptedUpstream { _ in .respond(Self.ok) }
         defer { server.stop() }
-        var configuration = UpstreamClient.Configuration()
-        configuration.runsOnCallersLoop = true
-        let client = try UpstreamClient(configuration: configuration)
-        defer { client.shutdown() }
-        let loop = try EventLoop()
-        defer { loop.shutdown() }
+        let (client, loop) = try Self.callersLoopClientAndLoop()
+        defer { client.shutdown(); loop.shutdown() }
         let request = try Self.request(server)
         let (status, resumedOnLoop) = try await Task(executorPreference: loop) {
             let response = try await client.execute(request, timeout: .seconds(5))
