@@ -16,6 +16,9 @@
 #    median and max latency (and one exact=true query).
 #
 # Environment (defaults): ROUNDS=3 BATCHES=100 CLIENTS=4 ROWS=10000000 QUERIES=5
+# PARTITIONS=0. PARTITIONS=N first fills N past days of partitions (1,000
+# requests a day, three answers and an outcome each), as a store that has
+# been running that long; ROWS=0 skips the scoreboard part.
 # SKIP_BUILD=1 uses the binary already built; SCRATCH_PATH=.build-x builds
 # (and looks) there instead of .build; SLUICE_BIN=/path/sluice skips the
 # build and runs that binary. Writes

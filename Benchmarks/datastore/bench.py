@@ -154,6 +154,7 @@ def main():
     clients = int(os.environ.get("CLIENTS", 4))
     rows = int(os.environ.get("ROWS", 10_000_000))
     queries = int(os.environ.get("QUERIES", 5))
+    days = int(os.environ.get("PARTITIONS", 0))
 
     cluster = Cluster()
     port = free_port()
@@ -182,6 +183,25 @@ def main():
             CREATE TABLE copy_floor (LIKE predictions INCLUDING DEFAULTS);
             CREATE TABLE copy_floor_unique (LIKE predictions INCLUDING DEFAULTS, PRIMARY KEY (deployment_id, request_id));
             """)
+        if days:
+            # A store that has been running: `days` past day partitions, each
+            # with 1,000 requests answered by all three deployments and their
+            # outcomes, keys included, as the ingest path would have left them.
+            cluster.psql("sluice", f"""
+                SELECT sluice_ensure_day_partition(t, (current_date - g)::date)
+                    FROM generate_series(1, {days}) g, unnest(ARRAY['predictions', 'outcomes']) t;
+                INSERT INTO prediction_keys (deployment_id, request_id, at)
+                    SELECT d.id, 'old' || g || '-' || k, (current_date - g)::timestamptz + interval '1 hour'
+                    FROM generate_series(1, {days}) g, generate_series(1, 1000) k, deployments d;
+                INSERT INTO predictions (deployment_id, request_id, region, endpoint, output_label, probabilities, latency_ms, at, status)
+                    SELECT deployment_id, request_id, 'eu-west-1', 'bench', 'a', '{{"a": 0.7, "b": 0.3}}', 4, at, 200 FROM prediction_keys;
+                INSERT INTO outcome_keys (region, endpoint, request_id, at)
+                    SELECT 'eu-west-1', 'bench', 'old' || g || '-' || k, (current_date - g)::timestamptz + interval '2 hours'
+                    FROM generate_series(1, {days}) g, generate_series(1, 1000) k;
+                INSERT INTO outcomes (region, endpoint, request_id, actual_label, at)
+                    SELECT region, endpoint, request_id, 'a', at FROM outcome_keys;
+                ANALYZE;
+                """)
         with open(os.path.join(cluster.data, "postmaster.pid")) as f:
             meter = CPUMeter(server.pid, int(f.readline()))
         deployment = "00000000-0000-0000-0000-000000000001"
@@ -210,62 +230,65 @@ def main():
             start = time.perf_counter()
             cluster.psql("sluice", f"\\copy copy_floor_unique (deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at) FROM '{csv_path}' WITH (FORMAT csv)")
             unique_rates.append(batches * 1000 / (time.perf_counter() - start))
-        count = int(cluster.psql("sluice", "SELECT count(*) FROM predictions").strip())
+        count = int(cluster.psql("sluice", "SELECT count(*) FROM predictions WHERE request_id NOT LIKE 'old%'").strip())
         assert count == rounds * batches * 1000, count
 
-        # Scoreboard over `rows` predictions, loaded through the API like
-        # production traffic: three deployments answering the same requests,
-        # then the outcomes, so every rollup is built by the real ingest path.
-        per = rows // 3
-        hour_base = now - timedelta(hours=20)
+        if rows:
+            # Scoreboard over `rows` predictions, loaded through the API like
+            # production traffic: three deployments answering the same requests,
+            # then the outcomes, so every rollup is built by the real ingest path.
+            per = rows // 3
+            hour_base = now - timedelta(hours=20)
 
-        ats = [(hour_base + timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%SZ") for s in range(72000)]
+            ats = [(hour_base + timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%SZ") for s in range(72000)]
 
-        def prediction_bodies(n):
-            template = ('{{"deployment_id":"00000000-0000-0000-0000-00000000000{n}","request_id":"s{i}",'
-                        '"output":{{"label":"{label}","probabilities":{{"a":{pa},"b":{pb}}}}},"latency_ms":{lat},"at":"{at}"}}')
-            for start in range(0, per, 1000):
-                items = []
-                for i in range(start, min(per, start + 1000)):
-                    pa = ((i * n) % 10) / 10
-                    items.append(template.format(n=n, i=i, label="a" if (i * n) % 5 < 3 else "b", pa=pa, pb=round(1 - pa, 1),
-                                                 lat=1 + (i % 50) / 3, at=ats[(i * 7) % 72000]))
-                yield ("[" + ",".join(items) + "]").encode()
+            def prediction_bodies(n):
+                template = ('{{"deployment_id":"00000000-0000-0000-0000-00000000000{n}","request_id":"s{i}",'
+                            '"output":{{"label":"{label}","probabilities":{{"a":{pa},"b":{pb}}}}},"latency_ms":{lat},"at":"{at}"}}')
+                for start in range(0, per, 1000):
+                    items = []
+                    for i in range(start, min(per, start + 1000)):
+                        pa = ((i * n) % 10) / 10
+                        items.append(template.format(n=n, i=i, label="a" if (i * n) % 5 < 3 else "b", pa=pa, pb=round(1 - pa, 1),
+                                                     lat=1 + (i % 50) / 3, at=ats[(i * 7) % 72000]))
+                    yield ("[" + ",".join(items) + "]").encode()
 
-        def outcome_bodies():
-            at = (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            for start in range(0, per, 1000):
-                items = [f'{{"region":"eu-west-1","endpoint":"bench","request_id":"s{i}","actual":"{"a" if i % 7 < 4 else "b"}","at":"{at}"}}'
-                         for i in range(start, min(per, start + 1000))]
-                yield ("[" + ",".join(items) + "]").encode()
+            def outcome_bodies():
+                at = (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                for start in range(0, per, 1000):
+                    items = [f'{{"region":"eu-west-1","endpoint":"bench","request_id":"s{i}","actual":"{"a" if i % 7 < 4 else "b"}","at":"{at}"}}'
+                             for i in range(start, min(per, start + 1000))]
+                    yield ("[" + ",".join(items) + "]").encode()
 
-        # Bodies are built before the clock starts: the load rate is the server's.
-        load_predictions = 0.0
-        for n in (1, 2, 3):
-            bodies = list(prediction_bodies(n))
-            load_predictions += ingest_round(port, bodies, clients)
-        bodies = list(outcome_bodies())
-        load_outcomes = ingest_round(port, bodies, clients, path="/v1/outcomes")
-        del bodies
-        cluster.psql("sluice", "ANALYZE")
-        since = (now - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        until = (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        latencies = []
-        for _ in range(queries):
+            # Bodies are built before the clock starts: the load rate is the server's.
+            load_predictions = 0.0
+            for n in (1, 2, 3):
+                bodies = list(prediction_bodies(n))
+                load_predictions += ingest_round(port, bodies, clients)
+            bodies = list(outcome_bodies())
+            load_outcomes = ingest_round(port, bodies, clients, path="/v1/outcomes")
+            del bodies
+            cluster.psql("sluice", "ANALYZE")
+            since = (now - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            until = (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            latencies = []
+            for _ in range(queries):
+                start = time.perf_counter()
+                status, body = request(port, "GET", f"/v1/endpoints/eu-west-1/bench/scoreboard?since={since}&until={until}")
+                latencies.append(time.perf_counter() - start)
+                if status != 200:
+                    raise SystemExit(f"scoreboard: {status} {body[:300]}")
+            board = json.loads(body)
+            total = sum(d["predictions"] for d in board["deployments"])
             start = time.perf_counter()
-            status, body = request(port, "GET", f"/v1/endpoints/eu-west-1/bench/scoreboard?since={since}&until={until}")
-            latencies.append(time.perf_counter() - start)
-            if status != 200:
-                raise SystemExit(f"scoreboard: {status} {body[:300]}")
-        board = json.loads(body)
-        total = sum(d["predictions"] for d in board["deployments"])
-        start = time.perf_counter()
-        status, _ = request(port, "GET", f"/v1/endpoints/eu-west-1/bench/scoreboard?since={since}&until={until}&exact=true")
-        exact_seconds = time.perf_counter() - start
+            status, _ = request(port, "GET", f"/v1/endpoints/eu-west-1/bench/scoreboard?since={since}&until={until}&exact=true")
+            exact_seconds = time.perf_counter() - start
 
         print("# ML Data Store benchmark\n")
         print(f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}\n")
         print(f"## Ingest: {rounds} rounds x {batches} batches of 1,000 predictions, {clients} connections\n")
+        if days:
+            print(f"Into a store holding {days} past days of partitions ({days * 3000:,} predictions and {days * 1000:,} outcomes).\n")
         print("| path | predictions/s (median) | rounds |")
         print("|---|---|---|")
         print(f"| POST /v1/predictions (HTTP, JSON, auth, dedup, rollups) | {statistics.median(ingest_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in ingest_rates)} |")
@@ -281,11 +304,12 @@ def main():
         print("|---|---|---|---|---|")
         print(f"| {server_us:.1f} µs | {pg_us:.1f} µs | {client_us:.1f} µs | {server_us + pg_us + client_us:.1f} µs "
               f"| {os.cpu_count() * 1e6 / 100_000:.0f} µs |\n")
-        print(f"## Scoreboard over {total:,} predictions and {per:,} outcomes (3 deployments, paired)\n")
-        print(f"Loaded through the API: predictions at {3 * per / load_predictions:,.0f}/s, outcomes at {per / load_outcomes:,.0f}/s "
-              f"(rollups maintained).\n")
-        print(f"GET .../scoreboard (rollups), {queries} queries: median {statistics.median(latencies) * 1000:.1f} ms, "
-              f"max {max(latencies) * 1000:.1f} ms. With exact=true (joins over the rows): {exact_seconds:.1f} s (status {status}).")
+        if rows:
+            print(f"## Scoreboard over {total:,} predictions and {per:,} outcomes (3 deployments, paired)\n")
+            print(f"Loaded through the API: predictions at {3 * per / load_predictions:,.0f}/s, outcomes at {per / load_outcomes:,.0f}/s "
+                  f"(rollups maintained).\n")
+            print(f"GET .../scoreboard (rollups), {queries} queries: median {statistics.median(latencies) * 1000:.1f} ms, "
+                  f"max {max(latencies) * 1000:.1f} ms. With exact=true (joins over the rows): {exact_seconds:.1f} s (status {status}).")
     except IngestFailed as failure:
         with open(log_path) as log:
             errors = [line for line in log if '"error"' in line][-3:]

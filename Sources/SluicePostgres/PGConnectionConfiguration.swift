@@ -15,18 +15,26 @@ public struct PGConnectionConfiguration: Sendable {
     /// `application_name`, shown in `pg_stat_activity`. Default `nil`
     /// (then the URL's, or none).
     public var applicationName: String?
+    /// Whether the server may JIT-compile this session's statements. Off by
+    /// default: JIT pays off only for long analytical queries, and a short
+    /// statement over a partitioned table, whose estimate counts every
+    /// partition, can cross `jit_above_cost` and spend seconds compiling
+    /// thousands of functions before running in milliseconds.
+    public var jit: Bool
 
     /// A configuration for `url` with the defaults above.
     public init(
         url: String,
         statementTimeout: Duration? = .seconds(30),
         connectTimeout: Duration = .seconds(10),
-        applicationName: String? = nil
+        applicationName: String? = nil,
+        jit: Bool = false
     ) {
         self.url = url
         self.statementTimeout = statementTimeout
         self.connectTimeout = connectTimeout
         self.applicationName = applicationName
+        self.jit = jit
     }
 
     /// Session settings this library depends on to read values back: UTC ISO
@@ -36,6 +44,7 @@ public struct PGConnectionConfiguration: Sendable {
         var options = ["-c TimeZone=UTC", "-c DateStyle=ISO,MDY", "-c bytea_output=hex", "-c IntervalStyle=iso_8601"]
         let milliseconds = statementTimeout.map { Self.milliseconds($0) } ?? 0
         options.append("-c statement_timeout=\(milliseconds)")
+        options.append("-c jit=\(jit ? "on" : "off")")
         return options
     }
 

@@ -13,31 +13,74 @@ import SluicePostgres
 /// has no outcomes of its own, and an outcomes batch reads no `outcomes`.
 /// Each rollup table is written by exactly one sub-statement, which
 /// aggregates first, so no row is updated twice in one statement.
+///
+/// Stored rows of a request are looked up once per statement, through the
+/// key tables, which hold each row's `at`, and read from the one day
+/// partition holding them (decision 72): see ``outcome(of:)`` and
+/// ``predictions(of:as:notBy:)``.
 enum ScoreRollups {
-    /// Per-request facts of prediction `p` against outcome `o`.
-    static func facts(_ p: String) -> String {
+    /// Joins `o`, the stored outcome of row `r`'s request, if there is one.
+    ///
+    /// The key is found by its primary key; the outcome is read in a
+    /// lateral subquery that `OFFSET 0` keeps from being merged into the
+    /// join, so it runs once per key with `at` known, and PostgreSQL prunes
+    /// `outcomes` to one partition at run time. A plain join may be planned
+    /// as a hash join over every partition (the planner does not count
+    /// run-time pruning), whose cost grows with all the store holds.
+    static func outcome(of r: String) -> String {
         """
-        (\(p).output_label = o.actual_label)::int AS correct,
-        CASE WHEN \(p).probabilities IS NOT NULL AND o.actual_label IS NOT NULL THEN
-            -ln(greatest(coalesce((\(p).probabilities ->> o.actual_label)::float8, 0), 1e-15)) END AS ll,
-        abs(\(p).output_number - o.actual_number) AS ae, \(p).output_number - o.actual_number AS e,
-        \(p).output_label AS predicted, o.actual_label AS actual
+        JOIN outcome_keys \(r)_ok ON \(r)_ok.region = \(r).region AND \(r)_ok.endpoint = \(r).endpoint
+            AND \(r)_ok.request_id = \(r).request_id
+        CROSS JOIN LATERAL (
+            SELECT part.actual_number, part.actual_label FROM outcomes part
+            WHERE part.at = \(r)_ok.at AND part.region = \(r)_ok.region AND part.endpoint = \(r)_ok.endpoint
+                AND part.request_id = \(r)_ok.request_id
+            OFFSET 0) o
         """
     }
 
-    /// The paired columns of prediction `a` and prediction `b` against
-    /// outcome `o`, their names after `prefix`.
-    static func pairColumns(_ a: String, _ b: String, prefix: String = "") -> String {
+    /// Joins `p`, each stored prediction of row `r`'s request on `r`'s
+    /// endpoint (by a deployment other than `other`'s, if given), the same
+    /// way as ``outcome(of:)``: by key, then in its one partition.
+    static func predictions(of r: String, as p: String, notBy other: String? = nil) -> String {
+        let exclude = other.map { " AND \(p)_pk.deployment_id <> \($0).deployment_id" } ?? ""
+        return """
+            JOIN prediction_keys \(p)_pk ON \(p)_pk.request_id = \(r).request_id\(exclude)
+            CROSS JOIN LATERAL (
+                SELECT part.deployment_id, part.request_id, part.region, part.endpoint, part.output_number, part.output_label,
+                    part.probabilities, part.at
+                FROM predictions part
+                WHERE part.at = \(p)_pk.at AND part.deployment_id = \(p)_pk.deployment_id AND part.request_id = \(p)_pk.request_id
+                    AND part.region = \(r).region AND part.endpoint = \(r).endpoint
+                OFFSET 0) \(p)
+            """
+    }
+
+    /// Per-request facts of prediction `p` against the outcome's
+    /// `actual_number` and `actual_label` in `o`.
+    static func facts(_ p: String, outcome o: String = "o") -> String {
+        """
+        (\(p).output_label = \(o).actual_label)::int AS correct,
+        CASE WHEN \(p).probabilities IS NOT NULL AND \(o).actual_label IS NOT NULL THEN
+            -ln(greatest(coalesce((\(p).probabilities ->> \(o).actual_label)::float8, 0), 1e-15)) END AS ll,
+        abs(\(p).output_number - \(o).actual_number) AS ae, \(p).output_number - \(o).actual_number AS e,
+        \(p).output_label AS predicted, \(o).actual_label AS actual
+        """
+    }
+
+    /// The paired columns of prediction `a` and prediction `b` against the
+    /// outcome in `o`, their names after `prefix`.
+    static func pairColumns(_ a: String, _ b: String, outcome o: String, prefix: String = "") -> String {
         """
         (\(a).output_label = \(b).output_label
             OR abs(\(a).output_number - \(b).output_number) <= 0.01 * greatest(abs(\(a).output_number), abs(\(b).output_number)))
             AS \(prefix)agree,
-        (\(a).output_label = o.actual_label)::int AS \(prefix)a_correct, (\(b).output_label = o.actual_label)::int AS \(prefix)b_correct,
-        CASE WHEN \(a).probabilities IS NOT NULL AND o.actual_label IS NOT NULL THEN
-            -ln(greatest(coalesce((\(a).probabilities ->> o.actual_label)::float8, 0), 1e-15)) END AS \(prefix)a_ll,
-        CASE WHEN \(b).probabilities IS NOT NULL AND o.actual_label IS NOT NULL THEN
-            -ln(greatest(coalesce((\(b).probabilities ->> o.actual_label)::float8, 0), 1e-15)) END AS \(prefix)b_ll,
-        abs(\(a).output_number - o.actual_number) AS \(prefix)a_ae, abs(\(b).output_number - o.actual_number) AS \(prefix)b_ae
+        (\(a).output_label = \(o).actual_label)::int AS \(prefix)a_correct, (\(b).output_label = \(o).actual_label)::int AS \(prefix)b_correct,
+        CASE WHEN \(a).probabilities IS NOT NULL AND \(o).actual_label IS NOT NULL THEN
+            -ln(greatest(coalesce((\(a).probabilities ->> \(o).actual_label)::float8, 0), 1e-15)) END AS \(prefix)a_ll,
+        CASE WHEN \(b).probabilities IS NOT NULL AND \(o).actual_label IS NOT NULL THEN
+            -ln(greatest(coalesce((\(b).probabilities ->> \(o).actual_label)::float8, 0), 1e-15)) END AS \(prefix)b_ll,
+        abs(\(a).output_number - \(o).actual_number) AS \(prefix)a_ae, abs(\(b).output_number - \(o).actual_number) AS \(prefix)b_ae
         """
     }
 
@@ -110,14 +153,16 @@ enum ScoreRollups {
         """
 
     /// The rollup CTEs after new predictions `n` were returned: their
-    /// counts and latencies, matches with outcomes already stored, and
-    /// pairs with the other deployments' predictions of the same requests,
-    /// stored before (both orders) or in this batch (each order from its
-    /// own row).
+    /// counts and latencies; `hit`, those whose request has a stored
+    /// outcome, with it; their matches, and their pairs with the other
+    /// deployments' predictions of the same requests, stored before (both
+    /// orders) or in this batch (each order from its own row).
     static let afterPredictions = """
+        hit AS (
+            SELECT n.*, o.actual_number, o.actual_label FROM n \(outcome(of: "n"))),
         matched AS (
-            SELECT n.deployment_id, date_trunc('hour', n.at) AS hour, n.region, n.endpoint, \(facts("n"))
-            FROM n JOIN outcomes o ON o.request_id = n.request_id AND o.region = n.region AND o.endpoint = n.endpoint),
+            SELECT h.deployment_id, date_trunc('hour', h.at) AS hour, h.region, h.endpoint, \(facts("h", outcome: "h"))
+            FROM hit h),
         \(scoreCTEs(counting: "n")),
         latency AS (
             INSERT INTO latency_rollup AS r (deployment_id, hour, bucket, n)
@@ -125,12 +170,10 @@ enum ScoreRollups {
             FROM n GROUP BY 1, 2, 3
             ON CONFLICT (deployment_id, hour, bucket) DO UPDATE SET n = r.n + EXCLUDED.n),
         old AS (
-            SELECT n.deployment_id AS n_id, q.deployment_id AS q_id, date_trunc('hour', n.at) AS n_hour, date_trunc('hour', q.at) AS q_hour,
-                \(pairColumns("n", "q", prefix: "nq_")),
-                \(pairColumns("q", "n", prefix: "qn_"))
-            FROM n JOIN outcomes o ON o.request_id = n.request_id AND o.region = n.region AND o.endpoint = n.endpoint
-            JOIN predictions q ON q.request_id = n.request_id AND q.region = n.region AND q.endpoint = n.endpoint
-                AND q.deployment_id <> n.deployment_id
+            SELECT h.deployment_id AS n_id, q.deployment_id AS q_id, date_trunc('hour', h.at) AS n_hour, date_trunc('hour', q.at) AS q_hour,
+                \(pairColumns("h", "q", outcome: "h", prefix: "nq_")),
+                \(pairColumns("q", "h", outcome: "h", prefix: "qn_"))
+            FROM hit h \(predictions(of: "h", as: "q", notBy: "h"))
             WHERE NOT EXISTS (SELECT 1 FROM n b WHERE b.deployment_id = q.deployment_id AND b.request_id = q.request_id)),
         x AS (
             SELECT n_id AS a, q_id AS b, n_hour AS hour, nq_agree AS agree, nq_a_correct AS a_correct, nq_b_correct AS b_correct,
@@ -138,26 +181,26 @@ enum ScoreRollups {
             UNION ALL
             SELECT q_id, n_id, q_hour, qn_agree, qn_a_correct, qn_b_correct, qn_a_ll, qn_b_ll, qn_a_ae, qn_b_ae FROM old
             UNION ALL
-            SELECT n.deployment_id, m.deployment_id, date_trunc('hour', n.at), \(pairColumns("n", "m"))
-            FROM n JOIN n m ON m.request_id = n.request_id AND m.region = n.region AND m.endpoint = n.endpoint
-                AND m.deployment_id <> n.deployment_id
-            JOIN outcomes o ON o.request_id = n.request_id AND o.region = n.region AND o.endpoint = n.endpoint),
+            SELECT h.deployment_id, m.deployment_id, date_trunc('hour', h.at), \(pairColumns("h", "m", outcome: "h"))
+            FROM hit h JOIN n m ON m.request_id = h.request_id AND m.region = h.region AND m.endpoint = h.endpoint
+                AND m.deployment_id <> h.deployment_id),
         \(pairCTE)
         """
 
-    /// The rollup CTEs after new outcomes `o` were returned: the stored
-    /// predictions of those requests are now matched, and every ordered
-    /// pair of them.
+    /// The rollup CTEs after new outcomes `o` were returned: `stored`, the
+    /// stored predictions of those requests with their outcome, are now
+    /// matched, and every ordered pair of them.
     static let afterOutcomes = """
+        stored AS (
+            SELECT p.*, o.actual_number, o.actual_label FROM o \(predictions(of: "o", as: "p"))),
         matched AS (
-            SELECT p.deployment_id, date_trunc('hour', p.at) AS hour, p.region, p.endpoint, \(facts("p"))
-            FROM o JOIN predictions p ON p.request_id = o.request_id AND p.region = o.region AND p.endpoint = o.endpoint),
+            SELECT s.deployment_id, date_trunc('hour', s.at) AS hour, s.region, s.endpoint, \(facts("s", outcome: "s"))
+            FROM stored s),
         \(scoreCTEs(counting: nil)),
         x AS (
-            SELECT p.deployment_id AS a, q.deployment_id AS b, date_trunc('hour', p.at) AS hour, \(pairColumns("p", "q"))
-            FROM o JOIN predictions p ON p.request_id = o.request_id AND p.region = o.region AND p.endpoint = o.endpoint
-            JOIN predictions q ON q.request_id = o.request_id AND q.region = o.region AND q.endpoint = o.endpoint
-                AND q.deployment_id <> p.deployment_id),
+            SELECT s.deployment_id AS a, t.deployment_id AS b, date_trunc('hour', s.at) AS hour, \(pairColumns("s", "t", outcome: "s"))
+            FROM stored s JOIN stored t ON t.request_id = s.request_id AND t.region = s.region AND t.endpoint = s.endpoint
+                AND t.deployment_id <> s.deployment_id),
         \(pairCTE)
         """
 }

@@ -161,6 +161,12 @@ import Testing
             let row = try #require(try await pool.query("SELECT current_setting('TimeZone') AS tz, current_setting('statement_timeout') AS st").first)
             #expect(try row.decode("tz", as: String.self) == "UTC")
             #expect(try row.decode("st", as: String.self) == "1500ms")
+            #expect(try await pool.query("SELECT current_setting('jit') AS jit").first?.decode("jit", as: String.self) == "off")
         }
+        let database = try await PGTest.database()
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: PGConnectionConfiguration(url: database.url, jit: true)))
+        let jit = try await pool.query("SELECT current_setting('jit') AS jit").first?.decode("jit", as: String.self)
+        await pool.close()
+        #expect(jit == "on")
     }
 }
