@@ -185,9 +185,11 @@ def main():
             """)
         if days:
             # A store that has been running: `days` past day partitions, each
-            # with 1,000 requests answered by all three deployments and their
-            # outcomes, keys included, as the ingest path would have left them.
+            # with 1,000 requests answered by all three deployments, half of
+            # them with their outcome, keys included, as the ingest path
+            # would have left them (the other half's outcomes are measured).
             cluster.psql("sluice", f"""
+                SET TimeZone = 'UTC';
                 SELECT sluice_ensure_day_partition(t, (current_date - g)::date)
                     FROM generate_series(1, {days}) g, unnest(ARRAY['predictions', 'outcomes']) t;
                 INSERT INTO prediction_keys (deployment_id, request_id, at)
@@ -197,7 +199,7 @@ def main():
                     SELECT deployment_id, request_id, 'eu-west-1', 'bench', 'a', '{{"a": 0.7, "b": 0.3}}', 4, at, 200 FROM prediction_keys;
                 INSERT INTO outcome_keys (region, endpoint, request_id, at)
                     SELECT 'eu-west-1', 'bench', 'old' || g || '-' || k, (current_date - g)::timestamptz + interval '2 hours'
-                    FROM generate_series(1, {days}) g, generate_series(1, 1000) k;
+                    FROM generate_series(1, {days}) g, generate_series(1, 500) k;
                 INSERT INTO outcomes (region, endpoint, request_id, actual_label, at)
                     SELECT region, endpoint, request_id, 'a', at FROM outcome_keys;
                 ANALYZE;
@@ -232,6 +234,17 @@ def main():
             unique_rates.append(batches * 1000 / (time.perf_counter() - start))
         count = int(cluster.psql("sluice", "SELECT count(*) FROM predictions WHERE request_id NOT LIKE 'old%'").strip())
         assert count == rounds * batches * 1000, count
+        late_rate = None
+        if days:
+            # The outcomes of the other half of the stored requests: each is
+            # matched with its three predictions, in their day's partition.
+            at = (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            late = [f'{{"region":"eu-west-1","endpoint":"bench","request_id":"old{g}-{k}","actual":"a","at":"{at}"}}'
+                    for g in range(1, days + 1) for k in range(501, 1001)]
+            bodies = [("[" + ",".join(late[i:i + 1000]) + "]").encode() for i in range(0, len(late), 1000)]
+            late_rate = len(late) / ingest_round(port, bodies, clients, path="/v1/outcomes")
+            matched = int(cluster.psql("sluice", "SELECT coalesce(sum(matched), 0) FROM score_rollup").strip())
+            assert matched == len(late) * 3, matched
 
         if rows:
             # Scoreboard over `rows` predictions, loaded through the API like
@@ -288,13 +301,16 @@ def main():
         print(f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}\n")
         print(f"## Ingest: {rounds} rounds x {batches} batches of 1,000 predictions, {clients} connections\n")
         if days:
-            print(f"Into a store holding {days} past days of partitions ({days * 3000:,} predictions and {days * 1000:,} outcomes).\n")
+            print(f"Into a store holding {days} past days of partitions ({days * 3000:,} predictions and {days * 500:,} outcomes).\n")
         print("| path | predictions/s (median) | rounds |")
         print("|---|---|---|")
         print(f"| POST /v1/predictions (HTTP, JSON, auth, dedup, rollups) | {statistics.median(ingest_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in ingest_rates)} |")
         print(f"| psql \\copy CSV into a plain table (floor) | {statistics.median(copy_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in copy_rates)} |")
         print(f"| psql \\copy CSV into a table with only the unique key (deployment_id, request_id) | {statistics.median(unique_rates):,.0f} | {', '.join(f'{x:,.0f}' for x in unique_rates)} |")
         print(f"\nRatio Sluice / floor: {statistics.median(ingest_rates) / statistics.median(copy_rates):.2f}\n")
+        if late_rate:
+            print(f"Outcomes of {days * 500:,} stored requests, one per request of every past day, each matched with its "
+                  f"three predictions: {late_rate:,.0f}/s (POST /v1/outcomes, batches of 1,000).\n")
         n = batches * 1000
         per_prediction = [tuple(x / n * 1e6 for x in c) for c in cpu]
         server_us, pg_us, client_us = (statistics.median(p[i] for p in per_prediction) for i in range(3))

@@ -37,9 +37,11 @@ public struct PGConnectionConfiguration: Sendable {
         self.jit = jit
     }
 
-    /// Session settings this library depends on to read values back: UTC ISO
-    /// timestamps and hex `bytea`. Sent as `-c` options at connection start,
-    /// so `RESET` returns to them.
+    /// Session settings at connection start: the ones this library depends
+    /// on to read values back (UTC ISO timestamps, hex `bytea`), then
+    /// `statement_timeout` and `jit` from this configuration. Sent as `-c`
+    /// options, so `RESET` returns to them. Options in the URL come after
+    /// these and win.
     var sessionOptions: [String] {
         var options = ["-c TimeZone=UTC", "-c DateStyle=ISO,MDY", "-c bytea_output=hex", "-c IntervalStyle=iso_8601"]
         let milliseconds = statementTimeout.map { Self.milliseconds($0) } ?? 0

@@ -16,8 +16,12 @@ extension PostgresMLDataStore {
             shorter.append((try row.decode("region"), try row.decode("endpoint"), days))
         }
         var removed = 0
-        // Whole days older than every endpoint's retention: drop partitions.
-        let cutoff = now.addingTimeInterval(-Double(longest) * 86_400)
+        // Whole days older than every endpoint's retention: drop partitions,
+        // and the keys and rollups of those days. Everything leaves at the
+        // same day boundary: a row kept keeps its key (ingest finds a
+        // request's rows through the keys and keeps it unique by them).
+        let oldest = now.addingTimeInterval(-Double(longest) * 86_400)
+        let cutoff = Date(timeIntervalSince1970: Double(PartitionCache.dayNumber(oldest)) * 86_400)
         let cutoffDay = PartitionCache.day(cutoff).replacingOccurrences(of: "-", with: "")
         for table in ["predictions", "outcomes"] {
             let children = try await pool.query("""

@@ -22,11 +22,15 @@ enum ScoreRollups {
     /// Joins `o`, the stored outcome of row `r`'s request, if there is one.
     ///
     /// The key is found by its primary key; the outcome is read in a
-    /// lateral subquery that `OFFSET 0` keeps from being merged into the
+    /// lateral subquery that `LIMIT 1` keeps from being merged into the
     /// join, so it runs once per key with `at` known, and PostgreSQL prunes
     /// `outcomes` to one partition at run time. A plain join may be planned
     /// as a hash join over every partition (the planner does not count
-    /// run-time pruning), whose cost grows with all the store holds.
+    /// run-time pruning), whose cost grows with all the store holds. A key
+    /// has exactly one row (both are written by the same statement and
+    /// leave together, by partition or by retention's delete), so `LIMIT 1`
+    /// drops nothing; it also tells the planner one row comes back, where
+    /// it would otherwise expect one per partition.
     static func outcome(of r: String) -> String {
         """
         JOIN outcome_keys \(r)_ok ON \(r)_ok.region = \(r).region AND \(r)_ok.endpoint = \(r).endpoint
@@ -35,7 +39,7 @@ enum ScoreRollups {
             SELECT part.actual_number, part.actual_label FROM outcomes part
             WHERE part.at = \(r)_ok.at AND part.region = \(r)_ok.region AND part.endpoint = \(r)_ok.endpoint
                 AND part.request_id = \(r)_ok.request_id
-            OFFSET 0) o
+            LIMIT 1) o
         """
     }
 
@@ -52,7 +56,7 @@ enum ScoreRollups {
                 FROM predictions part
                 WHERE part.at = \(p)_pk.at AND part.deployment_id = \(p)_pk.deployment_id AND part.request_id = \(p)_pk.request_id
                     AND part.region = \(r).region AND part.endpoint = \(r).endpoint
-                OFFSET 0) \(p)
+                LIMIT 1) \(p)
             """
     }
 

@@ -165,7 +165,13 @@ import Testing
         }
         let database = try await PGTest.database()
         let pool = PGPool(configuration: PGPoolConfiguration(connection: PGConnectionConfiguration(url: database.url, jit: true)))
-        let jit = try await pool.query("SELECT current_setting('jit') AS jit").first?.decode("jit", as: String.self)
+        let jit: String?
+        do {
+            jit = try await pool.query("SELECT current_setting('jit') AS jit").first?.decode("jit", as: String.self)
+        } catch {
+            await pool.close()
+            throw error
+        }
         await pool.close()
         #expect(jit == "on")
     }

@@ -78,4 +78,23 @@ import Testing
             #expect(later.accepted == 1)
         }
     }
+
+    /// Retention drops whole days: a row older than the retention whose day
+    /// is kept keeps its key, so it is still found by request and a copy
+    /// sent again is still a duplicate.
+    @Test func retention_keepsTheKeyOfEveryRowItKeeps() async throws {
+        try await Self.withStore { store, pool, short, _ in
+            let now = Date()
+            let oldest = now.addingTimeInterval(-400 * 86_400)
+            let midnight = Date(timeIntervalSince1970: (oldest.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
+            // Past the 400 days, on the day that holds the 400th.
+            let edge = Prediction(deploymentID: short, requestID: "edge", output: .number(1), latencyMS: 1,
+                at: midnight.addingTimeInterval(oldest.timeIntervalSince(midnight) / 2))
+            #expect(try await store.ingest(predictions: [edge]).accepted == 1)
+            #expect(try await store.applyRetention(now: now) == 0)
+            #expect(try await store.ingest(predictions: [edge]) == IngestResult(accepted: 0, duplicates: 1))
+            let rows = try await pool.query("SELECT count(*) AS n FROM predictions WHERE request_id = 'edge'")
+            #expect(try rows.first?.decode("n", as: Int.self) == 1)
+        }
+    }
 }
