@@ -32,6 +32,7 @@ public struct SluiceServe: Sendable {
     ) throws -> Router {
         let tokens = CachingTokenStore(PostgresTokenStore(pool: pool))
         var router = RouterBuilder()
+        router.translate(errors: DatabaseErrors.translate)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: MetricsMiddleware())

@@ -4,12 +4,15 @@ public import Logging
 /// to a handler. Built with ``RouterBuilder``, then frozen.
 ///
 /// Errors become responses here and nowhere else: an ``HTTPResponseError``
-/// answers as itself; anything else is logged and answered 500 without detail.
+/// answers as itself; an error one of the builder's translators
+/// (``RouterBuilder/translate(errors:)``) recognises answers as what it
+/// returns; anything else is logged and answered 500 without detail.
 public struct Router: HTTPResponder {
     private let trie: RouteTrie
     private let notFound: HTTPNext
     private let logger: Logger
     private let defaultBodyLimit: Int?
+    private let translators: [HTTPErrorTranslator]
     /// Every route added to the builder, sorted by pattern then method:
     /// what a handler answers, without the HEAD and OPTIONS the router
     /// derives. Tests hold `docs/openapi.yaml` to this list.
@@ -17,12 +20,15 @@ public struct Router: HTTPResponder {
 
     /// Composes the middleware around every handler once, so a request
     /// costs no closure allocations for the chain.
-    init(trie: RouteTrie, middleware: [any HTTPMiddleware], logger: Logger, defaultBodyLimit: Int?) {
+    init(
+        trie: RouteTrie, middleware: [any HTTPMiddleware], translators: [HTTPErrorTranslator], logger: Logger,
+        defaultBodyLimit: Int?
+    ) {
         func compose(_ handler: @escaping HTTPHandler) -> HTTPNext {
             // Each layer maps its own errors too, so the layers outside it
             // (request id, access log, metrics) always see a response.
-            middleware.reversed().reduce(Self.mapping(handler)) { next, middleware in
-                Self.mapping { request, context in try await middleware.handle(request, context: context, next: next) }
+            middleware.reversed().reduce(Self.mapping(handler, translators)) { next, middleware in
+                Self.mapping({ request, context in try await middleware.handle(request, context: context, next: next) }, translators)
             }
         }
         trie.updateEndpoints { endpoint in
@@ -44,6 +50,7 @@ public struct Router: HTTPResponder {
         }
         self.logger = logger
         self.defaultBodyLimit = defaultBodyLimit
+        self.translators = translators
     }
 
     public func maxBodySize(for head: HTTPRequestHead) -> Int? {
@@ -78,7 +85,7 @@ public struct Router: HTTPResponder {
         do {
             return try await chain(request, context)
         } catch {
-            return Self.response(for: error, logger: logger)
+            return Self.response(for: error, logger: logger, translators: translators)
         }
     }
 
@@ -110,21 +117,24 @@ public struct Router: HTTPResponder {
     }
 
     /// Wraps the handler so middleware sees a response even when it throws.
-    private static func mapping(_ handler: @escaping HTTPHandler) -> HTTPNext {
+    private static func mapping(_ handler: @escaping HTTPHandler, _ translators: [HTTPErrorTranslator]) -> HTTPNext {
         { request, context in
             do {
                 return try await handler(request, context)
             } catch {
-                return response(for: error, logger: context.logger)
+                return response(for: error, logger: context.logger, translators: translators)
             }
         }
     }
 
     /// The single place where errors become HTTP responses.
-    static func response(for error: any Error, logger: Logger) -> HTTPResponse {
+    static func response(for error: any Error, logger: Logger, translators: [HTTPErrorTranslator]) -> HTTPResponse {
         if let error = error as? any HTTPResponseError { return error.response() }
         if error is CancellationError {
             return ProblemDocument.response(.serviceUnavailable, detail: "request cancelled")
+        }
+        for translate in translators {
+            if let translated = translate(error, logger) { return translated.response() }
         }
         logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
         return ProblemDocument.response(.internalServerError, detail: "internal error")
@@ -146,6 +156,7 @@ public struct Route: Sendable, Hashable, CustomStringConvertible {
 public struct RouterBuilder {
     private let trie = RouteTrie()
     private var middleware: [any HTTPMiddleware] = []
+    private var translators: [HTTPErrorTranslator] = []
     private var errors: [String] = []
     /// Body limit for routes that set none; `nil` uses the server's.
     public var defaultBodyLimit: Int?
@@ -167,11 +178,24 @@ public struct RouterBuilder {
         self.middleware.append(middleware)
     }
 
+    /// Adds a translator for errors that are not ``HTTPResponseError``s,
+    /// tried in the order added: a library's errors that this router's
+    /// user knows how to answer (a database that cannot be reached, say).
+    /// Errors no translator recognises are logged and answered 500.
+    public mutating func translate(errors translator: @escaping HTTPErrorTranslator) {
+        translators.append(translator)
+    }
+
     /// Builds the router, or throws when a pattern was invalid or duplicated.
     public func build(logger: Logger = Logger(label: "sluice.http.router")) throws(HTTPError) -> Router {
         guard errors.isEmpty else {
             throw HTTPError(.internalServerError, "invalid routes: \(errors.joined(separator: "; "))")
         }
-        return Router(trie: trie, middleware: middleware, logger: logger, defaultBodyLimit: defaultBodyLimit)
+        return Router(trie: trie, middleware: middleware, translators: translators, logger: logger, defaultBodyLimit: defaultBodyLimit)
     }
 }
+
+/// Recognises an error a handler threw and gives the HTTP error to answer
+/// with, or `nil` to leave it to the next translator. Gets the request's
+/// logger, to record what it translated.
+public typealias HTTPErrorTranslator = @Sendable (any Error, Logger) -> (any HTTPResponseError)?

@@ -6,9 +6,10 @@ import Testing
 /// database, migrations run at start, the embedded default works.
 @Suite(.serialized)
 struct DatabaseLifecycleTests {
-    static func get(_ path: String, port: UInt16) throws -> RawClient.Response {
+    static func get(_ path: String, port: UInt16, token: String? = nil) throws -> RawClient.Response {
         let client = try RawClient(port: port)
-        try client.send("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let authorization = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+        try client.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\(authorization)Connection: close\r\n\r\n")
         return try client.readResponse()
     }
 
@@ -41,9 +42,11 @@ struct DatabaseLifecycleTests {
     @Test func readiness_followsTheDatabase_andRecoversByItself() async throws {
         let server = try await TestPostgres.launch()
         let database = try await server.createDatabase()
-        let sluice = try await SluiceProcess.serve(environment: ["SLUICE_DATABASE_URL": database.url])
+        let admin = "lifecycle-admin-token-0123456789"
+        let sluice = try await SluiceProcess.serve(environment: ["SLUICE_DATABASE_URL": database.url, "SLUICE_ADMIN_TOKEN": admin])
         defer { sluice.terminate() }
         #expect(try Self.get("/readyz", port: sluice.port).status == 200)
+        #expect(try Self.get("/v1/models", port: sluice.port, token: admin).status == 200)
 
         try await server.stop()
         let down = try await Self.eventually("/readyz", port: sluice.port, is: 503)
@@ -51,9 +54,20 @@ struct DatabaseLifecycleTests {
         #expect(down.text.contains("database"))
         // Liveness has no dependencies.
         #expect(try Self.get("/healthz", port: sluice.port).status == 200)
+        // The API says to come back later: past authentication (a cached
+        // token) the store's failure, before it (an unknown token) the
+        // token lookup's.
+        let refused = try Self.get("/v1/models", port: sluice.port, token: admin)
+        #expect(refused.status == 503)
+        #expect(refused.header("Retry-After") == "5")
+        #expect(refused.text.contains("the database is unavailable"))
+        let unknown = try Self.get("/v1/models", port: sluice.port, token: "lifecycle-unknown-token-0123456789")
+        #expect(unknown.status == 503)
+        #expect(unknown.header("Retry-After") != nil)
 
         try await server.start()
         #expect(try await Self.eventually("/readyz", port: sluice.port, is: 200).status == 200)
+        #expect(try Self.get("/v1/models", port: sluice.port, token: admin).status == 200)
         await server.destroy()
     }
 

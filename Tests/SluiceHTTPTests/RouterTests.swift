@@ -346,6 +346,27 @@ import Testing
         #expect(!response.bodyText.contains("hunter2"))
     }
 
+    @Test func translators_answerTheErrorsTheyKnow_inOrder_andLeaveTheRestTo500() async throws {
+        struct Busy: Error {}
+        let router = try Self.router { r in
+            r.translate { error, _ in error is DatabaseExploded ? HTTPError(.serviceUnavailable, "try later", headers: ["Retry-After": "5"]) : nil }
+            r.translate { error, _ in error is DatabaseExploded || error is Busy ? HTTPError(.tooManyRequests, "second") : nil }
+            r.add(middleware: Deny())
+            r.on(.get, "/db") { _, _ in throw DatabaseExploded() }
+            r.on(.get, "/busy") { _, _ in throw Busy() }
+            r.on(.get, "/other") { _, _ in throw CocoaError(.fileNoSuchFile) }
+        }
+        let headers: HTTPHeaders = ["Host": "t", "Authorization": "Bearer x"]
+        let db = await router.respond(to: .mock("/db", headers: headers))
+        #expect(db.status == .serviceUnavailable)
+        #expect(db.headers["Retry-After"] == "5")
+        #expect(try Self.problem(db)["detail"] as? String == "try later")
+        #expect(await router.respond(to: .mock("/busy", headers: headers)).status == .tooManyRequests)
+        #expect(await router.respond(to: .mock("/other", headers: headers)).status == .internalServerError)
+        // An HTTPResponseError answers as itself, before any translator.
+        #expect(await router.respond(to: .mock("/db")).status == .unauthorized)
+    }
+
     @Test func errorsThrownByMiddleware_areMappedToo() async throws {
         struct Broken: HTTPMiddleware {
             func handle(_ request: HTTPRequest, context: RequestContext, next: HTTPNext) async throws -> HTTPResponse {
