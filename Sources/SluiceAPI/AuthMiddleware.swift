@@ -31,9 +31,10 @@ public struct AuthMiddleware: HTTPMiddleware {
             found = try await tokens.authenticate(secret: secret)
         } catch {
             // The store is down (the database, as `/readyz` reports): the
-            // client may retry; this is not a bug to answer with a 500.
-            context.logger.debug("token lookup failed", metadata: ["error": "\(error)"])
-            return APIProblem(.serviceUnavailable, detail: "authentication is unavailable; try again", headers: ["Retry-After": "1"]).response()
+            // client may retry, as after any database outage (decision 73);
+            // this is not a bug to answer with a 500. The lookup is a read.
+            context.logger.warning("token lookup failed", metadata: ["error": "\(error)"])
+            return DomainError.unavailable("authentication is unavailable; try again shortly").response()
         }
         guard let caller = found else {
             return DomainError.unauthorized("the bearer token is invalid or revoked").response()

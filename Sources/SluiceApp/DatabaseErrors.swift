@@ -2,33 +2,50 @@ import Logging
 import SluiceHTTP
 import SluicePostgres
 
-/// Database failures that a client should retry, answered 503 with
-/// `Retry-After` instead of 500: the database cannot be reached, its
-/// connection broke, every pooled connection is busy, a statement ran past
-/// its timeout, or the server reported a transient condition (shutting
-/// down, out of connections or resources, a serialization failure or
-/// deadlock left after the store's own retries). Anything else stays a 500.
+/// Database failures answered 503 instead of 500 (decision 73).
+///
+/// With `Retry-After`, when sending the request again is safe: the database
+/// cannot be reached, every pooled connection is busy, or the server
+/// reported a transient condition (connection failure, shutting down, out
+/// of connections or resources, read-only after a failover, a lock not
+/// available, a serialization failure or deadlock left after the store's
+/// own retries); and when a read's connection broke. Without it, when a
+/// retry needs thought: a write whose connection broke (it may have taken
+/// effect), or a statement that ran past its timeout (the same request is
+/// likely to time out again). Anything else stays a 500.
 enum DatabaseErrors {
-    /// SQLSTATE classes and codes a retry may get past.
+    /// SQLSTATEs a retry may get past.
     static func isTransient(_ sqlState: String?) -> Bool {
         guard let sqlState else { return false }
+        if sqlState == "08P01" { return false }  // protocol violation: a bug
         return sqlState.hasPrefix("08") || sqlState.hasPrefix("53") || sqlState.hasPrefix("57P")
-            || sqlState == "40001" || sqlState == "40P01"
+            || ["40001", "40P01", "25006", "55P03"].contains(sqlState)
     }
 
     /// An ``HTTPErrorTranslator`` for ``PGError``s; logs what it translates.
-    static func translate(_ error: any Error, logger: Logger) -> (any HTTPResponseError)? {
+    static func translate(_ error: any Error, request: HTTPRequest, logger: Logger) -> (any HTTPResponseError)? {
         guard let error = error as? PGError else { return nil }
-        let detail: String
+        let retry: HTTPHeaders = ["Retry-After": "5"]
+        let answer: HTTPError
         switch error.code {
-        case .connectionFailed, .connectionLost, .closed: detail = "the database is unavailable; try again shortly"
-        case .poolExhausted: detail = "the database is busy; try again shortly"
-        case .timeout: detail = "the database did not answer in time; try again shortly"
-        case .queryFailed where isTransient(error.sqlState): detail = "the database is unavailable; try again shortly"
-        default: return nil
+        case .connectionFailed, .closed:
+            answer = HTTPError(.serviceUnavailable, "the database is unavailable; try again shortly", headers: retry)
+        case .poolExhausted:
+            answer = HTTPError(.serviceUnavailable, "the database is busy; try again shortly", headers: retry)
+        case .connectionLost where [.get, .head, .options].contains(request.method):
+            answer = HTTPError(.serviceUnavailable, "the database connection broke; try again shortly", headers: retry)
+        case .connectionLost:
+            answer = HTTPError(.serviceUnavailable,
+                "the database connection broke during this request; it may or may not have taken effect: check before sending it again")
+        case .timeout:
+            answer = HTTPError(.serviceUnavailable, "the database did not answer within the statement timeout")
+        case .queryFailed where isTransient(error.sqlState):
+            answer = HTTPError(.serviceUnavailable, "the database is unavailable; try again shortly", headers: retry)
+        default:
+            return nil
         }
         // debugDescription never holds a bound value (PGError).
         logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
-        return HTTPError(.serviceUnavailable, detail, headers: ["Retry-After": "5"])
+        return answer
     }
 }

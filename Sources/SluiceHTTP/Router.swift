@@ -85,7 +85,7 @@ public struct Router: HTTPResponder {
         do {
             return try await chain(request, context)
         } catch {
-            return Self.response(for: error, logger: logger, translators: translators)
+            return Self.response(for: error, to: request, logger: logger, translators: translators)
         }
     }
 
@@ -122,19 +122,19 @@ public struct Router: HTTPResponder {
             do {
                 return try await handler(request, context)
             } catch {
-                return response(for: error, logger: context.logger, translators: translators)
+                return response(for: error, to: request, logger: context.logger, translators: translators)
             }
         }
     }
 
     /// The single place where errors become HTTP responses.
-    static func response(for error: any Error, logger: Logger, translators: [HTTPErrorTranslator]) -> HTTPResponse {
+    static func response(for error: any Error, to request: HTTPRequest, logger: Logger, translators: [HTTPErrorTranslator]) -> HTTPResponse {
         if let error = error as? any HTTPResponseError { return error.response() }
         if error is CancellationError {
             return ProblemDocument.response(.serviceUnavailable, detail: "request cancelled")
         }
         for translate in translators {
-            if let translated = translate(error, logger) { return translated.response() }
+            if let translated = translate(error, request, logger) { return translated.response() }
         }
         logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
         return ProblemDocument.response(.internalServerError, detail: "internal error")
@@ -196,6 +196,7 @@ public struct RouterBuilder {
 }
 
 /// Recognises an error a handler threw and gives the HTTP error to answer
-/// with, or `nil` to leave it to the next translator. Gets the request's
+/// with, or `nil` to leave it to the next translator. Gets the request
+/// (whose method may decide the answer: a retry is safe for some) and its
 /// logger, to record what it translated.
-public typealias HTTPErrorTranslator = @Sendable (any Error, Logger) -> (any HTTPResponseError)?
+public typealias HTTPErrorTranslator = @Sendable (any Error, HTTPRequest, Logger) -> (any HTTPResponseError)?

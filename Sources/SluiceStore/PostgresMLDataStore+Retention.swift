@@ -15,6 +15,19 @@ extension PostgresMLDataStore {
             longest = max(longest, days)
             shorter.append((try row.decode("region"), try row.decode("endpoint"), days))
         }
+        if longest > Self.defaultRetentionDays {
+            // Endpoints without a policy keep the default, not the longest:
+            // those with rows past it are trimmed like the shorter ones.
+            let limit = now.addingTimeInterval(-Double(Self.defaultRetentionDays) * 86_400)
+            let unlisted = try await pool.query("""
+                SELECT region, endpoint FROM score_rollup WHERE hour < \(limit)
+                UNION SELECT region, endpoint FROM outcome_keys WHERE at < \(limit)
+                EXCEPT SELECT region, endpoint::text FROM endpoint_policies
+                """)
+            for row in unlisted {
+                shorter.append((try row.decode("region"), try row.decode("endpoint"), Self.defaultRetentionDays))
+            }
+        }
         var removed = 0
         // Whole days older than every endpoint's retention: drop partitions,
         // and the keys and rollups of those days. Everything leaves at the

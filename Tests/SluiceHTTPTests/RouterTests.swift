@@ -349,8 +349,10 @@ import Testing
     @Test func translators_answerTheErrorsTheyKnow_inOrder_andLeaveTheRestTo500() async throws {
         struct Busy: Error {}
         let router = try Self.router { r in
-            r.translate { error, _ in error is DatabaseExploded ? HTTPError(.serviceUnavailable, "try later", headers: ["Retry-After": "5"]) : nil }
-            r.translate { error, _ in error is DatabaseExploded || error is Busy ? HTTPError(.tooManyRequests, "second") : nil }
+            r.translate { error, request, _ in
+                error is DatabaseExploded ? HTTPError(.serviceUnavailable, "try later \(request.path)", headers: ["Retry-After": "5"]) : nil
+            }
+            r.translate { error, _, _ in error is DatabaseExploded || error is Busy ? HTTPError(.tooManyRequests, "second") : nil }
             r.add(middleware: Deny())
             r.on(.get, "/db") { _, _ in throw DatabaseExploded() }
             r.on(.get, "/busy") { _, _ in throw Busy() }
@@ -360,7 +362,7 @@ import Testing
         let db = await router.respond(to: .mock("/db", headers: headers))
         #expect(db.status == .serviceUnavailable)
         #expect(db.headers["Retry-After"] == "5")
-        #expect(try Self.problem(db)["detail"] as? String == "try later")
+        #expect(try Self.problem(db)["detail"] as? String == "try later /db")
         #expect(await router.respond(to: .mock("/busy", headers: headers)).status == .tooManyRequests)
         #expect(await router.respond(to: .mock("/other", headers: headers)).status == .internalServerError)
         // An HTTPResponseError answers as itself, before any translator.

@@ -97,4 +97,26 @@ import Testing
             #expect(try rows.first?.decode("n", as: Int.self) == 1)
         }
     }
+
+    /// An endpoint without a policy keeps the default 400 days, even when
+    /// another endpoint's policy keeps longer.
+    @Test func retention_keepsTheDefaultForEndpointsWithoutAPolicy() async throws {
+        try await Self.withStore { store, pool, short, long in
+            let now = Date()
+            try await pool.query("INSERT INTO endpoint_policies (region, endpoint, retention_days) VALUES ('eu-west-1', 'long', 500)")
+            _ = try await store.ingest(predictions: Self.predictions(short, ages: [1, 450], now: now))
+            _ = try await store.ingest(predictions: Self.predictions(long, ages: [1, 450], now: now))
+            _ = try await store.ingest(outcomes: [
+                Outcome(region: "eu-west-1", endpoint: "short", requestID: "r1", actual: .number(1), at: now.addingTimeInterval(-450 * 86_400)),
+                Outcome(region: "eu-west-1", endpoint: "long", requestID: "r1", actual: .number(1), at: now.addingTimeInterval(-450 * 86_400)),
+            ])
+            #expect(try await store.applyRetention(now: now) == 2, "short's 450-day-old prediction and outcome")
+            let left = try await pool.query("""
+                SELECT endpoint, count(*) AS n FROM (SELECT endpoint FROM predictions UNION ALL SELECT endpoint FROM outcomes) rows
+                GROUP BY endpoint ORDER BY endpoint
+                """)
+            #expect(try left.map { "\(try $0.decode("endpoint", as: String.self))=\(try $0.decode("n", as: Int.self))" } == ["long=3", "short=1"])
+            #expect(try await store.ingest(predictions: Self.predictions(short, ages: [1, 450], now: now)).accepted == 1)
+        }
+    }
 }
