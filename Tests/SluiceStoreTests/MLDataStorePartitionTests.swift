@@ -99,6 +99,17 @@ import Testing
         after = try await Self.scans(pool)
         #expect(Self.scanned(before, after) == [Self.partition("predictions", old)])
 
+        // The same request ids on another endpoint are other requests: its
+        // outcomes match only its own predictions.
+        let elsewhere = try await MLDataStoreIngestTests.deploy(pool, "elsewhere", "live", endpoint: "fraud")
+        _ = try await store.ingest(predictions: ids.map { prediction(elsewhere, $0, "no", at: answered) })
+        _ = try await store.ingest(outcomes: ids.map {
+            Outcome(region: "eu-west-1", endpoint: "fraud", requestID: $0, actual: .label("no"), at: resolved)
+        })
+        let fraud = try await store.scoreboard(region: "eu-west-1", endpoint: "fraud", since: answered.addingTimeInterval(-60),
+            until: now, exact: false)
+        #expect(fraud.deployments.map(\.outcomesMatched) == [5])
+
         // The rollups hold what the rows say.
         let since = now.addingTimeInterval(-40 * Self.day)
         let until = now.addingTimeInterval(3600)
