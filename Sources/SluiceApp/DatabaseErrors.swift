@@ -1,4 +1,6 @@
 import Logging
+import SluiceAPI
+import SluiceDomain
 import SluiceHTTP
 import SluicePostgres
 
@@ -25,22 +27,23 @@ enum DatabaseErrors {
     /// An ``HTTPErrorTranslator`` for ``PGError``s; logs what it translates.
     static func translate(_ error: any Error, request: HTTPRequest, logger: Logger) -> (any HTTPResponseError)? {
         guard let error = error as? PGError else { return nil }
-        let retry: HTTPHeaders = ["Retry-After": "5"]
-        let answer: HTTPError
+        // `DomainError.unavailable` is the API's retry answer (`Retry-After`);
+        // the others are 503s a client should not simply repeat.
+        let answer: any HTTPResponseError
         switch error.code {
         case .connectionFailed, .closed:
-            answer = HTTPError(.serviceUnavailable, "the database is unavailable; try again shortly", headers: retry)
+            answer = DomainError.unavailable("the database is unavailable; try again shortly")
         case .poolExhausted:
-            answer = HTTPError(.serviceUnavailable, "the database is busy; try again shortly", headers: retry)
+            answer = DomainError.unavailable("the database is busy; try again shortly")
         case .connectionLost where [.get, .head, .options].contains(request.method):
-            answer = HTTPError(.serviceUnavailable, "the database connection broke; try again shortly", headers: retry)
+            answer = DomainError.unavailable("the database connection broke; try again shortly")
         case .connectionLost:
-            answer = HTTPError(.serviceUnavailable,
-                "the database connection broke during this request; it may or may not have taken effect: check before sending it again")
+            answer = APIProblem(.serviceUnavailable,
+                detail: "the database connection broke during this request; it may or may not have taken effect: check before sending it again")
         case .timeout:
-            answer = HTTPError(.serviceUnavailable, "the database did not answer within the statement timeout")
+            answer = APIProblem(.serviceUnavailable, detail: "the database did not answer within the statement timeout")
         case .queryFailed where isTransient(error.sqlState):
-            answer = HTTPError(.serviceUnavailable, "the database is unavailable; try again shortly", headers: retry)
+            answer = DomainError.unavailable("the database is unavailable; try again shortly")
         default:
             return nil
         }
