@@ -18,20 +18,10 @@ enum PGTimestamp {
 
     /// As ``format(_:)``, appended to `buffer` as UTF-8 without building strings.
     static func append(_ date: Date, to buffer: inout [UInt8]) throws {
-        let t = date.timeIntervalSince1970
-        guard t.isFinite else { throw PGError(code: .encoding, message: "date is not finite") }
-        var seconds = Int64(t.rounded(.down))
-        var micros = Int64(((t - Double(seconds)) * 1_000_000).rounded())
-        if micros >= 1_000_000 {
-            seconds += 1
-            micros -= 1_000_000
-        }
+        let (seconds, micros) = try split(date)
         let days = floorDivide(seconds, 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        guard (1...9999).contains(year) else {
-            throw PGError(code: .encoding, message: "year \(year) is outside 1...9999")
-        }
         func digits(_ value: Int64, _ width: Int) {
             var divisor: Int64 = 1
             for _ in 1..<width { divisor *= 10 }
@@ -56,6 +46,33 @@ enum PGTimestamp {
         buffer.append(UInt8(ascii: "."))
         digits(micros, 6)
         buffer.append(UInt8(ascii: "Z"))
+    }
+
+    /// `timestamptz`'s binary form: microseconds since 2000-01-01 00:00:00
+    /// UTC, rounded as ``format(_:)`` rounds them; years outside 1...9999
+    /// are refused.
+    static func microsecondsSince2000(_ date: Date) throws -> Int64 {
+        let (seconds, micros) = try split(date)
+        return (seconds - 946_684_800) * 1_000_000 + micros
+    }
+
+    /// Whole seconds since 1970 and microseconds (0..<1,000,000), rounded
+    /// to the nearest microsecond; throws for years outside 1...9999 (the
+    /// seconds of 0001-01-01 and of 10000-01-01) and for non-finite dates.
+    private static func split(_ date: Date) throws -> (seconds: Int64, micros: Int64) {
+        let t = date.timeIntervalSince1970
+        guard t.isFinite, t > -1e15, t < 1e15 else { throw PGError(code: .encoding, message: "date is not finite or out of range") }
+        var seconds = Int64(t.rounded(.down))
+        var micros = Int64(((t - Double(seconds)) * 1_000_000).rounded())
+        if micros >= 1_000_000 {
+            seconds += 1
+            micros -= 1_000_000
+        }
+        guard seconds >= -62_135_596_800, seconds < 253_402_300_800 else {
+            let year = civil(fromDays: floorDivide(seconds, 86_400)).0
+            throw PGError(code: .encoding, message: "year \(year) is outside 1...9999")
+        }
+        return (seconds, micros)
     }
 
     /// Parses ISO output of `timestamptz`, `timestamp` or `date`; `nil` if malformed.

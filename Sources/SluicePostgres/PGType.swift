@@ -53,6 +53,8 @@ public struct PGType: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let timestamp = PGType(rawValue: 1114)
     /// `timestamptz` (`timestamp with time zone`).
     public static let timestamptz = PGType(rawValue: 1184)
+    /// `timestamptz[]`.
+    public static let timestamptzArray = PGType(rawValue: 1185)
     /// `numeric`.
     public static let numeric = PGType(rawValue: 1700)
     /// `uuid`.
@@ -61,6 +63,8 @@ public struct PGType: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let uuidArray = PGType(rawValue: 2951)
     /// `jsonb`.
     public static let jsonb = PGType(rawValue: 3802)
+    /// `jsonb[]`.
+    public static let jsonbArray = PGType(rawValue: 3807)
 
     /// `oid:<n>`, or the type's name for the types listed here.
     public var description: String {
@@ -71,7 +75,7 @@ public struct PGType: RawRepresentable, Hashable, Sendable, CustomStringConverti
         0: "unknown", 16: "bool", 17: "bytea", 20: "int8", 21: "int2", 23: "int4", 25: "text",
         114: "json", 700: "float4", 701: "float8", 1000: "bool[]", 1005: "int2[]", 1007: "int4[]",
         1009: "text[]", 1015: "varchar[]", 1016: "int8[]", 1022: "float8[]", 1043: "varchar",
-        1082: "date", 1114: "timestamp", 1184: "timestamptz", 1700: "numeric", 2950: "uuid",
-        2951: "uuid[]", 3802: "jsonb",
+        1082: "date", 1114: "timestamp", 1184: "timestamptz", 1185: "timestamptz[]", 1700: "numeric",
+        2950: "uuid", 2951: "uuid[]", 3802: "jsonb", 3807: "jsonb[]",
     ]
 }

@@ -3,97 +3,104 @@ import SluiceDomain
 import SluicePostgres
 
 /// A batch of predictions as one array per column, bound to `unnest`
-/// (decision 50). Probabilities are written as JSON text here, without
-/// `JSONEncoder`.
+/// (decision 50) in binary format (decision 74). Probabilities are written
+/// as JSON text here, without `JSONEncoder`.
 struct PredictionColumns {
-    var deploymentID = PGArrayText()
-    var requestID = PGArrayText()
-    var region = PGArrayText()
-    var endpoint = PGArrayText()
-    var number = PGArrayText()
-    var label = PGArrayText()
-    var probabilities = PGArrayText()
-    var latency = PGArrayText()
-    var at = PGArrayText()
-    var status = PGArrayText()
+    var deploymentID: PGBinaryArray<UUID>
+    var requestID: PGBinaryArray<String>
+    var region: PGBinaryArray<String>
+    var endpoint: PGBinaryArray<String>
+    var number: PGBinaryArray<Double>
+    var label: PGBinaryArray<String>
+    var probabilities: PGBinaryArray<PGJSONB>
+    var latency: PGBinaryArray<Double>
+    var at: PGBinaryArray<Date>
+    var status: PGBinaryArray<Int32>
 
     init(_ predictions: [Prediction], places: [UUID: (region: String, endpoint: String)]) throws {
         let count = predictions.count
-        deploymentID = PGArrayText(capacity: count * 39)
-        requestID = PGArrayText(capacity: count * 24)
-        region = PGArrayText(capacity: count * 13)
-        endpoint = PGArrayText(capacity: count * 16)
-        number = PGArrayText(capacity: count * 8)
-        label = PGArrayText(capacity: count * 8)
-        probabilities = PGArrayText(capacity: count * 40)
-        latency = PGArrayText(capacity: count * 8)
-        at = PGArrayText(capacity: count * 30)
-        status = PGArrayText(capacity: count * 5)
+        deploymentID = PGBinaryArray(capacity: count * 20)
+        requestID = PGBinaryArray(capacity: count * 28)
+        region = PGBinaryArray(capacity: count * 16)
+        endpoint = PGBinaryArray(capacity: count * 20)
+        number = PGBinaryArray(capacity: count * 12)
+        label = PGBinaryArray(capacity: count * 12)
+        probabilities = PGBinaryArray(capacity: count * 44)
+        latency = PGBinaryArray(capacity: count * 12)
+        at = PGBinaryArray(capacity: count * 12)
+        status = PGBinaryArray(capacity: count * 8)
         var json: [UInt8] = []
         // A batch names one or a few deployments, usually in runs: the
-        // last one's id text and place are kept rather than looked up
-        // (hashing a UUID) for every row.
-        var last: (id: UUID, text: String, place: (region: String, endpoint: String))?
+        // last one's place is kept rather than looked up (hashing a UUID)
+        // for every row.
+        var last: (id: UUID, place: (region: String, endpoint: String))?
         for prediction in predictions {
-            let current: (id: UUID, text: String, place: (region: String, endpoint: String))
+            let current: (id: UUID, place: (region: String, endpoint: String))
             if let last, last.id == prediction.deploymentID {
                 current = last
             } else {
-                current = (prediction.deploymentID, prediction.deploymentID.uuidString, places[prediction.deploymentID] ?? ("", ""))
+                current = (prediction.deploymentID, places[prediction.deploymentID] ?? ("", ""))
                 last = current
             }
-            deploymentID.append(current.text)
-            requestID.append(prediction.requestID)
-            region.append(current.place.region)
-            endpoint.append(current.place.endpoint)
+            try deploymentID.append(current.id)
+            try requestID.append(prediction.requestID)
+            try region.append(current.place.region)
+            try endpoint.append(current.place.endpoint)
             switch prediction.output {
             case .number(let value)?:
-                number.append(value)
-                label.append(nil as String?)
-                probabilities.append(nil as String?)
+                try number.append(value)
+                label.appendNull()
+                probabilities.appendNull()
             case .label(let value, let probs)?:
-                number.append(nil as Double?)
-                label.append(value)
+                number.appendNull()
+                try label.append(value)
                 if let probs {
                     json.removeAll(keepingCapacity: true)
                     try JSONText.appendObject(probs, to: &json)
-                    json.withUnsafeBufferPointer { probabilities.append(utf8: $0) }
+                    try json.withUnsafeBufferPointer { try probabilities.append(json: $0) }
                 } else {
-                    probabilities.append(nil as String?)
+                    probabilities.appendNull()
                 }
             case nil:
-                number.append(nil as Double?)
-                label.append(nil as String?)
-                probabilities.append(nil as String?)
+                number.appendNull()
+                label.appendNull()
+                probabilities.appendNull()
             }
-            latency.append(prediction.latencyMS)
+            try latency.append(prediction.latencyMS)
             try at.append(prediction.at)
-            status.append(prediction.status)
+            if let code = prediction.status {
+                guard let value = Int32(exactly: code) else {
+                    throw PGError(code: .encoding, message: "status \(code) is outside int4")
+                }
+                try status.append(value)
+            } else {
+                status.appendNull()
+            }
         }
     }
 }
 
-/// A batch of outcomes as one array per column.
+/// A batch of outcomes as one array per column, in binary format.
 struct OutcomeColumns {
-    var region = PGArrayText()
-    var endpoint = PGArrayText()
-    var requestID = PGArrayText()
-    var number = PGArrayText()
-    var label = PGArrayText()
-    var at = PGArrayText()
+    var region = PGBinaryArray<String>()
+    var endpoint = PGBinaryArray<String>()
+    var requestID = PGBinaryArray<String>()
+    var number = PGBinaryArray<Double>()
+    var label = PGBinaryArray<String>()
+    var at = PGBinaryArray<Date>()
 
     init(_ outcomes: [Outcome]) throws {
         for outcome in outcomes {
-            region.append(outcome.region)
-            endpoint.append(outcome.endpoint)
-            requestID.append(outcome.requestID)
+            try region.append(outcome.region)
+            try endpoint.append(outcome.endpoint)
+            try requestID.append(outcome.requestID)
             switch outcome.actual {
             case .number(let value):
-                number.append(value)
-                label.append(nil as String?)
+                try number.append(value)
+                label.appendNull()
             case .label(let value):
-                number.append(nil as Double?)
-                label.append(value)
+                number.appendNull()
+                try label.append(value)
             }
             try at.append(outcome.at)
         }

@@ -161,9 +161,19 @@ enum ScoreRollups {
     /// outcome, with it; their matches, and their pairs with the other
     /// deployments' predictions of the same requests, stored before (both
     /// orders) or in this batch (each order from its own row).
+    ///
+    /// `n` has no probabilities: parsing every row's JSON a second time
+    /// cost more than reading it back for the rows that have an outcome
+    /// (few, when predictions arrive before their outcomes), which `hit`
+    /// does from the row the insert stored, in its one partition.
     static let afterPredictions = """
         hit AS (
-            SELECT n.*, o.actual_number, o.actual_label FROM n \(outcome(of: "n"))),
+            SELECT n.*, o.actual_number, o.actual_label, np.probabilities FROM n \(outcome(of: "n"))
+            CROSS JOIN LATERAL (
+                SELECT part.probabilities FROM predictions part
+                WHERE part.at = n.at AND part.deployment_id = n.deployment_id AND part.request_id = n.request_id
+                    AND part.region = n.region AND part.endpoint = n.endpoint
+                LIMIT 1) np),
         matched AS (
             SELECT h.deployment_id, date_trunc('hour', h.at) AS hour, h.region, h.endpoint, \(facts("h", outcome: "h"))
             FROM hit h),
@@ -186,7 +196,7 @@ enum ScoreRollups {
             SELECT q_id, n_id, q_hour, qn_agree, qn_a_correct, qn_b_correct, qn_a_ll, qn_b_ll, qn_a_ae, qn_b_ae FROM old
             UNION ALL
             SELECT h.deployment_id, m.deployment_id, date_trunc('hour', h.at), \(pairColumns("h", "m", outcome: "h"))
-            FROM hit h JOIN n m ON m.request_id = h.request_id AND m.region = h.region AND m.endpoint = h.endpoint
+            FROM hit h JOIN hit m ON m.request_id = h.request_id AND m.region = h.region AND m.endpoint = h.endpoint
                 AND m.deployment_id <> h.deployment_id),
         \(pairCTE)
         """

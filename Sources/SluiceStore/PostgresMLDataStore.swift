@@ -66,9 +66,8 @@ public struct PostgresMLDataStore: MLDataStore {
                 WITH n AS (
                     SELECT * FROM unnest(\(new.deploymentID)::uuid[], \(new.requestID)::text[],
                         \(new.region)::text[], \(new.endpoint)::text[], \(new.number)::float8[],
-                        \(new.label)::text[], \(new.probabilities)::jsonb[], \(new.latency)::float8[],
-                        \(new.at)::timestamptz[])
-                        AS u(deployment_id, request_id, region, endpoint, output_number, output_label, probabilities, latency_ms, at)),
+                        \(new.label)::text[], \(new.latency)::float8[], \(new.at)::timestamptz[])
+                        AS u(deployment_id, request_id, region, endpoint, output_number, output_label, latency_ms, at)),
                 \(unsafeSQL: ScoreRollups.afterPredictions)
                 SELECT 1
                 """)
