@@ -71,9 +71,17 @@ public struct PGArrayText: Sendable {
     /// Appends a `timestamptz` element as ``PGTimestamp`` writes it
     /// (RFC 3339 UTC, microseconds), digits straight into the buffer.
     /// Throws ``PGError/Code/encoding`` for a year outside 1...9999.
+    /// A refused date leaves the array as it was.
     public mutating func append(_ date: Date) throws {
+        let (before, wasEmpty) = (bytes.count, empty)
         separate()
-        try PGTimestamp.append(date, to: &bytes)
+        do {
+            try PGTimestamp.append(date, to: &bytes)
+        } catch {
+            bytes.removeSubrange(before...)
+            empty = wasEmpty
+            throw error
+        }
     }
 
     private mutating func appendNull() {

@@ -44,7 +44,8 @@ public struct PGBinaryArray<Element: PGBinaryElement>: Sendable {
         try finish(from: start)
     }
 
-    /// Appends a `NULL` element.
+    /// Appends a `NULL` element. (An array of more than 2³¹ - 1 elements
+    /// is refused when sent, as the server's limit is far lower.)
     public mutating func appendNull() {
         PGBinaryArrayFormat.append(Int32(-1), to: &elements)
         count += 1
@@ -69,7 +70,7 @@ public struct PGBinaryArray<Element: PGBinaryElement>: Sendable {
     /// length slot) and counts it.
     private mutating func finish(from start: Int) throws {
         let length = elements.count - start - 4
-        guard length <= Int(Int32.max), count < Int(Int32.max) else {
+        guard length <= Int(Int32.max) else {
             elements.removeSubrange(start...)
             throw PGError(code: .encoding, message: "an array parameter is larger than PostgreSQL accepts")
         }
@@ -82,17 +83,22 @@ public struct PGBinaryArray<Element: PGBinaryElement>: Sendable {
 
     /// The whole value: header, then the elements.
     var bytes: [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(20 + elements.count)
-        PGBinaryArrayFormat.append(Int32(count == 0 ? 0 : 1), to: &bytes)
-        PGBinaryArrayFormat.append(Int32(hasNull ? 1 : 0), to: &bytes)
-        PGBinaryArrayFormat.append(UInt32(Element.pgBinaryElementType.rawValue), to: &bytes)
-        if count > 0 {
-            PGBinaryArrayFormat.append(Int32(count), to: &bytes)
-            PGBinaryArrayFormat.append(Int32(1), to: &bytes)
-            bytes.append(contentsOf: elements)
+        get throws {
+            guard let length = Int32(exactly: count) else {
+                throw PGError(code: .encoding, message: "an array parameter of \(count) elements; PostgreSQL takes far fewer")
+            }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(20 + elements.count)
+            PGBinaryArrayFormat.append(Int32(count == 0 ? 0 : 1), to: &bytes)
+            PGBinaryArrayFormat.append(Int32(hasNull ? 1 : 0), to: &bytes)
+            PGBinaryArrayFormat.append(UInt32(Element.pgBinaryElementType.rawValue), to: &bytes)
+            if count > 0 {
+                PGBinaryArrayFormat.append(length, to: &bytes)
+                PGBinaryArrayFormat.append(Int32(1), to: &bytes)
+                bytes.append(contentsOf: elements)
+            }
+            return bytes
         }
-        return bytes
     }
 }
 
@@ -116,7 +122,7 @@ extension PGBinaryArray: PGEncodable {
     /// `Element.pgBinaryArrayType`.
     public static var pgType: PGType { Element.pgBinaryArrayType }
     /// The binary array.
-    public func pgEncoded() throws -> PGBind.Value { .binary(bytes) }
+    public func pgEncoded() throws -> PGBind.Value { .binary(try bytes) }
 }
 
 /// A type whose values go into a ``PGBinaryArray`` in the element type's

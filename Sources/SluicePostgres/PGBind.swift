@@ -8,7 +8,8 @@ public struct PGBind: Hashable, Sendable, CustomStringConvertible, CustomDebugSt
     public enum Value: Hashable, Sendable {
         /// The type's text input form, for example `42`, `t` or `{a,b}`.
         case text(String)
-        /// The type's binary form (used here for `bytea`: the raw bytes).
+        /// The type's binary form (used here for `bytea`, the raw bytes, and
+        /// for ``PGBinaryArray``).
         case binary([UInt8])
     }
 

@@ -3,13 +3,14 @@ import SluicePostgres
 /// The scoreboard's rollups (`migrations/0005_score_rollups.sql`), kept
 /// current by the statement that follows a batch's insert in the same
 /// transaction, under the endpoint's lock (decisions 50, 64): the rows the
-/// insert stored are bound again as `n` (predictions) or `o` (outcomes),
-/// and every rollup is added to from those rows and the rows of the same
-/// request ids already stored, through indexes.
+/// insert stored are bound again as `n` (predictions, without their
+/// probabilities) or `o` (outcomes), and every rollup is added to from
+/// those rows and the rows of the same request ids already stored, through
+/// indexes.
 ///
 /// The statement sees the batch's own rows in `predictions` (its
 /// transaction inserted them), so pairs with stored predictions leave out
-/// the rows of `n`, whose pairs come from `n` itself; a predictions batch
+/// the rows of `n`, whose pairs come from the batch itself; a predictions batch
 /// has no outcomes of its own, and an outcomes batch reads no `outcomes`.
 /// Each rollup table is written by exactly one sub-statement, which
 /// aggregates first, so no row is updated twice in one statement.
@@ -158,22 +159,26 @@ enum ScoreRollups {
 
     /// The rollup CTEs after new predictions `n` were returned: their
     /// counts and latencies; `hit`, those whose request has a stored
-    /// outcome, with it; their matches, and their pairs with the other
-    /// deployments' predictions of the same requests, stored before (both
-    /// orders) or in this batch (each order from its own row).
+    /// outcome, with it and with their probabilities; their matches, and
+    /// their pairs with the other deployments' predictions of the same
+    /// requests, stored before (both orders) or in this batch (each order
+    /// from its own row, from `hit` joined with itself: a row of the same
+    /// request and endpoint has the same outcome).
     ///
-    /// `n` has no probabilities: parsing every row's JSON a second time
-    /// cost more than reading it back for the rows that have an outcome
-    /// (few, when predictions arrive before their outcomes), which `hit`
-    /// does from the row the insert stored, in its one partition.
+    /// `n` has no probabilities (decision 74): parsing every row's JSON a
+    /// second time cost more than reading it back for the rows that have an
+    /// outcome (few, when predictions arrive before their outcomes). `hit`
+    /// reads them from the row the insert stored, in its one partition, in
+    /// a scalar subquery of its select list, so only for rows the outcome
+    /// join kept, whatever order the planner joins in.
     static let afterPredictions = """
         hit AS (
-            SELECT n.*, o.actual_number, o.actual_label, np.probabilities FROM n \(outcome(of: "n"))
-            CROSS JOIN LATERAL (
-                SELECT part.probabilities FROM predictions part
-                WHERE part.at = n.at AND part.deployment_id = n.deployment_id AND part.request_id = n.request_id
+            SELECT n.*, o.actual_number, o.actual_label,
+                (SELECT part.probabilities FROM predictions part
+                 WHERE part.at = n.at AND part.deployment_id = n.deployment_id AND part.request_id = n.request_id
                     AND part.region = n.region AND part.endpoint = n.endpoint
-                LIMIT 1) np),
+                 LIMIT 1) AS probabilities
+            FROM n \(outcome(of: "n"))),
         matched AS (
             SELECT h.deployment_id, date_trunc('hour', h.at) AS hour, h.region, h.endpoint, \(facts("h", outcome: "h"))
             FROM hit h),

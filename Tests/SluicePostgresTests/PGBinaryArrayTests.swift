@@ -133,7 +133,7 @@ import Testing
         var ints = PGBinaryArray<Int32>()
         try ints.append(258)
         ints.appendNull()
-        #expect(ints.bytes == [
+        #expect(try ints.bytes == [
             0, 0, 0, 1,  // one dimension
             0, 0, 0, 1,  // has NULLs
             0, 0, 0, 23,  // int4

@@ -51,6 +51,15 @@ import Testing
         #expect(bytes.literal == #"{"x\"y",""}"#)
     }
 
+    @Test func arrayText_aRefusedDateLeavesTheArrayAsItWas() throws {
+        var dates = PGArrayText()
+        #expect(throws: PGError.self) { try dates.append(Date(timeIntervalSince1970: 253_402_300_800)) }
+        #expect(dates.literal == "{}")
+        try dates.append(Date(timeIntervalSince1970: 0))
+        #expect(throws: PGError.self) { try dates.append(Date(timeIntervalSince1970: -62_135_596_801)) }
+        #expect(dates.literal == "{1970-01-01T00:00:00.000000Z}")
+    }
+
     @Test func arrayLiteral_readsPostgresOutput() throws {
         #expect(try PGArrayLiteral.decode("{}") == [])
         #expect(try PGArrayLiteral.decode(#"{a,"b c",NULL,"NULL",d\,e}"#) == ["a", "b c", nil, "NULL", "d,e"])
