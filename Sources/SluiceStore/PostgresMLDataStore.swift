@@ -49,7 +49,7 @@ public struct PostgresMLDataStore: MLDataStore {
                             status, ord)),
                 fresh AS (
                     INSERT INTO prediction_keys (deployment_id, request_id, at)
-                    SELECT deployment_id, request_id, at FROM input ORDER BY deployment_id, request_id
+                    SELECT deployment_id, request_id, at FROM input ORDER BY request_id, deployment_id
                     ON CONFLICT DO NOTHING RETURNING deployment_id, request_id),
                 n AS (
                     INSERT INTO predictions (deployment_id, request_id, region, endpoint, output_number, output_label, probabilities,
