@@ -22,9 +22,17 @@ import Testing
         return folder
     }
 
-    /// `prebuilt`: the operator built the new key's index beforehand, as
-    /// docs/operations.md suggests for a large store.
-    @Test(arguments: [false, true]) func keysByRequest_keepEveryKey_andTheStoreWorksOn(prebuilt: Bool) async throws {
+    /// How the new key's index stands before the upgrade.
+    enum Prebuilt: CaseIterable, Sendable {
+        /// Not built: the migration builds it.
+        case none
+        /// Built beforehand, as docs/operations.md suggests for a large store.
+        case valid
+        /// Left invalid by a concurrent build that failed.
+        case invalid
+    }
+
+    @Test(arguments: Prebuilt.allCases) func keysByRequest_keepEveryKey_andTheStoreWorksOn(prebuilt: Prebuilt) async throws {
         let database = try await TestPostgres.shared().createDatabase()
         let pool = PGPool(configuration: PGPoolConfiguration(url: database.url))
         let before = try Self.migrations(through: "0010_prediction_keys_request.sql")
@@ -41,9 +49,14 @@ import Testing
                 ids.map { Prediction(deploymentID: d, requestID: $0, output: .label(label, probabilities: [label: 0.9]), latencyMS: 1, at: at) }
             }
             #expect(try await store.ingest(predictions: answers(live, "yes")).accepted == 10)
-            if prebuilt {
+            if prebuilt != .none {
                 try await pool.query(
                     "CREATE UNIQUE INDEX CONCURRENTLY prediction_keys_request_deployment ON prediction_keys (request_id, deployment_id)")
+            }
+            if prebuilt == .invalid {
+                try await pool.query("""
+                    UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'prediction_keys_request_deployment'::regclass
+                    """)
             }
 
             try await PGMigrator(pool: pool, directory: PostgresTokenStoreTests.migrations).migrate()
