@@ -16,8 +16,13 @@ import Testing
         let folder = files.temporaryDirectory.appendingPathComponent("sluice-migrations-\(UUID().uuidString)")
         try files.createDirectory(at: folder, withIntermediateDirectories: true)
         let all = PostgresTokenStoreTests.migrations
-        for name in try files.contentsOfDirectory(atPath: all.path) where name.hasSuffix(".sql") && name <= last {
-            try files.copyItem(at: all.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        do {
+            for name in try files.contentsOfDirectory(atPath: all.path) where name.hasSuffix(".sql") && name <= last {
+                try files.copyItem(at: all.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+            }
+        } catch {
+            try? files.removeItem(at: folder)
+            throw error
         }
         return folder
     }
@@ -30,6 +35,8 @@ import Testing
         case valid
         /// Left invalid by a concurrent build that failed.
         case invalid
+        /// Built beforehand with the columns in the old order.
+        case wrongColumns
     }
 
     @Test(arguments: Prebuilt.allCases) func keysByRequest_keepEveryKey_andTheStoreWorksOn(prebuilt: Prebuilt) async throws {
@@ -49,9 +56,15 @@ import Testing
                 ids.map { Prediction(deploymentID: d, requestID: $0, output: .label(label, probabilities: [label: 0.9]), latencyMS: 1, at: at) }
             }
             #expect(try await store.ingest(predictions: answers(live, "yes")).accepted == 10)
-            if prebuilt != .none {
+            switch prebuilt {
+            case .none:
+                break
+            case .valid, .invalid:
                 try await pool.query(
                     "CREATE UNIQUE INDEX CONCURRENTLY prediction_keys_request_deployment ON prediction_keys (request_id, deployment_id)")
+            case .wrongColumns:
+                try await pool.query(
+                    "CREATE UNIQUE INDEX CONCURRENTLY prediction_keys_request_deployment ON prediction_keys (deployment_id, request_id)")
             }
             if prebuilt == .invalid {
                 try await pool.query("""
@@ -82,6 +95,35 @@ import Testing
             #expect(board.deployments.map(\.predictions) == [10, 10])
             #expect(board.deployments.map(\.outcomesMatched) == [10, 10])
             #expect(board.deployments.first { $0.deploymentID == stealth }?.versusLive?.pairedRequests == 10)
+            await pool.close()
+        } catch {
+            await pool.close()
+            throw error
+        }
+    }
+
+    /// An index of the new key's name on another table is not dropped:
+    /// the migration stops, and changes nothing.
+    @Test func anIndexOfThatNameElsewhere_stopsTheMigration() async throws {
+        let database = try await TestPostgres.shared().createDatabase()
+        let pool = PGPool(configuration: PGPoolConfiguration(url: database.url))
+        let before = try Self.migrations(through: "0010_prediction_keys_request.sql")
+        defer { try? FileManager.default.removeItem(at: before) }
+        do {
+            try await PGMigrator(pool: pool, directory: before).migrate()
+            try await pool.query("CREATE TABLE other (x int)")
+            try await pool.query("CREATE INDEX prediction_keys_request_deployment ON other (x)")
+            await #expect(throws: PGError.self) {
+                try await PGMigrator(pool: pool, directory: PostgresTokenStoreTests.migrations).migrate()
+            }
+            let indexes = try await pool.query("""
+                SELECT tablename::text || '.' || indexname::text AS name FROM pg_indexes
+                WHERE tablename IN ('prediction_keys', 'other') ORDER BY 1
+                """)
+            #expect(try indexes.map { try $0.decode("name", as: String.self) } == [
+                "other.prediction_keys_request_deployment", "prediction_keys.prediction_keys_at",
+                "prediction_keys.prediction_keys_pkey", "prediction_keys.prediction_keys_request",
+            ])
             await pool.close()
         } catch {
             await pool.close()
