@@ -27,6 +27,22 @@ import Testing
         return folder
     }
 
+    /// Runs `body` on a fresh database migrated up to 0010.
+    static func withStoreAt0010(_ body: (PGPool) async throws -> Void) async throws {
+        let database = try await TestPostgres.shared().createDatabase()
+        let pool = PGPool(configuration: PGPoolConfiguration(url: database.url))
+        let before = try migrations(through: "0010_prediction_keys_request.sql")
+        defer { try? FileManager.default.removeItem(at: before) }
+        do {
+            try await PGMigrator(pool: pool, directory: before).migrate()
+            try await body(pool)
+            await pool.close()
+        } catch {
+            await pool.close()
+            throw error
+        }
+    }
+
     /// How the new key's index stands before the upgrade.
     enum Prebuilt: CaseIterable, Sendable {
         /// Not built: the migration builds it.
@@ -40,12 +56,7 @@ import Testing
     }
 
     @Test(arguments: Prebuilt.allCases) func keysByRequest_keepEveryKey_andTheStoreWorksOn(prebuilt: Prebuilt) async throws {
-        let database = try await TestPostgres.shared().createDatabase()
-        let pool = PGPool(configuration: PGPoolConfiguration(url: database.url))
-        let before = try Self.migrations(through: "0010_prediction_keys_request.sql")
-        defer { try? FileManager.default.removeItem(at: before) }
-        do {
-            try await PGMigrator(pool: pool, directory: before).migrate()
+        try await Self.withStoreAt0010 { pool in
             try await MLDataStoreIngestTests.model(pool, task: "classification")
             let live = try await MLDataStoreIngestTests.deploy(pool, "live", "live")
             let stealth = try await MLDataStoreIngestTests.deploy(pool, "b", "stealth")
@@ -95,22 +106,13 @@ import Testing
             #expect(board.deployments.map(\.predictions) == [10, 10])
             #expect(board.deployments.map(\.outcomesMatched) == [10, 10])
             #expect(board.deployments.first { $0.deploymentID == stealth }?.versusLive?.pairedRequests == 10)
-            await pool.close()
-        } catch {
-            await pool.close()
-            throw error
         }
     }
 
     /// An index of the new key's name on another table is not dropped:
     /// the migration stops, and changes nothing.
     @Test func anIndexOfThatNameElsewhere_stopsTheMigration() async throws {
-        let database = try await TestPostgres.shared().createDatabase()
-        let pool = PGPool(configuration: PGPoolConfiguration(url: database.url))
-        let before = try Self.migrations(through: "0010_prediction_keys_request.sql")
-        defer { try? FileManager.default.removeItem(at: before) }
-        do {
-            try await PGMigrator(pool: pool, directory: before).migrate()
+        try await Self.withStoreAt0010 { pool in
             try await pool.query("CREATE TABLE other (x int)")
             try await pool.query("CREATE INDEX prediction_keys_request_deployment ON other (x)")
             await #expect(throws: PGError.self) {
@@ -124,10 +126,6 @@ import Testing
                 "other.prediction_keys_request_deployment", "prediction_keys.prediction_keys_at",
                 "prediction_keys.prediction_keys_pkey", "prediction_keys.prediction_keys_request",
             ])
-            await pool.close()
-        } catch {
-            await pool.close()
-            throw error
         }
     }
 }
