@@ -88,6 +88,18 @@ import Testing
         var after = try await Self.scans(pool)
         #expect(Self.scanned(before, after) == [Self.partition("outcomes", resolved), Self.partition("predictions", answered)])
 
+        // Answers to requests without outcomes (the gateway's usual case)
+        // read no partition: their probabilities are read back only for
+        // rows with an outcome (decision 74).
+        // (Today's partition is made first: building its index scans it.)
+        _ = try await store.ingest(predictions: [prediction(live, "warm", "yes", at: now)])
+        before = try await Self.scans(pool)
+        let fresh = (0..<5).map { "fresh\($0)" }
+        #expect(try await store.ingest(predictions: fresh.flatMap { [prediction(live, $0, "yes", at: now), prediction(stealth, $0, "no", at: now)] })
+            .accepted == 10)
+        after = try await Self.scans(pool)
+        #expect(Self.scanned(before, after).isEmpty, "\(Self.scanned(before, after))")
+
         // Outcomes of requests both answered 25 days ago read only that partition.
         let old = now.addingTimeInterval(-25 * Self.day)
         let late = (0..<4).map { "u\($0)" }
@@ -115,7 +127,7 @@ import Testing
         let until = now.addingTimeInterval(3600)
         let exact = try await store.scoreboard(region: "eu-west-1", endpoint: "churn", since: since, until: until, exact: true)
         let rolled = try await store.scoreboard(region: "eu-west-1", endpoint: "churn", since: since, until: until, exact: false)
-        #expect(exact.deployments.map(\.predictions).sorted() == [99, 99])
+        #expect(exact.deployments.map(\.predictions).sorted() == [104, 105])
         #expect(exact.deployments.map(\.outcomesMatched).sorted() == [99, 99])
         for row in exact.deployments {
             let other = try #require(rolled.deployments.first { $0.deploymentID == row.deploymentID })
