@@ -33,15 +33,7 @@ public struct PGBinaryArray<Element: PGBinaryElement>: Sendable {
     /// Appends `value`, or `NULL` for `nil`.
     public mutating func append(_ value: Element?) throws {
         guard let value else { return appendNull() }
-        let start = elements.count
-        elements.append(contentsOf: [0, 0, 0, 0])
-        do {
-            try value.pgAppendBinary(to: &elements)
-        } catch {
-            elements.removeSubrange(start...)
-            throw error
-        }
-        try finish(from: start)
+        try appendElement { try value.pgAppendBinary(to: &$0) }
     }
 
     /// Appends a `NULL` element. (An array of more than 2³¹ - 1 elements
@@ -53,16 +45,26 @@ public struct PGBinaryArray<Element: PGBinaryElement>: Sendable {
     }
 
     /// Appends an element whose binary form is `prefix` (if any) followed by
-    /// `bytes`, as they are: for text and JSON held as UTF-8, which must be
-    /// valid (it is sent as is).
-    mutating func appendRaw(prefix: UInt8?, _ bytes: UnsafeBufferPointer<UInt8>) throws {
-        if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil {
-            throw PGError(code: .encoding, message: "an array element contains NUL, which PostgreSQL text cannot hold")
+    /// the text `bytes`, as they are: for text and JSON held as UTF-8, which
+    /// must be valid (it is sent as is).
+    mutating func appendText(prefix: UInt8?, _ bytes: UnsafeBufferPointer<UInt8>) throws {
+        try appendElement { buffer in
+            if let prefix { buffer.append(prefix) }
+            try PGBinaryArrayFormat.appendText(bytes, to: &buffer)
         }
+    }
+
+    /// Appends one element: its 4-byte length slot, then what `write`
+    /// appends. If `write` throws, the array is left as it was.
+    private mutating func appendElement(_ write: (inout [UInt8]) throws -> Void) throws {
         let start = elements.count
         elements.append(contentsOf: [0, 0, 0, 0])
-        if let prefix { elements.append(prefix) }
-        elements.append(contentsOf: bytes)
+        do {
+            try write(&elements)
+        } catch {
+            elements.removeSubrange(start...)
+            throw error
+        }
         try finish(from: start)
     }
 
@@ -105,7 +107,7 @@ public struct PGBinaryArray<Element: PGBinaryElement>: Sendable {
 extension PGBinaryArray where Element == String {
     /// Appends a text element from its UTF-8 bytes, which must be valid UTF-8.
     public mutating func append(utf8 text: UnsafeBufferPointer<UInt8>) throws {
-        try appendRaw(prefix: nil, text)
+        try appendText(prefix: nil, text)
     }
 }
 
@@ -113,7 +115,7 @@ extension PGBinaryArray where Element == PGJSONB {
     /// Appends a `jsonb` element from its JSON text in UTF-8, which must be
     /// valid UTF-8 (the server parses the JSON and refuses it if malformed).
     public mutating func append(json text: UnsafeBufferPointer<UInt8>) throws {
-        try appendRaw(prefix: PGJSONB.version, text)
+        try appendText(prefix: PGJSONB.version, text)
     }
 }
 
@@ -151,12 +153,7 @@ extension String: PGBinaryElement {
     public static var pgBinaryArrayType: PGType { .textArray }
     public func pgAppendBinary(to buffer: inout [UInt8]) throws {
         var text = self
-        try text.withUTF8 { bytes in
-            if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil {
-                throw PGError(code: .encoding, message: "an array element contains NUL, which PostgreSQL text cannot hold")
-            }
-            buffer.append(contentsOf: bytes)
-        }
+        try text.withUTF8 { try PGBinaryArrayFormat.appendText($0, to: &buffer) }
     }
 }
 
@@ -198,8 +195,18 @@ public enum PGJSONB: PGBinaryElement {
     public func pgAppendBinary(to buffer: inout [UInt8]) throws {}
 }
 
-/// Big-endian integers.
+/// Big-endian integers, and text.
 enum PGBinaryArrayFormat {
+    /// Appends UTF-8 `bytes`; throws ``PGError/Code/encoding`` if they hold
+    /// NUL, which PostgreSQL text cannot hold.
+    static func appendText(_ bytes: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) throws {
+        if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil {
+            throw PGError(code: .encoding, message: "an array element contains NUL, which PostgreSQL text cannot hold")
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+
     static func append<T: FixedWidthInteger>(_ value: T, to buffer: inout [UInt8]) {
         withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
     }
