@@ -55,34 +55,32 @@ public final class Gateway: Sendable {
     func predict(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let region = try context.parameters.require("region", as: String.self)
         let name = try context.parameters.require("endpoint", as: String.self)
-        let endpoint = region + "/" + name
-        guard let document = routes.document(region: region, endpoint: name) else {
-            GatewayMetrics.request(endpoint: "unknown", outcome: "not_found")
+        guard let route = routes.route(region: region, endpoint: name) else {
+            GatewayMetrics.unknownEndpoint()
             throw HTTPError(.notFound, "no endpoint \(name) in region \(region)")
         }
-        guard let target = document.live else {
-            GatewayMetrics.request(endpoint: endpoint, outcome: "no_live")
-            throw HTTPError(.serviceUnavailable, "endpoint \(endpoint) has no live deployment")
+        guard let target = route.live else {
+            route.metrics.requestWithoutLive()
+            throw HTTPError(.serviceUnavailable, "endpoint \(route.endpoint) has no live deployment")
         }
         let requestID = context.requestID
         let contentType = request.headers["Content-Type"]
         let at = Date()
         // Shadows start first and are never awaited.
-        if !document.stealth.isEmpty {
-            stealth.dispatch(
-                document.stealth, endpoint: endpoint, body: request.body, contentType: contentType, requestID: requestID, at: at)
+        if !route.stealth.isEmpty {
+            stealth.dispatch(route.stealth, body: request.body, contentType: contentType, requestID: requestID, at: at)
         }
         let result = await live.call(target, body: request.body, contentType: contentType, requestID: requestID)
-        let prediction = Self.prediction(result, target: target, mode: "live", endpoint: endpoint, requestID: requestID, at: at)
+        let prediction = Self.prediction(result, target: target, requestID: requestID, at: at)
         switch acknowledgement {
         case .fsync: await recorder.recordDurably(prediction)
         case .write: recorder.recordWritten(prediction)
         case .off: recorder.record(prediction)
         }
-        GatewayMetrics.request(endpoint: endpoint, outcome: GatewayMetrics.outcome(result))
+        route.metrics.request(CallOutcome(result))
         let headers: HTTPHeaders = [
-            Self.deploymentHeader: target.name, Self.deploymentIDHeader: target.deploymentID.lowercasedString,
-            Self.modelHeader: target.model, Self.modelVersionHeader: String(target.version),
+            Self.deploymentHeader: target.target.name, Self.deploymentIDHeader: target.deploymentIDText,
+            Self.modelHeader: target.target.model, Self.modelVersionHeader: target.versionText,
         ]
         switch result {
         case .answered(let answer, _):
@@ -101,22 +99,21 @@ public final class Gateway: Sendable {
     }
 
     /// What the ML Data Store keeps of one call (and its metrics).
-    static func prediction(
-        _ result: ModelCallResult, target: RouteTarget, mode: String, endpoint: String, requestID: String, at: Date
-    ) -> Prediction {
-        let outcome = GatewayMetrics.outcome(result)
+    static func prediction(_ result: ModelCallResult, target: PreparedTarget, requestID: String, at: Date) -> Prediction {
         let latency: Double?
         var output: PredictionOutput?
         switch result {
         case .answered(let response, let ms):
             latency = ms
-            if (200..<300).contains(response.status) { output = PredictionExtractor.output(runtime: target.runtime, body: response.body) }
+            if (200..<300).contains(response.status) {
+                output = PredictionExtractor.output(runtime: target.target.runtime, body: response.body)
+            }
         case .timedOut(let ms), .unreachable(let ms), .answerTooLarge(let ms): latency = ms
         case .noInstance: latency = nil
         }
-        GatewayMetrics.modelCall(endpoint: endpoint, deployment: target.name, mode: mode, outcome: outcome, latencyMS: latency)
+        target.metrics.call(CallOutcome(result), latencyMS: latency)
         return Prediction(
-            deploymentID: target.deploymentID, requestID: requestID, output: output, latencyMS: max(0, latency ?? 0), at: at,
+            deploymentID: target.target.deploymentID, requestID: requestID, output: output, latencyMS: max(0, latency ?? 0), at: at,
             status: result.recordedStatus)
     }
 }

@@ -5,55 +5,132 @@ import SluiceHTTPClient
 /// Labels are endpoint (`region/endpoint`), deployment name and mode; their
 /// number is bounded by the deployments that exist.
 ///
-/// Handles are made once per label set and kept (``MetricHandles``): making
-/// one asks the metrics factory, which locks its registry and sorts and
-/// copies the labels, several times per request otherwise.
+/// The handles of a route's series are made when its routing document is
+/// loaded (``EndpointMetrics``, ``TargetMetrics``), so a request looks
+/// nothing up: every series of a known endpoint and deployment exists, at
+/// zero, from the first load on. ``MetricHandles`` keeps one handle per
+/// label set across reloads.
 enum GatewayMetrics {
-    /// A client request ended: `ok` (the model answered), `model_error`
-    /// (it answered 5xx), `not_found`, `no_live`, `unavailable` (no healthy
-    /// instance), `unreachable`, `timeout`, `answer_too_large`.
-    static func request(endpoint: String, outcome: String) {
-        let label = "sluice_gateway_requests_total"
-        MetricHandles.counter(.init(label, endpoint, outcome), [("endpoint", endpoint), ("outcome", outcome)]).increment()
-    }
+    static let requests = "sluice_gateway_requests_total"
+    static let calls = "sluice_gateway_model_calls_total"
+    static let latency = "sluice_gateway_model_latency_seconds"
+    static let stealthSent = "sluice_gateway_stealth_sent_total"
+    static let stealthDropped = "sluice_gateway_stealth_dropped_total"
 
-    /// One call to a model, live or stealth, with its latency.
-    static func modelCall(endpoint: String, deployment: String, mode: String, outcome: String, latencyMS: Double?) {
-        let calls = "sluice_gateway_model_calls_total"
-        MetricHandles.counter(
-            .init(calls, endpoint, deployment, mode, outcome),
-            [("endpoint", endpoint), ("deployment", deployment), ("mode", mode), ("outcome", outcome)]
-        ).increment()
-        if let latencyMS {
-            let latency = "sluice_gateway_model_latency_seconds"
-            MetricHandles.timer(
-                .init(latency, endpoint, deployment, mode), [("endpoint", endpoint), ("deployment", deployment), ("mode", mode)]
-            ).recordNanoseconds(Int64(latencyMS * 1_000_000))
-        }
+    /// A request for an endpoint no routing document names.
+    static func unknownEndpoint() {
+        MetricHandles.counter(.init(requests, "unknown", "not_found"), [("endpoint", "unknown"), ("outcome", "not_found")]).increment()
     }
+}
 
-    /// A stealth copy was sent.
-    static func stealthSent(endpoint: String, deployment: String) {
-        let label = "sluice_gateway_stealth_sent_total"
-        MetricHandles.counter(.init(label, endpoint, deployment), [("endpoint", endpoint), ("deployment", deployment)]).increment()
-    }
+/// How one model call, and so a client request, ended (the `outcome` label).
+enum CallOutcome: Int, CaseIterable {
+    /// The model answered (below 500).
+    case ok
+    /// It answered 5xx.
+    case modelError
+    case timeout
+    case unreachable
+    case answerTooLarge
+    /// No healthy instance.
+    case unavailable
 
-    /// A stealth copy was not sent: `sampled_out`, `oversize`, `queue_full`.
-    static func stealthDropped(endpoint: String, deployment: String, reason: String) {
-        let label = "sluice_gateway_stealth_dropped_total"
-        MetricHandles.counter(
-            .init(label, endpoint, deployment, reason), [("endpoint", endpoint), ("deployment", deployment), ("reason", reason)]
-        ).increment()
-    }
-
-    /// The outcome label of a call.
-    static func outcome(_ result: ModelCallResult) -> String {
-        switch result {
-        case .answered(let response, _): response.status >= 500 ? "model_error" : "ok"
-        case .timedOut: "timeout"
+    var label: String {
+        switch self {
+        case .ok: "ok"
+        case .modelError: "model_error"
+        case .timeout: "timeout"
         case .unreachable: "unreachable"
         case .answerTooLarge: "answer_too_large"
-        case .noInstance: "unavailable"
+        case .unavailable: "unavailable"
         }
+    }
+
+    init(_ result: ModelCallResult) {
+        switch result {
+        case .answered(let response, _): self = response.status >= 500 ? .modelError : .ok
+        case .timedOut: self = .timeout
+        case .unreachable: self = .unreachable
+        case .answerTooLarge: self = .answerTooLarge
+        case .noInstance: self = .unavailable
+        }
+    }
+}
+
+/// Why a stealth copy was not sent (the `reason` label).
+enum StealthDrop: Int, CaseIterable {
+    case sampledOut, oversize, queueFull
+
+    var label: String {
+        switch self {
+        case .sampledOut: "sampled_out"
+        case .oversize: "oversize"
+        case .queueFull: "queue_full"
+        }
+    }
+}
+
+/// `sluice_gateway_requests_total` of one endpoint: a client request ended
+/// with the live call's outcome, or `no_live`.
+struct EndpointMetrics: Sendable {
+    private let outcomes: [Counter]
+    private let noLive: Counter
+
+    init(endpoint: String) {
+        func counter(_ outcome: String) -> Counter {
+            MetricHandles.counter(
+                .init(GatewayMetrics.requests, endpoint, outcome), [("endpoint", endpoint), ("outcome", outcome)])
+        }
+        outcomes = CallOutcome.allCases.map { counter($0.label) }
+        noLive = counter("no_live")
+    }
+
+    func request(_ outcome: CallOutcome) { outcomes[outcome.rawValue].increment() }
+    func requestWithoutLive() { noLive.increment() }
+}
+
+/// The series of one deployment in one mode on one endpoint: calls by
+/// outcome, their latency, and for stealth deployments the copies sent
+/// and dropped.
+struct TargetMetrics: Sendable {
+    private let calls: [Counter]
+    private let latency: Timer
+    private let sent: Counter?
+    /// By ``StealthDrop``; empty for a live target.
+    private let dropped: [Counter]
+
+    init(endpoint: String, deployment: String, mode: String) {
+        calls = CallOutcome.allCases.map { outcome in
+            MetricHandles.counter(
+                .init(GatewayMetrics.calls, endpoint, deployment, mode, outcome.label),
+                [("endpoint", endpoint), ("deployment", deployment), ("mode", mode), ("outcome", outcome.label)])
+        }
+        latency = MetricHandles.timer(
+            .init(GatewayMetrics.latency, endpoint, deployment, mode),
+            [("endpoint", endpoint), ("deployment", deployment), ("mode", mode)])
+        // Live targets make no copies: they have no copy series.
+        guard mode == "stealth" else {
+            sent = nil
+            dropped = []
+            return
+        }
+        sent = MetricHandles.counter(
+            .init(GatewayMetrics.stealthSent, endpoint, deployment), [("endpoint", endpoint), ("deployment", deployment)])
+        dropped = StealthDrop.allCases.map { reason in
+            MetricHandles.counter(
+                .init(GatewayMetrics.stealthDropped, endpoint, deployment, reason.label),
+                [("endpoint", endpoint), ("deployment", deployment), ("reason", reason.label)])
+        }
+    }
+
+    /// One call ended; `latencyMS` is `nil` when none was made.
+    func call(_ outcome: CallOutcome, latencyMS: Double?) {
+        calls[outcome.rawValue].increment()
+        if let latencyMS { latency.recordNanoseconds(Int64(latencyMS * 1_000_000)) }
+    }
+
+    func copySent() { sent?.increment() }
+    func copyDropped(_ reason: StealthDrop) {
+        if dropped.indices.contains(reason.rawValue) { dropped[reason.rawValue].increment() }
     }
 }

@@ -26,11 +26,16 @@ public final class InstanceHealth: Sendable {
         var failures: [CallKey: Int] = [:]
         /// Instances whose last health probe failed.
         var probeFailed: Set<String> = []
+        /// Each deployment's round-robin turn.
+        var cursors: [UUID: Int] = [:]
+
+        func isHealthy(_ url: String, for deployment: UUID, threshold: Int) -> Bool {
+            !probeFailed.contains(url) && failures[CallKey(deployment: deployment, url: url), default: 0] < threshold
+        }
     }
 
     private let failureThreshold: Int
     private let state = Mutex(State())
-    private let cursors = Mutex<[UUID: Int]>([:])
 
     /// Health with the given threshold of consecutive failures.
     public init(failureThreshold: Int) {
@@ -49,10 +54,7 @@ public final class InstanceHealth: Sendable {
 
     /// Whether `deployment` may call `url` (a ``baseURL(_:)``).
     public func isHealthy(_ url: String, for deployment: UUID) -> Bool {
-        state.withLock { state in
-            !state.probeFailed.contains(url)
-                && state.failures[CallKey(deployment: deployment, url: url), default: 0] < failureThreshold
-        }
+        state.withLock { $0.isHealthy(url, for: deployment, threshold: failureThreshold) }
     }
 
     /// Whether the last health probe of `url` failed.
@@ -63,16 +65,31 @@ public final class InstanceHealth: Sendable {
     /// The next healthy instance of `target` in round-robin order, skipping
     /// `excluded`; `nil` when none is left.
     public func pick(_ target: RouteTarget, excluding excluded: Set<String> = []) -> String? {
-        let candidates = target.addresses.map(Self.baseURL).filter {
-            !excluded.contains($0) && isHealthy($0, for: target.deploymentID)
+        let urls = target.addresses.map(Self.baseURL)
+        let skipped = urls.indices.filter { excluded.contains(urls[$0]) }
+        return pick(urls, for: target.deploymentID, excluding: skipped).map { urls[$0] }
+    }
+
+    /// The index in `urls` (base URLs) of the next healthy instance of
+    /// `deployment` in round-robin order, skipping the indices in
+    /// `excluded`; `nil` when none is left. One lock, no allocation.
+    func pick(_ urls: [String], for deployment: UUID, excluding excluded: [Int]) -> Int? {
+        state.withLock { state in
+            func usable(_ index: Int) -> Bool {
+                !excluded.contains(index) && state.isHealthy(urls[index], for: deployment, threshold: failureThreshold)
+            }
+            var count = 0
+            for index in urls.indices where usable(index) { count += 1 }
+            guard count > 0 else { return nil }
+            let turn = state.cursors[deployment, default: 0]
+            state.cursors[deployment] = turn &+ 1
+            var chosen = Int(UInt(bitPattern: turn) % UInt(count))
+            for index in urls.indices where usable(index) {
+                if chosen == 0 { return index }
+                chosen -= 1
+            }
+            return nil
         }
-        guard !candidates.isEmpty else { return nil }
-        let turn = cursors.withLock { cursors in
-            let value = cursors[target.deploymentID, default: 0]
-            cursors[target.deploymentID] = value &+ 1
-            return value
-        }
-        return candidates[Int(UInt(bitPattern: turn) % UInt(candidates.count))]
     }
 
     /// A call of `deployment` to `url` got an answer (not 502/503/504): the

@@ -1,3 +1,4 @@
+import Foundation
 import SluiceDomain
 public import SluiceHTTPClient
 
@@ -36,7 +37,7 @@ struct ModelCaller: Sendable {
     /// The longest answer body taken (`HTTPClientRequest.maxResponseBytes`).
     let maxAnswer: Int
 
-    func call(_ target: RouteTarget, body: [UInt8], contentType: String?, requestID: String) async -> ModelCallResult {
+    func call(_ target: PreparedTarget, body: [UInt8], contentType: String?, requestID: String) async -> ModelCallResult {
         var attempt = Attempt(target: target, body: body, contentType: contentType, requestID: requestID, maxAnswer: maxAnswer)
         while let request = attempt.next(health) {
             let outcome: Result<HTTPClientResponse, any Error>
@@ -53,7 +54,7 @@ struct ModelCaller: Sendable {
     /// The same call without a task: each attempt's result arrives on
     /// `client`'s thread, and so does `completion`'s call.
     func call(
-        _ target: RouteTarget, body: [UInt8], contentType: String?, requestID: String, via client: any CallbackHTTPClient,
+        _ target: PreparedTarget, body: [UInt8], contentType: String?, requestID: String, via client: any CallbackHTTPClient,
         completion: @escaping @Sendable (ModelCallResult) -> Void
     ) {
         @Sendable func step(_ attempt: Attempt) {
@@ -73,15 +74,16 @@ struct ModelCaller: Sendable {
 
 /// The instances one call has tried, and what an attempt's outcome means.
 struct Attempt: Sendable {
-    let target: RouteTarget
+    let target: PreparedTarget
     let body: [UInt8]
     let headers: [(String, String)]
     let maxAnswer: Int
     let start = ContinuousClock.now
-    private(set) var tried: Set<String> = []
+    /// Indices into the target's instances, in the order tried.
+    private(set) var tried: [Int] = []
     private var instance = ""
 
-    init(target: RouteTarget, body: [UInt8], contentType: String?, requestID: String, maxAnswer: Int) {
+    init(target: PreparedTarget, body: [UInt8], contentType: String?, requestID: String, maxAnswer: Int) {
         self.target = target
         self.body = body
         self.maxAnswer = maxAnswer
@@ -95,13 +97,15 @@ struct Attempt: Sendable {
         return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 
+    private var deployment: UUID { target.target.deploymentID }
+
     /// The request for the next instance to try, `nil` after two tries or
     /// when no healthy instance is left.
     mutating func next(_ health: InstanceHealth) -> HTTPClientRequest? {
-        guard tried.count < 2, let instance = health.pick(target, excluding: tried) else { return nil }
-        tried.insert(instance)
-        self.instance = instance
-        var request = HTTPClientRequest(method: "POST", url: instance + target.inferencePath, headers: headers, body: .bytes(body))
+        guard tried.count < 2, let index = health.pick(target.instances, for: deployment, excluding: tried) else { return nil }
+        tried.append(index)
+        instance = target.instances[index]
+        var request = HTTPClientRequest(method: "POST", url: target.urls[index], headers: headers, body: .bytes(body))
         request.maxResponseBytes = maxAnswer
         return request
     }
@@ -114,24 +118,24 @@ struct Attempt: Sendable {
             // serve; a 500 is usually the handler refusing one input, and
             // must not take the instance out of rotation.
             if [502, 503, 504].contains(response.status) {
-                health.recordFailure(instance, for: target.deploymentID)
+                health.recordFailure(instance, for: deployment)
             } else {
-                health.recordSuccess(instance, for: target.deploymentID)
+                health.recordSuccess(instance, for: deployment)
             }
             return .answered(response, latencyMS: elapsed)
         case .failure(let error as HTTPClientError) where error.code == .connectFailed || error.code == .resolveFailed:
-            health.recordFailure(instance, for: target.deploymentID)
+            health.recordFailure(instance, for: deployment)
             return nil
         case .failure(let error as HTTPClientError) where error.code == .responseTooLarge:
             // The server answered; the answer is the model's fault, and
             // must not take the instance out of rotation.
-            health.recordSuccess(instance, for: target.deploymentID)
+            health.recordSuccess(instance, for: deployment)
             return .answerTooLarge(latencyMS: elapsed)
         case .failure(let error as HTTPClientError) where error.code == .timeout:
-            health.recordFailure(instance, for: target.deploymentID)
+            health.recordFailure(instance, for: deployment)
             return .timedOut(latencyMS: elapsed)
         case .failure:
-            health.recordFailure(instance, for: target.deploymentID)
+            health.recordFailure(instance, for: deployment)
             return .unreachable(latencyMS: elapsed)
         }
     }

@@ -31,25 +31,25 @@ final class StealthDispatcher: Sendable {
     }
 
     /// Starts a copy to every sampled stealth deployment; returns at once.
-    func dispatch(_ targets: [RouteTarget], endpoint: String, body: [UInt8], contentType: String?, requestID: String, at: Date) {
+    func dispatch(_ targets: [PreparedTarget], body: [UInt8], contentType: String?, requestID: String, at: Date) {
         for target in targets {
-            guard StealthSampler.isSampled(requestID: requestID, deployment: target.deploymentID, rate: sampleRate) else {
-                GatewayMetrics.stealthDropped(endpoint: endpoint, deployment: target.name, reason: "sampled_out")
+            let deployment = target.target.deploymentID
+            guard StealthSampler.isSampled(requestID: requestID, deployment: deployment, rate: sampleRate) else {
+                target.metrics.copyDropped(.sampledOut)
                 continue
             }
             guard body.count <= maxBody else {
-                GatewayMetrics.stealthDropped(endpoint: endpoint, deployment: target.name, reason: "oversize")
+                target.metrics.copyDropped(.oversize)
                 continue
             }
-            guard acquire(target.deploymentID) else {
-                GatewayMetrics.stealthDropped(endpoint: endpoint, deployment: target.name, reason: "queue_full")
+            guard acquire(deployment) else {
+                target.metrics.copyDropped(.queueFull)
                 continue
             }
-            GatewayMetrics.stealthSent(endpoint: endpoint, deployment: target.name)
+            target.metrics.copySent()
             let finish: @Sendable (ModelCallResult) -> Void = { [self] result in
-                release(target.deploymentID)
-                recorder.record(Gateway.prediction(
-                    result, target: target, mode: "stealth", endpoint: endpoint, requestID: requestID, at: at))
+                release(deployment)
+                recorder.record(Gateway.prediction(result, target: target, requestID: requestID, at: at))
             }
             if let callbackClient {
                 // Finishes on the stealth client's thread: recording never blocks.
