@@ -22,6 +22,19 @@ struct JSONScanner {
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
+    /// `{"label": "<text>", "probabilities": {"<class>": <number>, ...}}`,
+    /// both members once each in either order and nothing else: TorchServe's
+    /// usual classifier answer, read without building a ``JSONValue``.
+    /// `nil` for any other shape, which the caller then parses in full;
+    /// what it does return is what ``parse(_:)`` reads (escapes, repeated
+    /// classes: the last one wins).
+    static func labelAndProbabilities(_ bytes: [UInt8]) -> (label: String, probabilities: [String: Double])? {
+        var scanner = JSONScanner(bytes: bytes)
+        guard let result = scanner.labelObject() else { return nil }
+        scanner.skipSpace()
+        return scanner.index == bytes.count ? result : nil
+    }
+
     private mutating func skipSpace() {
         while index < bytes.count {
             switch bytes[index] {
@@ -205,6 +218,72 @@ struct JSONScanner {
             index += 1
             if bytes[index - 1] == UInt8(ascii: "}") { return .object(members) }
             guard bytes[index - 1] == UInt8(ascii: ",") else { return nil }
+        }
+    }
+    private mutating func labelObject() -> (label: String, probabilities: [String: Double])? {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
+        index += 1
+        var label: String?
+        var probabilities: [String: Double]?
+        while true {
+            guard let key = memberKey() else { return nil }
+            switch key {
+            case "label":
+                guard label == nil, index < bytes.count, bytes[index] == UInt8(ascii: "\""), let text = string() else { return nil }
+                label = text
+            case "probabilities":
+                guard probabilities == nil, let map = numberObject() else { return nil }
+                probabilities = map
+            default:
+                return nil
+            }
+            guard let more = memberEnd() else { return nil }
+            if !more { break }
+        }
+        guard let label, let probabilities else { return nil }
+        return (label, probabilities)
+    }
+
+    /// An object whose members are all numbers.
+    private mutating func numberObject() -> [String: Double]? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
+        index += 1
+        var map: [String: Double] = [:]
+        skipSpace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return map
+        }
+        while true {
+            guard let key = memberKey(), case .number(let value)? = number() else { return nil }
+            map[key] = value
+            guard let more = memberEnd() else { return nil }
+            if !more { return map }
+        }
+    }
+
+    /// A member's key and its colon; the index is then at its value.
+    private mutating func memberKey() -> String? {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+        index += 1
+        skipSpace()
+        return key
+    }
+
+    /// After a member's value: `true` at a comma, `false` at the closing
+    /// brace, `nil` at anything else.
+    private mutating func memberEnd() -> Bool? {
+        skipSpace()
+        guard index < bytes.count else { return nil }
+        index += 1
+        switch bytes[index - 1] {
+        case UInt8(ascii: ","): return true
+        case UInt8(ascii: "}"): return false
+        default: return nil
         }
     }
 }

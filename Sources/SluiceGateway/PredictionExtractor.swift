@@ -13,6 +13,17 @@ public import SluiceDomain
 public enum PredictionExtractor {
     /// The output in `body` for a server speaking `runtime`.
     public static func output(runtime: DeploymentRuntime, body: [UInt8]) -> PredictionOutput? {
+        // The usual classifier answer, read without a JSON tree; the same
+        // output as the full parse (PredictionExtractorTests).
+        if runtime == .torchserve, let answer = JSONScanner.labelAndProbabilities(body) {
+            guard IngestRules.isLabel(answer.label) else { return nil }
+            return .label(answer.label, probabilities: validated(answer.probabilities))
+        }
+        return parsed(runtime: runtime, body: body)
+    }
+
+    /// The output in `body` through the full JSON parse.
+    static func parsed(runtime: DeploymentRuntime, body: [UInt8]) -> PredictionOutput? {
         guard !body.isEmpty, let json = JSONScanner.parse(body) else {
             // TorchServe may answer a bare label as text/plain.
             return runtime == .torchserve ? plainText(body) : nil
@@ -54,12 +65,18 @@ public enum PredictionExtractor {
     }
 
     static func probabilityMap(_ members: [String: JSONValue]) -> [String: Double]? {
-        guard !members.isEmpty else { return nil }
         var map: [String: Double] = [:]
         for (key, value) in members {
-            guard case .number(let p) = value, p >= 0, p <= 1, IngestRules.isLabel(key) else { return nil }
+            guard case .number(let p) = value else { return nil }
             map[key] = p
         }
+        return validated(map)
+    }
+
+    /// `map` when it is a probability map: not empty, labels for keys,
+    /// every value within 0...1.
+    static func validated(_ map: [String: Double]) -> [String: Double]? {
+        guard !map.isEmpty, map.allSatisfy({ $0.value >= 0 && $0.value <= 1 && IngestRules.isLabel($0.key) }) else { return nil }
         return map
     }
 

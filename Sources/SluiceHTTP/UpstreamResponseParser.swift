@@ -165,19 +165,23 @@ struct UpstreamResponseParser {
     /// Parses the status line and fields in `index..<end`; returns the
     /// response when it has no body, skips a 1xx.
     private mutating func parseHead(upTo end: Int) throws(UpstreamError) -> UpstreamResponse? {
-        var lines: [Range<Int>] = []
+        var statusLine: (status: Int, minor: Int)?
+        var fields: [(String, String)] = []
         var start = index
         for position in index..<end where buffer[position] == HTTPSyntax.lf {
             let lineEnd = position > start && buffer[position - 1] == HTTPSyntax.cr ? position - 1 : position
-            if lineEnd > start { lines.append(start..<lineEnd) }
+            if lineEnd > start {
+                if statusLine == nil {
+                    statusLine = try Self.statusLine(buffer[start..<lineEnd])
+                } else {
+                    fields.append(try Self.field(buffer[start..<lineEnd]))
+                }
+            }
             start = position + 1
         }
         index = end
         scanned = end
-        guard let statusLine = lines.first else { throw UpstreamError(.invalidResponse, "the response has no status line") }
-        let (status, minor) = try Self.statusLine(buffer[statusLine])
-        var fields: [(String, String)] = []
-        for line in lines.dropFirst() { fields.append(try Self.field(buffer[line])) }
+        guard let (status, minor) = statusLine else { throw UpstreamError(.invalidResponse, "the response has no status line") }
         if (100..<200).contains(status) {
             guard status != 101 else { throw UpstreamError(.invalidResponse, "the server switched protocols") }
             interim += 1
@@ -198,22 +202,26 @@ struct UpstreamResponseParser {
         var connectionKeepAlive = false
         for (name, value) in headers {
             if HTTPSyntax.equalsIgnoringCase(name, "content-length") {
-                for item in Self.listItems(value, keepingEmpty: true) {
+                var malformed = false
+                var conflicting = false
+                Self.forEachItem(value, keepingEmpty: true) { item in
                     guard !item.isEmpty, item.count <= 18, item.allSatisfy(HTTPSyntax.isDigit) else {
-                        throw UpstreamError(.invalidResponse, "the response's Content-Length is not a number")
+                        malformed = true
+                        return
                     }
                     let length = item.reduce(0) { $0 * 10 + Int($1 - 0x30) }
-                    guard contentLength == nil || contentLength == length else {
-                        throw UpstreamError(.invalidResponse, "the response has conflicting Content-Length values")
-                    }
+                    if contentLength != nil, contentLength != length { conflicting = true }
                     contentLength = length
                 }
+                guard !malformed else { throw UpstreamError(.invalidResponse, "the response's Content-Length is not a number") }
+                guard !conflicting else { throw UpstreamError(.invalidResponse, "the response has conflicting Content-Length values") }
             } else if HTTPSyntax.equalsIgnoringCase(name, "transfer-encoding") {
                 hasTransferEncoding = true
-                let codings = Self.listItems(value, keepingEmpty: false)
-                chunked = codings.last.map { HTTPSyntax.equalsIgnoringCase($0, "chunked") } ?? false
+                var last: Substring.UTF8View?
+                Self.forEachItem(value, keepingEmpty: false) { last = $0 }
+                chunked = last.map { HTTPSyntax.equalsIgnoringCase($0, "chunked") } ?? false
             } else if HTTPSyntax.equalsIgnoringCase(name, "connection") {
-                for token in Self.listItems(value, keepingEmpty: false) {
+                Self.forEachItem(value, keepingEmpty: false) { token in
                     if HTTPSyntax.equalsIgnoringCase(token, "close") { connectionClose = true }
                     if HTTPSyntax.equalsIgnoringCase(token, "keep-alive") { connectionKeepAlive = true }
                 }
@@ -301,20 +309,24 @@ struct UpstreamResponseParser {
         return size
     }
 
-    /// The items of a comma-separated field value, each without the spaces
-    /// and tabs around it, as bytes.
-    static func listItems(_ value: String, keepingEmpty: Bool) -> [ArraySlice<UInt8>] {
-        let bytes = Array(value.utf8)
-        var items: [ArraySlice<UInt8>] = []
-        var start = 0
-        for end in 0...bytes.count where end == bytes.count || bytes[end] == 0x2C {
+    /// Calls `body` with each item of a comma-separated field value,
+    /// without the spaces and tabs around it: no array, no copy.
+    static func forEachItem(_ value: String, keepingEmpty: Bool, _ body: (Substring.UTF8View) -> Void) {
+        let bytes = value.utf8
+        var start = bytes.startIndex
+        while true {
+            let end = bytes[start...].firstIndex(of: 0x2C) ?? bytes.endIndex
             var lower = start
             var upper = end
-            while lower < upper, bytes[lower] == HTTPSyntax.sp || bytes[lower] == HTTPSyntax.htab { lower += 1 }
-            while upper > lower, bytes[upper - 1] == HTTPSyntax.sp || bytes[upper - 1] == HTTPSyntax.htab { upper -= 1 }
-            if keepingEmpty || upper > lower { items.append(bytes[lower..<upper]) }
-            start = end + 1
+            while lower < upper, bytes[lower] == HTTPSyntax.sp || bytes[lower] == HTTPSyntax.htab { bytes.formIndex(after: &lower) }
+            while upper > lower {
+                let before = bytes.index(before: upper)
+                guard bytes[before] == HTTPSyntax.sp || bytes[before] == HTTPSyntax.htab else { break }
+                upper = before
+            }
+            if keepingEmpty || upper > lower { body(value[lower..<upper].utf8) }
+            guard end < bytes.endIndex else { return }
+            start = bytes.index(after: end)
         }
-        return items
     }
 }

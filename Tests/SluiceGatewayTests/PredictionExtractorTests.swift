@@ -32,4 +32,56 @@ import Testing
         #expect(PredictionExtractor.output(runtime: .oip, body: Array(#"{"outputs":[]}"#.utf8)) == nil)
         #expect(PredictionExtractor.output(runtime: .oip, body: Array("0.5".utf8)) == nil)
     }
+    /// The classifier answer is read without a JSON tree; whatever that
+    /// shortcut takes must come out as the full parse reads it, and what
+    /// it does not take goes to the full parse.
+    @Test func labelAndProbabilities_shortcut_agreesWithTheFullParse() {
+        let taken = [
+            #"{"label":"cat","probabilities":{"cat":0.9,"dog":0.1}}"#,
+            #"{"probabilities":{"cat":0.9},"label":"cat"}"#,
+            " { \"label\" : \"cat\" ,\n\t\"probabilities\" : { \"cat\" : 0.9 } } \n",
+            #"{"lab\u0065l":"c\u00e4t","probabilities":{"c\u00e4t":1}}"#,
+            #"{"label":"cat","probabilities":{"cat":0.2,"cat":0.9}}"#,
+            #"{"label":"cat","probabilities":{}}"#,
+            #"{"label":"cat","probabilities":{"cat":1.5}}"#,
+            #"{"label":"cat","probabilities":{"cat":-0.1}}"#,
+            #"{"label":"","probabilities":{"cat":0.5}}"#,
+            #"{"label":"a\u0000b","probabilities":{"cat":0.5}}"#,
+            "{\"label\":\"" + String(repeating: "x", count: 300) + "\",\"probabilities\":{\"cat\":0.5}}",
+            #"{"label":"cat","probabilities":{"":0.5}}"#,
+            #"{"label":"cat","probabilities":{"cat":5e-1,"dog":0}}"#,
+        ]
+        let notTaken = [
+            #"{"label":"cat","probabilities":{"cat":"0.5"}}"#,
+            #"{"label":3,"probabilities":{"cat":0.5}}"#,
+            #"{"label":"cat","label":"dog","probabilities":{"cat":0.5}}"#,
+            #"{"label":"cat","probabilities":{"cat":0.5},"probabilities":{"dog":0.5}}"#,
+            #"{"label":"cat","probabilities":{"cat":0.5},"x":1}"#,
+            #"{"label":"cat"}"#,
+            #"{"label":"cat","probabilities":{"cat":0.5}} x"#,
+            #"{"label":"cat","probabilities":{"cat":0.5}"#,
+            #"{"label":"cat","probabilities":{"cat":+0.5}}"#,
+            #"{"label":"cat","probabilities":{"cat":{"x":1}}}"#,
+            #"{"label":"cat","probabilities":null}"#,
+            #"{"label":"cat","probabilities":{"cat":0.5,}}"#,
+            #"{"label":"cat","probabilities":{"cat":1e999}}"#,
+            #"[{"label":"cat","probabilities":{"cat":0.5}}]"#,
+            "{}",
+        ]
+        var bodies = (taken + notTaken).map { Array($0.utf8) }
+        // Not UTF-8 inside the label.
+        bodies.append(Array(#"{"label":""#.utf8) + [0xC3, 0x28] + Array(#"","probabilities":{"cat":0.5}}"#.utf8))
+        for body in bodies {
+            let text = String(decoding: body, as: UTF8.self)
+            #expect(PredictionExtractor.output(runtime: .torchserve, body: body)
+                == PredictionExtractor.parsed(runtime: .torchserve, body: body), "\(text)")
+        }
+        for text in taken { #expect(JSONScanner.labelAndProbabilities(Array(text.utf8)) != nil, "\(text)") }
+        for text in notTaken { #expect(JSONScanner.labelAndProbabilities(Array(text.utf8)) == nil, "\(text)") }
+        // What the shortcut reads, spelled out.
+        #expect(torchserve(taken[3]) == .label("cät", probabilities: ["cät": 1]))
+        #expect(torchserve(taken[4]) == .label("cat", probabilities: ["cat": 0.9]))
+        #expect(torchserve(taken[6]) == .label("cat", probabilities: nil))
+        #expect(torchserve(taken[8]) == nil)
+    }
 }
