@@ -125,8 +125,9 @@ struct TargetMetrics: Sendable {
 
     /// One call ended; `latencyMS` is `nil` when none was made.
     func call(_ outcome: CallOutcome, latencyMS: Double?) {
-        calls[outcome.rawValue].increment()
+        // The latency first: a scrape that sees the call counted sees its latency too.
         if let latencyMS { latency.recordNanoseconds(Int64(latencyMS * 1_000_000)) }
+        calls[outcome.rawValue].increment()
     }
 
     func copySent() { sent?.increment() }

@@ -26,7 +26,8 @@ final class PreparedTarget: Sendable {
     let target: RouteTarget
     /// `live` or `stealth`.
     let mode: String
-    /// Each address as a base URL (``InstanceHealth/baseURL(_:)``), the key of its health.
+    /// Each address as a base URL (``InstanceHealth/baseURL(_:)``), the key
+    /// of its health, once each in the order of their first appearance.
     let instances: [String]
     /// The inference URL on each instance, in the order of ``instances``.
     let urls: [String]
@@ -38,7 +39,10 @@ final class PreparedTarget: Sendable {
     init(_ target: RouteTarget, mode: String, endpoint: String) {
         self.target = target
         self.mode = mode
-        instances = target.addresses.map(InstanceHealth.baseURL)
+        // Two spellings of one address (`h:1`, `http://h:1/`) are one
+        // instance: a retry after a refused connect must go elsewhere.
+        var seen: Set<String> = []
+        instances = target.addresses.map(InstanceHealth.baseURL).filter { seen.insert($0).inserted }
         let path = target.inferencePath
         urls = instances.map { $0 + path }
         deploymentIDText = target.deploymentID.lowercasedString

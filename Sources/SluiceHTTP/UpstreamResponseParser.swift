@@ -202,19 +202,22 @@ struct UpstreamResponseParser {
         var connectionKeepAlive = false
         for (name, value) in headers {
             if HTTPSyntax.equalsIgnoringCase(name, "content-length") {
-                var malformed = false
-                var conflicting = false
+                // The first bad item's error, as when each item threw.
+                var failure: UpstreamError?
                 Self.forEachItem(value, keepingEmpty: true) { item in
+                    guard failure == nil else { return }
                     guard !item.isEmpty, item.count <= 18, item.allSatisfy(HTTPSyntax.isDigit) else {
-                        malformed = true
+                        failure = UpstreamError(.invalidResponse, "the response's Content-Length is not a number")
                         return
                     }
                     let length = item.reduce(0) { $0 * 10 + Int($1 - 0x30) }
-                    if contentLength != nil, contentLength != length { conflicting = true }
+                    guard contentLength == nil || contentLength == length else {
+                        failure = UpstreamError(.invalidResponse, "the response has conflicting Content-Length values")
+                        return
+                    }
                     contentLength = length
                 }
-                guard !malformed else { throw UpstreamError(.invalidResponse, "the response's Content-Length is not a number") }
-                guard !conflicting else { throw UpstreamError(.invalidResponse, "the response has conflicting Content-Length values") }
+                if let failure { throw failure }
             } else if HTTPSyntax.equalsIgnoringCase(name, "transfer-encoding") {
                 hasTransferEncoding = true
                 var last: Substring.UTF8View?

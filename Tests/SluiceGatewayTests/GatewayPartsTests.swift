@@ -1,5 +1,6 @@
 import Foundation
 import SluiceDomain
+import SluiceHTTPClient
 @testable import SluiceGateway
 import Testing
 
@@ -178,5 +179,51 @@ import Testing
         let reopened = try Journal(directory: directory, sealAfter: 100)
         #expect(reopened.predictions(of: segments[0]) == nil)
         #expect(JournalRecord.decode(try await reopened.read(segments[0])).predictions == batch + batch)
+    }
+    /// Two spellings of one address are one instance, so a retry after a
+    /// refused connect cannot go back to it; URLs follow the runtime.
+    @Test func preparedTarget_hasEachInstanceOnce_withItsInferenceURL() {
+        let target = RouteTarget(
+            deploymentID: UUID(), name: "d", model: "fraud", version: 3, runtime: .oip,
+            addresses: ["http://h:1", "http://h:1/", "h:1", "http://b:2"])
+        let prepared = PreparedTarget(target, mode: "live", endpoint: "eu-west-1/score")
+        #expect(prepared.instances == ["http://h:1", "http://b:2"])
+        #expect(prepared.urls == ["http://h:1/v2/models/fraud/infer", "http://b:2/v2/models/fraud/infer"])
+        #expect(prepared.versionText == "3")
+        #expect(prepared.deploymentIDText == target.deploymentID.uuidString.lowercased())
+
+        let health = InstanceHealth(failureThreshold: 1)
+        var attempt = Attempt(target: prepared, body: [], contentType: nil, requestID: "r", maxAnswer: 10)
+        let first = attempt.next(health)
+        let second = attempt.next(health)
+        #expect(Set([first?.url, second?.url]) == Set(prepared.urls))
+        #expect(attempt.next(health) == nil)
+    }
+
+    /// A reload keeps the preparation of an unchanged document and
+    /// prepares a changed one again.
+    @Test func routeTable_keepsUnchangedRoutes_acrossReloads() throws {
+        func document(_ endpoint: String, version: Int) -> RoutingDocument {
+            RoutingDocument(
+                region: "eu-west-1", endpoint: endpoint,
+                live: RouteTarget(
+                    deploymentID: UUID(uuidString: "00000000-0000-0000-0000-00000000000\(version)") ?? UUID(), name: "live",
+                    model: "m", version: version, runtime: .torchserve, addresses: ["http://127.0.0.1:1"]),
+                stealth: [])
+        }
+        let table = RouteTable()
+        #expect(!table.isLoaded)
+        table.replace([document("a", version: 1), document("b", version: 1)])
+        let a = try #require(table.route(region: "eu-west-1", endpoint: "a"))
+        let b = try #require(table.route(region: "eu-west-1", endpoint: "b"))
+        table.replace([document("a", version: 1), document("b", version: 2)])
+        #expect(table.route(region: "eu-west-1", endpoint: "a") === a)
+        let changed = try #require(table.route(region: "eu-west-1", endpoint: "b"))
+        #expect(changed !== b)
+        #expect(changed.live?.versionText == "2")
+        #expect(table.route(region: "eu-west-2", endpoint: "a") == nil)
+        table.replace([])
+        #expect(table.route(region: "eu-west-1", endpoint: "a") == nil)
+        #expect(table.isLoaded)
     }
 }

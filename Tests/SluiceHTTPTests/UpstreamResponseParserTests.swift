@@ -139,6 +139,20 @@ import Testing
         #expect(throws: UpstreamError(.invalidResponse)) { try Self.parse(text, atEOF: false) }
     }
 
+    /// Each item of a `Content-Length` list is checked in turn; the error
+    /// names the first bad one.
+    @Test func contentLengthErrors_nameTheFirstBadItem() {
+        for (value, message) in [("5, 6, x", "conflicting"), ("x, 5, 6", "not a number"), ("5, , 5", "not a number"), ("5,6", "conflicting")] {
+            do {
+                _ = try Self.parse("HTTP/1.1 200 OK\r\nContent-Length: \(value)\r\n\r\n")
+                Issue.record("accepted Content-Length: \(value)")
+            } catch {
+                #expect(error.code == .invalidResponse)
+                #expect(error.message.contains(message), "\(value): \(error.message)")
+            }
+        }
+    }
+
     @Test func headOverTheLimit_isRefused() {
         let long = "HTTP/1.1 200 OK\r\nX-Long: " + String(repeating: "a", count: 2000)
         #expect(throws: UpstreamError(.invalidResponse)) { try Self.parse(long) }
