@@ -51,11 +51,15 @@ final class ScriptedUpstream: Sendable {
 
     var base: String { "http://127.0.0.1:\(port)" }
 
-    /// Stops accepting and closes every connection.
+    /// Stops accepting and ends every open connection. Under the lock that
+    /// `serve` closes under: a descriptor it has closed is no longer listed,
+    /// so this never reaches a number the process has since reused for
+    /// another test's socket.
     func stop() {
         Glibc.shutdown(listener.fd, Int32(SHUT_RDWR))
-        let sockets = state.withLock { $0.sockets }
-        for fd in sockets { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+        state.withLock { state in
+            for fd in state.sockets { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+        }
     }
 
     private func acceptLoop() {
@@ -74,7 +78,12 @@ final class ScriptedUpstream: Sendable {
     }
 
     private func serve(_ fd: Int32, connection: Int) {
-        defer { Glibc.close(fd) }
+        defer {
+            state.withLock { state in
+                state.sockets.removeAll { $0 == fd }
+                Glibc.close(fd)
+            }
+        }
         var buffer: [UInt8] = []
         while let request = Self.readRequest(fd, &buffer, connection: connection) {
             state.withLock { $0.requests.append(request) }

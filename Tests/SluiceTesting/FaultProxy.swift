@@ -26,6 +26,7 @@ public final class FaultProxy: Sendable {
     private let upstreamPort: UInt16
     private let listener: Int32
     private let state = Mutex<(script: [Fault], requests: Int)>(([], 0))
+    private let stopped = Atomic<Bool>(false)
 
     public init(upstreamPort: UInt16) throws {
         self.upstreamPort = upstreamPort
@@ -56,16 +57,20 @@ public final class FaultProxy: Sendable {
     /// Requests seen since the last `script`.
     public var requests: Int { state.withLock { $0.requests } }
 
+    /// Stops accepting. The accept loop closes the listener as it leaves,
+    /// so no thread can reach its descriptor's number after the process
+    /// reused it for another test's socket; a second call does nothing.
     public func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 {
-                if errno == EINTR { continue }
+                if errno == EINTR, !stopped.load(ordering: .relaxed) { continue }
                 return
             }
             Thread.detachNewThread { [self] in serve(client) }
