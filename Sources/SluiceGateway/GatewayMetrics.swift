@@ -57,15 +57,19 @@ enum CallOutcome: Int, CaseIterable {
     }
 }
 
-/// Why a stealth copy was not sent (the `reason` label).
+/// Why a stealth copy gave the challenger no prediction (the `reason`
+/// label): not sent (`sampled_out`, `oversize`, `queue_full`), or sent and
+/// not answered within the stealth timeout (`timeout`; the call is also
+/// counted, and recorded with status 0, as a model call timing out).
 enum StealthDrop: Int, CaseIterable {
-    case sampledOut, oversize, queueFull
+    case sampledOut, oversize, queueFull, timeout
 
     var label: String {
         switch self {
         case .sampledOut: "sampled_out"
         case .oversize: "oversize"
         case .queueFull: "queue_full"
+        case .timeout: "timeout"
         }
     }
 }

@@ -49,6 +49,7 @@ final class StealthDispatcher: Sendable {
             target.metrics.copySent()
             let finish: @Sendable (ModelCallResult) -> Void = { [self] result in
                 release(deployment)
+                if case .timedOut = result { target.metrics.copyDropped(.timeout) }
                 recorder.record(Gateway.prediction(result, target: target, requestID: requestID, at: at))
             }
             if let callbackClient {

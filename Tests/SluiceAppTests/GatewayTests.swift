@@ -90,6 +90,17 @@ import Testing
             #expect(statuses["slow"] == [0])
             #expect(statuses["failing"] == [500])
             #expect(statuses["down"] == [0])
+
+            // Each copy the slow model did not answer in time counts as a shadow drop too.
+            let metrics = try DatabaseLifecycleTests.get("/metrics", port: gateway.port).text
+            func value(_ series: String) -> Int? {
+                metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Int($0.split(separator: " ").last ?? "") }
+            }
+            let score = #"endpoint="eu-west-1/score""#
+            let timedOut = value(#"sluice_gateway_model_calls_total{\#(score),deployment="slow",mode="stealth",outcome="timeout"}"#)
+            #expect((timedOut ?? 0) > 0, "\(metrics)")
+            #expect(value(#"sluice_gateway_stealth_dropped_total{\#(score),deployment="slow",reason="timeout"}"#) == timedOut)
+            #expect(value(#"sluice_gateway_stealth_dropped_total{\#(score),deployment="failing",reason="timeout"}"#) == 0)
         }
     }
 
