@@ -133,7 +133,8 @@ public struct SluiceServe: Sendable {
         ]
         if configuration.workers {
             let data = PostgresMLDataStore(pool: database.pool)
-            services.append(.init(service: RetentionService(store: data, logger: logger), successTerminationBehavior: .ignore))
+            let retention = RetentionService(store: data, webhooks: PostgresWebhookStore(pool: database.pool), logger: logger)
+            services.append(.init(service: retention, successTerminationBehavior: .ignore))
             let promoter = Promoter(endpoints: PostgresEndpointStore(pool: database.pool), data: data)
             services.append(.init(service: AutoPromotionService(promoter: promoter, logger: logger), successTerminationBehavior: .ignore))
             var workerSettings = WorkerSettings()

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// A branch that a push moved to `commit` (a Bitbucket webhook, DESIGN.md §4).
 public struct CodePush: Sendable, Equatable {
     /// The repository as experiments name it in `code.repository`:
@@ -39,6 +41,11 @@ public protocol WebhookStore: Sendable {
     /// (repository compared case-insensitively). A repeated delivery id
     /// changes nothing and reports ``PushDelivery/duplicate``.
     func recordPushes(deliveryID: String, eventKey: String, pushes: [CodePush]) async throws -> PushDelivery
+
+    /// Forgets deliveries received before `cutoff`, with their pushes (the
+    /// runs they started stay); returns how many. A delivery forgotten and
+    /// then sent again would be taken as new.
+    func forgetDeliveries(receivedBefore cutoff: Date) async throws -> Int
 }
 
 /// HMAC-SHA256 under a secret the implementation holds (the webhook

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import SluiceDomain
 public import SluicePostgres
 
@@ -40,5 +40,14 @@ public struct PostgresWebhookStore: WebhookStore {
                 resourceID: deliveryID, detail: ["event_key": eventKey, "pushes": "\(pushes.count)", "runs": "\(runs.count)"])
             return PushDelivery(duplicate: false, runs: runs)
         }
+    }
+
+    public func forgetDeliveries(receivedBefore cutoff: Date) async throws -> Int {
+        // Pushes go with their delivery (ON DELETE CASCADE).
+        let rows = try await pool.query("""
+            WITH gone AS (DELETE FROM bitbucket_deliveries WHERE received_at < \(cutoff) RETURNING 1)
+            SELECT count(*)::bigint AS removed FROM gone
+            """)
+        return try rows.first?.decode("removed", as: Int.self) ?? 0
     }
 }
