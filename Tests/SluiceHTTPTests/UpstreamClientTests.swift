@@ -142,13 +142,14 @@ import Testing
         let server = try ScriptedUpstream { _ in .respond(Self.ok) }
         defer { server.stop() }
         var configuration = UpstreamClient.Configuration()
-        configuration.maxIdleTime = .milliseconds(100)
+        // Long enough that two calls back to back stay under it on a busy machine.
+        configuration.maxIdleTime = .seconds(1)
         let client = try UpstreamClient(configuration: configuration)
         defer { client.shutdown() }
         _ = try await client.execute(try Self.request(server), timeout: .seconds(5))
         _ = try await client.execute(try Self.request(server), timeout: .seconds(5))
         #expect(server.connections == 1)
-        try await Task.sleep(for: .milliseconds(200))
+        try await Task.sleep(for: .milliseconds(1300))
         _ = try await client.execute(try Self.request(server), timeout: .seconds(5))
         #expect(server.connections == 2)
     }
