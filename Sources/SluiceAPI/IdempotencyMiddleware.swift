@@ -3,11 +3,17 @@ public import SluiceDomain
 public import SluiceHTTP
 
 /// `Idempotency-Key` on `POST` under `/v1` (DESIGN.md §3): a retry with the
-/// same key and body gets the first successful response again (marked
+/// same key and body gets the first response again (marked
 /// `Idempotent-Replayed: true`); the same key with another body or path is a
 /// 422; a retry while the first request still runs is a 409. Keys belong to
-/// the caller's token. A request that fails releases its key, so the client
-/// can retry it.
+/// the caller's token.
+///
+/// Which first responses are kept (decision 16, decision 78): a success,
+/// and a server error after which the request may have taken effect (a 5xx
+/// other than a 503 with `Retry-After`: a write whose database connection
+/// broke, a timeout, an unexpected failure), so that a retry with the same
+/// key never runs it twice. A refusal (4xx) and a 503 with `Retry-After`
+/// (nothing was done; try again) release the key, so the client can retry.
 public struct IdempotencyMiddleware: HTTPMiddleware {
     private let store: any IdempotencyStore
 
@@ -43,7 +49,7 @@ public struct IdempotencyMiddleware: HTTPMiddleware {
             try? await store.release(actor: actor, key: key)
             throw error
         }
-        guard (200..<300).contains(response.status.code), case .bytes(let body) = response.body else {
+        guard Self.isKept(response), case .bytes(let body) = response.body else {
             try? await store.release(actor: actor, key: key)
             return response
         }
@@ -51,6 +57,17 @@ public struct IdempotencyMiddleware: HTTPMiddleware {
             status: response.status.code, contentType: response.headers["Content-Type"],
             location: response.headers["Location"], body: body))
         return response
+    }
+
+    /// Whether `response` is the key's for good: a success, or a server
+    /// error that does not say the request may simply be sent again.
+    static func isKept(_ response: HTTPResponse) -> Bool {
+        switch response.status.code {
+        case 200..<300: true
+        case 503: response.headers["Retry-After"] == nil
+        case 500..<600: true
+        default: false
+        }
     }
 
     static func response(_ stored: StoredResponse) -> HTTPResponse {
