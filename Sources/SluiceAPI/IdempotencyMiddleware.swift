@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 public import SluiceDomain
 public import SluiceHTTP
 
@@ -53,9 +54,18 @@ public struct IdempotencyMiddleware: HTTPMiddleware {
             try? await store.release(actor: actor, key: key)
             return response
         }
-        try await store.complete(actor: actor, key: key, response: StoredResponse(
-            status: response.status.code, contentType: response.headers["Content-Type"],
-            location: response.headers["Location"], body: body))
+        do {
+            try await store.complete(actor: actor, key: key, response: StoredResponse(
+                status: response.status.code, contentType: response.headers["Content-Type"],
+                location: response.headers["Location"], body: body))
+        } catch {
+            // The request's own answer still goes out: replacing it with the
+            // store's failure (a 503 "try again") would invite the very retry
+            // that may run the request twice. The claim expires unanswered.
+            context.logger.warning("idempotency response not stored; the key's claim will expire", metadata: [
+                "reason": "\(String(reflecting: error))",
+            ])
+        }
         return response
     }
 

@@ -3,7 +3,9 @@
 public protocol IdempotencyStore: Sendable {
     /// Claims `key` for this request, or says what happened to it before.
     func begin(actor: String, key: String, method: String, path: String, body: [UInt8]) async throws -> IdempotencyClaim
-    /// Stores the response of a claimed key.
+    /// Stores the response of a claimed key, unless one is stored already
+    /// (a request that outlived its claim cannot overwrite a retry's answer,
+    /// nor the other way round: the first one stored stays).
     func complete(actor: String, key: String, response: StoredResponse) async throws
     /// Releases a claimed key whose request failed, so a retry runs again.
     func release(actor: String, key: String) async throws

@@ -48,7 +48,7 @@ public struct PostgresIdempotencyStore: IdempotencyStore {
         try await pool.query("""
             UPDATE idempotency_keys SET status = \(response.status), content_type = \(response.contentType),
                 location = \(response.location), body = \(Data(response.body))
-            WHERE actor = \(actor) AND key = \(key)
+            WHERE actor = \(actor) AND key = \(key) AND status IS NULL
             """)
         // Now and then, drop every caller's expired keys.
         if Int.random(in: 0..<100) == 0 {

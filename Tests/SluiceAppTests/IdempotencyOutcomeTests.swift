@@ -30,6 +30,17 @@ import Testing
 
     struct Bug: Error {}
 
+    /// The real store, except that storing a response fails (the database
+    /// went away between the request's write and the store's).
+    struct FailingComplete: IdempotencyStore {
+        let store: PostgresIdempotencyStore
+        func begin(actor: String, key: String, method: String, path: String, body: [UInt8]) async throws -> IdempotencyClaim {
+            try await store.begin(actor: actor, key: key, method: method, path: path, body: body)
+        }
+        func complete(actor: String, key: String, response: StoredResponse) async throws { throw Bug() }
+        func release(actor: String, key: String) async throws { try await store.release(actor: actor, key: key) }
+    }
+
     @Test func aRetry_runsAgainOnlyWhenTheFirstSurelyChangedNothing() async throws {
         let database = try await TestPostgres.shared().createDatabase()
         let pool = PGPool(configuration: PGPoolConfiguration(url: database.url))
@@ -44,6 +55,35 @@ import Testing
 
     func check(on pool: PGPool) async throws {
         try await PGMigrator(pool: pool, directory: Self.migrations).migrate()
+        try await checkKeptAnswers(on: pool)
+        try await checkAnswerNotStored(on: pool)
+    }
+
+    /// When the answer cannot be stored, the client still gets the
+    /// request's own answer (not the store's failure, which would say "try
+    /// again"), and the claim holds off a retry.
+    func checkAnswerNotStored(on pool: PGPool) async throws {
+        let runs = Mutex(0)
+        var builder = RouterBuilder()
+        builder.add(middleware: Caller())
+        builder.add(middleware: IdempotencyMiddleware(store: FailingComplete(store: PostgresIdempotencyStore(pool: pool))))
+        builder.on(.post, "/v1/runs") { _, _ in
+            runs.withLock { $0 += 1 }
+            return APIProblem(.serviceUnavailable, detail: "it may or may not have taken effect").response()
+        }
+        let router = try builder.build(logger: Self.silent)
+        let request = HTTPRequest(
+            head: HTTPRequestHead(method: .post, target: "/v1/runs", headers: ["Host": "t", "Idempotency-Key": "unstored"]),
+            body: [])
+        let first = await router.respond(to: request)
+        #expect(first.status.code == 503)
+        #expect(first.headers["Retry-After"] == nil)
+        let retry = await router.respond(to: request)
+        #expect(retry.status.code == 409, "the claim, unanswered, holds off the retry")
+        #expect(runs.withLock { $0 } == 1)
+    }
+
+    func checkKeptAnswers(on pool: PGPool) async throws {
 
         let runs = Mutex<[String: Int]>([:])
         var builder = RouterBuilder()
