@@ -32,7 +32,9 @@ final class ScriptedUpstream: Sendable {
     let port: UInt16
     private let listener: Socket
     private let script: @Sendable (Request) -> Action
-    private let state = Mutex<(requests: [Request], connections: Int, sockets: [Int32])>(([], 0, []))
+    /// Requests, connections, and the descriptors still open (the listener
+    /// while `listening`): closed and shut down only under this lock.
+    private let state = Mutex<(requests: [Request], connections: Int, sockets: [Int32], listening: Bool)>(([], 0, [], true))
 
     /// Starts listening on `127.0.0.1`, port 0.
     init(script: @escaping @Sendable (Request) -> Action) throws {
@@ -56,8 +58,8 @@ final class ScriptedUpstream: Sendable {
     /// so this never reaches a number the process has since reused for
     /// another test's socket.
     func stop() {
-        Glibc.shutdown(listener.fd, Int32(SHUT_RDWR))
         state.withLock { state in
+            if state.listening { Glibc.shutdown(listener.fd, Int32(SHUT_RDWR)) }
             for fd in state.sockets { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
         }
     }
@@ -74,7 +76,10 @@ final class ScriptedUpstream: Sendable {
             let thread = Thread { [self] in serve(fd, connection: index) }
             thread.start()
         }
-        listener.close()
+        state.withLock { state in
+            state.listening = false
+            listener.close()
+        }
     }
 
     private func serve(_ fd: Int32, connection: Int) {

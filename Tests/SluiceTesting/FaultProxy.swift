@@ -26,7 +26,9 @@ public final class FaultProxy: Sendable {
     private let upstreamPort: UInt16
     private let listener: Int32
     private let state = Mutex<(script: [Fault], requests: Int)>(([], 0))
-    private let stopped = Atomic<Bool>(false)
+    /// Whether the listener is still open; it is shut down and closed
+    /// under this lock, so neither can reach its number once reused.
+    private let listening = Mutex(true)
 
     public init(upstreamPort: UInt16) throws {
         self.upstreamPort = upstreamPort
@@ -57,20 +59,26 @@ public final class FaultProxy: Sendable {
     /// Requests seen since the last `script`.
     public var requests: Int { state.withLock { $0.requests } }
 
-    /// Stops accepting. The accept loop closes the listener as it leaves,
-    /// so no thread can reach its descriptor's number after the process
-    /// reused it for another test's socket; a second call does nothing.
+    /// Stops accepting. The accept loop closes the listener as it leaves;
+    /// after that this does nothing, so it never reaches a descriptor
+    /// number the process has reused for another test's socket.
     public func stop() {
-        guard !stopped.exchange(true, ordering: .relaxed) else { return }
-        shutdown(listener, Int32(SHUT_RDWR))
+        listening.withLock { open in
+            if open { shutdown(listener, Int32(SHUT_RDWR)) }
+        }
     }
 
     private func acceptLoop() {
-        defer { close(listener) }
+        defer {
+            listening.withLock { open in
+                open = false
+                close(listener)
+            }
+        }
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 {
-                if errno == EINTR, !stopped.load(ordering: .relaxed) { continue }
+                if errno == EINTR { continue }
                 return
             }
             Thread.detachNewThread { [self] in serve(client) }
