@@ -206,18 +206,10 @@ struct JSONScanner {
             return .object(members)
         }
         while true {
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
-            index += 1
-            guard let member = value(depth: depth + 1) else { return nil }
+            guard let key = memberKey(), let member = value(depth: depth + 1) else { return nil }
             members[key] = member
-            skipSpace()
-            guard index < bytes.count else { return nil }
-            index += 1
-            if bytes[index - 1] == UInt8(ascii: "}") { return .object(members) }
-            guard bytes[index - 1] == UInt8(ascii: ",") else { return nil }
+            guard let more = memberEnd() else { return nil }
+            if !more { return .object(members) }
         }
     }
     private mutating func labelObject() -> (label: String, probabilities: [String: Double])? {

@@ -42,12 +42,14 @@ public final class RouteTable: Sendable {
         state.withLock { $0.routes.values.flatMap { $0.values.map(\.document) } }
     }
 
-    /// Every instance address with the runtime it speaks, for health probes.
+    /// Every instance (its base URL, as prepared) with the runtime it
+    /// speaks, for health probes.
     public var instances: [String: DeploymentRuntime] {
+        let routes = state.withLock { $0.routes.values.flatMap(\.values) }
         var result: [String: DeploymentRuntime] = [:]
-        for document in documents {
-            for target in [document.live].compactMap({ $0 }) + document.stealth {
-                for address in target.addresses { result[InstanceHealth.baseURL(address)] = target.runtime }
+        for route in routes {
+            for target in [route.live].compactMap({ $0 }) + route.stealth {
+                for instance in target.instances { result[instance] = target.target.runtime }
             }
         }
         return result
