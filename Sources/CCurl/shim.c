@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "CCurl.h"
 #include <pthread.h>
 
@@ -88,3 +89,7 @@ int sluice_curl_multi_next_done(CURLM *multi, CURL **easy, CURLcode *result) {
 
 size_t sluice_curl_readfunc_abort(void) { return CURL_READFUNC_ABORT; }
 size_t sluice_curl_writefunc_pause(void) { return CURL_WRITEFUNC_PAUSE; }
+
+int sluice_curl_name_thread(const char *name) {
+    return pthread_setname_np(pthread_self(), name);
+}

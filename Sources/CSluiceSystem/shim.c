@@ -115,3 +115,11 @@ ssize_t sluice_send(int fd, const void *buf, size_t len) { return send(fd, buf, 
 ssize_t sluice_getrandom(void *buf, size_t len) {
     return getrandom(buf, len, 0);
 }
+
+int sluice_thread_setname(const char *name) {
+    return pthread_setname_np(pthread_self(), name);
+}
+
+int sluice_thread_getname(char *buf, size_t len) {
+    return pthread_getname_np(pthread_self(), buf, len);
+}

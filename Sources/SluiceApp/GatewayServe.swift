@@ -130,8 +130,10 @@ public struct GatewayServe: Sendable {
         var upstream = UpstreamClient.Configuration()
         upstream.connectTimeout = live.connectTimeout
         upstream.userAgent = live.userAgent
+        upstream.threadName = "upstream-shadow"
         var liveUpstream = upstream
         liveUpstream.runsOnCallersLoop = true
+        liveUpstream.threadName = "upstream-live"
         do {
             let curlLive = try CurlMultiHTTPClient(configuration: live)
             let curlStealth = try CurlMultiHTTPClient(configuration: stealth)

@@ -52,7 +52,7 @@ public final class HTTPServer: Sendable {
         let tick = max(Duration.milliseconds(5), min(Duration.milliseconds(250), configuration.timeouts.shortest / 4))
         let group: EventLoopGroup
         do {
-            group = try EventLoopGroup(count: configuration.eventLoopCount, tickInterval: tick)
+            group = try EventLoopGroup(count: configuration.eventLoopCount, tickInterval: tick, name: "http")
         } catch {
             listener.close()
             throw error

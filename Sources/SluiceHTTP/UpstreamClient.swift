@@ -27,6 +27,8 @@ public final class UpstreamClient: Sendable {
         public var maxIdleTime: Duration = .seconds(30)
         /// How often deadlines are checked while calls are in flight.
         public var timerResolution: Duration = .milliseconds(5)
+        /// The name of the client's own loop thread.
+        public var threadName = "upstream"
 
         public init() {}
     }
@@ -43,7 +45,7 @@ public final class UpstreamClient: Sendable {
     /// Starts the client's own loop thread.
     public init(configuration: Configuration = Configuration()) throws(SocketError) {
         self.configuration = configuration
-        ownLoop = try EventLoop(index: 0, tickInterval: .seconds(1))
+        ownLoop = try EventLoop(index: 0, tickInterval: .seconds(1), name: configuration.threadName)
     }
 
     /// Sends `request`; `completion` is called once, on the loop the call ran on.

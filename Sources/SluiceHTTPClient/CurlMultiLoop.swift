@@ -122,6 +122,8 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     private func run() {
+        // Named, so `top -H` tells it from the Dispatch worker that started it.
+        _ = sluice_curl_name_thread("curl-multi")
         var still: Int32 = 0
         while true {
             let (submitted, cancelled, stopped) = inbox.withLock { inbox in

@@ -31,6 +31,8 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
 
     /// The loop's position in its group.
     public let index: Int
+    /// The thread's name, as `top -H` and `perf` show it (at most 15 bytes are kept).
+    public let name: String
     private let epfd: Int32
     private let wakeFD: Int32
     private let pending = Mutex(Pending())
@@ -45,8 +47,9 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
     private var nextTick: UInt64 = 0
     private var stranding = false
 
-    /// Creates and starts a loop. `tickInterval` is how often tickers run.
-    public init(index: Int = 0, tickInterval: Duration = .milliseconds(100)) throws(SocketError) {
+    /// Creates and starts a loop. `tickInterval` is how often tickers run;
+    /// `name` names its thread.
+    public init(index: Int = 0, tickInterval: Duration = .milliseconds(100), name: String = "event-loop") throws(SocketError) {
         let epfd = sluice_epoll_create()
         guard epfd >= 0 else { throw SocketError.makeFailed("epoll_create1") }
         let wakeFD = sluice_eventfd()
@@ -61,6 +64,7 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
             throw error
         }
         self.index = index
+        self.name = name
         self.epfd = epfd
         self.wakeFD = wakeFD
         self.tickInterval = max(Duration.milliseconds(1).nanoseconds, tickInterval.nanoseconds)
@@ -195,6 +199,7 @@ public final class EventLoop: @unchecked Sendable, TaskExecutor {
 
     private func run() {
         thread.store(UInt(pthread_self()), ordering: .relaxed)
+        ThreadName.set(name)
         _ = pthread_setspecific(Self.currentKey, Unmanaged.passUnretained(self).toOpaque())
         defer { _ = pthread_setspecific(Self.currentKey, nil) }
         let capacity = 256

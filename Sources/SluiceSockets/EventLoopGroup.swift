@@ -6,11 +6,12 @@ public final class EventLoopGroup: Sendable {
     public let loops: [EventLoop]
     private let cursor = Atomic<UInt>(0)
 
-    /// Starts `count` loops (at least one).
-    public init(count: Int, tickInterval: Duration = .milliseconds(100)) throws(SocketError) {
+    /// Starts `count` loops (at least one), whose threads are named
+    /// `<name>-<index>`.
+    public init(count: Int, tickInterval: Duration = .milliseconds(100), name: String = "event-loop") throws(SocketError) {
         var loops: [EventLoop] = []
         for index in 0..<max(1, count) {
-            loops.append(try EventLoop(index: index, tickInterval: tickInterval))
+            loops.append(try EventLoop(index: index, tickInterval: tickInterval, name: "\(name)-\(index)"))
         }
         self.loops = loops
     }

@@ -55,6 +55,26 @@ import Testing
         #expect(recorder.received.withLock { $0 } == Array("ping".utf8))
     }
 
+    @Test func loopThreads_carryTheirGroupsName_cutTo15Bytes() throws {
+        let group = try EventLoopGroup(count: 2, name: "http")
+        defer { group.shutdown() }
+        let long = try EventLoop(name: "a-name-longer-than-fifteen-é")
+        defer { long.shutdown() }
+        var names: [String] = []
+        for loop in group.loops + [long] {
+            let seen = Mutex("")
+            let done = DispatchSemaphore(value: 0)
+            loop.execute {
+                seen.withLock { $0 = ThreadName.current() }
+                done.signal()
+            }
+            #expect(done.wait(timeout: .now() + 5) == .success)
+            names.append(seen.withLock { $0 })
+        }
+        #expect(names == ["http-0", "http-1", "a-name-longer-t"])
+        #expect(ThreadName.current() != "http-0")
+    }
+
     @Test func execute_runsWorkInSubmissionOrder() throws {
         let loop = try EventLoop()
         defer { loop.shutdown() }

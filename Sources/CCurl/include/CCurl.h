@@ -55,4 +55,7 @@ size_t sluice_curl_readfunc_abort(void);
 /// The value returned by a write callback to pause the transfer.
 size_t sluice_curl_writefunc_pause(void);
 
+/// Names the calling thread (a multi loop's), at most 15 bytes.
+int sluice_curl_name_thread(const char *name);
+
 #endif

@@ -54,5 +54,9 @@ ssize_t sluice_send(int fd, const void *buf, size_t len);
 /// Fills `buf` from the kernel's random number generator (getrandom, flags 0);
 /// returns the bytes written.
 ssize_t sluice_getrandom(void *buf, size_t len);
+/// Names the calling thread (pthread_setname_np; at most 15 bytes and the NUL).
+int sluice_thread_setname(const char *name);
+/// Copies the calling thread's name into `buf` (pthread_getname_np).
+int sluice_thread_getname(char *buf, size_t len);
 
 #endif
