@@ -16,8 +16,10 @@ extension DatasetReconciler {
             if let numeric = column.numeric {
                 object["min"] = .number(numeric.min)
                 object["max"] = .number(numeric.max)
-                object["mean"] = .number(numeric.mean)
-                object["stddev"] = .number(numeric.stddev)
+                // Numbers near Double's limits can overflow the running sums:
+                // null then, never a figure JSON cannot carry.
+                object["mean"] = numeric.mean.isFinite ? .number(numeric.mean) : .null
+                object["stddev"] = numeric.stddev.isFinite ? .number(numeric.stddev) : .null
             }
             if let temporal = column.temporal {
                 object["min"] = .string(temporal.min)

@@ -3,9 +3,11 @@
 /// exact bytes (terminator included), its fields' byte ranges and the line
 /// it starts on.
 ///
-/// - Records end at LF or CRLF outside quotes (§2.1; a bare LF is accepted,
-///   as every CSV reader does); a CR before the LF is not part of the last
-///   field.
+/// - Records end at CRLF, LF or CR outside quotes (§2.1; a bare LF or CR is
+///   accepted, and read as the end of the record as Python's `csv` and
+///   pandas read it, so a file saved with classic Mac line ends is split
+///   into its records and not read as one; decision 79); a CR before the LF
+///   is not part of the last field.
 /// - A field in double quotes may hold commas, CR, LF and `""` (one quote)
 ///   (§2.5–2.7); its range excludes the surrounding quotes.
 /// - A quote inside an unquoted field, or anything but a comma or the end
@@ -103,6 +105,15 @@ public struct CSVSplitter {
                         if end > fieldStart, bytes[end - 1] == cr { end -= 1 }
                         fields.append(Field(start: fieldStart - recordStart, end: end - recordStart, escaped: false))
                         try endRecord(bytes, lf: scan, contentEnd: end, body)
+                    } else if byte == cr {
+                        // A CR ends the record unless an LF follows (then the LF does).
+                        guard scan + 1 < count else { return }  // decided when the next byte arrives
+                        if bytes[scan + 1] != lf {
+                            fields.append(Field(start: fieldStart - recordStart, end: scan - recordStart, escaped: false))
+                            try endRecord(bytes, lf: scan, contentEnd: scan, body)
+                        } else {
+                            state = .unquoted
+                        }
                     } else if byte == quote {
                         if state == .fieldStart {
                             state = .quoted
@@ -117,7 +128,7 @@ public struct CSVSplitter {
                         var next = scan + 1
                         while next < count {
                             let ahead = bytes[next]
-                            if ahead == comma || ahead == lf || ahead == quote { break }
+                            if ahead == comma || ahead == lf || ahead == quote || ahead == cr { break }
                             next += 1
                         }
                         scan = next - 1
@@ -140,8 +151,16 @@ public struct CSVSplitter {
                     } else if byte == lf {
                         fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
                         try endRecord(bytes, lf: scan, contentEnd: scan, body)
+                    } else if byte == cr {
+                        guard scan + 1 < count else { return }  // decided when the next byte arrives
+                        if bytes[scan + 1] != lf {
+                            fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
+                            try endRecord(bytes, lf: scan, contentEnd: scan, body)
+                        } else {
+                            state = .afterQuoted
+                        }
                     } else {
-                        if byte != cr { malformed = true }
+                        malformed = true
                         state = .afterQuoted
                     }
                 case .afterQuoted:
@@ -154,6 +173,12 @@ public struct CSVSplitter {
                         if !crlf || scan - 1 != closeQuote + 1 { malformed = true }
                         fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
                         try endRecord(bytes, lf: scan, contentEnd: crlf ? scan - 1 : scan, body)
+                    } else if byte == cr {
+                        guard scan + 1 < count else { return }  // decided when the next byte arrives
+                        if bytes[scan + 1] != lf {
+                            fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
+                            try endRecord(bytes, lf: scan, contentEnd: scan, body)
+                        }
                     } else {
                         malformed = true
                     }
@@ -163,6 +188,8 @@ public struct CSVSplitter {
         }
 
         mutating func finish(_ bytes: UnsafeRawBufferPointer, _ body: (RecordView) throws -> Void) throws {
+            // The scan may have stopped at a last CR, waiting for the byte after it.
+            scan = bytes.count
             guard scan > recordStart else { return }
             var contentEnd = scan
             if bytes[scan - 1] == UInt8(ascii: "\r"), state != .quoted { contentEnd -= 1 }

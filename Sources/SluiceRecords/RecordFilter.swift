@@ -158,6 +158,9 @@ public final class RecordFilter {
     }
 
     private func readHeader(_ record: RecordView) throws {
+        guard !record.malformed else {
+            throw RecordsError(.invalidHeader, "the header of \(object) is malformed CSV (quotes)")
+        }
         var names: [String] = []
         for index in 0..<record.fields.count {
             var name = record.withField(index) { String(decoding: $0, as: UTF8.self) }
@@ -167,8 +170,14 @@ public final class RecordFilter {
         guard let fund = names.firstIndex(of: fundColumn) else {
             throw RecordsError(.missingFundColumn, "the header of \(object) has no column \(fundColumn)")
         }
+        guard names.lastIndex(of: fundColumn) == fund else {
+            throw RecordsError(.invalidHeader, "the header of \(object) names the column \(fundColumn) more than once")
+        }
         fundIndex = fund
-        header = names.map { profiler.column(named: $0) }
+        // A name that appears again is profiled in its first column only, so
+        // no column counts a record twice.
+        var seen = Set<String>()
+        header = names.map { name in seen.insert(name).inserted ? profiler.column(named: name) : nil }
         plain.append(contentsOf: record.bytes)
     }
 

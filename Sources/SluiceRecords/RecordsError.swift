@@ -9,6 +9,10 @@ public struct RecordsError: Error, Sendable, Equatable, CustomStringConvertible 
         case zlib
         /// The header line has no column named as the dataset's fund column.
         case missingFundColumn
+        /// The header line is not a well-formed CSV record, or names the
+        /// fund column more than once (which copy holds the fund would be
+        /// up to the reader).
+        case invalidHeader
         /// One record is longer than the splitter's limit (an unclosed
         /// quote, usually); reading on would hold the rest of the object.
         case recordTooLarge

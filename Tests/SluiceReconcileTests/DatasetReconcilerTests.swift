@@ -198,6 +198,30 @@ import Testing
         Array((["fund_id,n,label"] + rows).map { $0 + "\n" }.joined().utf8)
     }
 
+    /// Numbers near Double's limits overflow the running variance: the
+    /// version is still made, with a null figure, not retried forever on a
+    /// report JSON cannot carry. A file with classic Mac line ends is
+    /// filtered record by record (decision 79).
+    @Test func hugeNumbers_andBareCRLineEnds_makeAVersion() async throws {
+        try await DatasetHarness.with { harness in
+            let id = try await harness.makeDataset("edge", format: .csv, funds: ["F1"])
+            try await harness.s3.putObject(bucket: harness.staging, key: "edge/huge.csv", body: Self.csv(["F1,1e200,a", "F1,-1e200,b"]))
+            try await harness.s3.putObject(
+                bucket: harness.staging, key: "edge/mac.csv", body: Array("fund_id,n,label\rF1,1,a\rF2,2,b\r".utf8))
+            let version = try await harness.snapshotAndRun("edge", id: id)
+            #expect(version.status == .ready, "\(version.reason ?? "")")
+            let outputs = try await harness.outputs("edge/")
+            #expect(outputs["edge/mac.csv"] == Array("fund_id,n,label\rF1,1,a\r".utf8))
+            guard case .array(let list)? = version.quality?.objectValue?["columns"] else {
+                Issue.record("no columns")
+                return
+            }
+            let n = try #require(list.compactMap(\.objectValue).first { $0["name"] == .string("n") })
+            #expect(n["min"] == .number(-1e200) && n["max"] == .number(1e200))
+            #expect(n["stddev"] == .null)
+        }
+    }
+
     @Test func sourceChangedAfterTheSnapshot_failsTheVersion_withoutCopyingIt() async throws {
         try await DatasetHarness.with { harness in
             let id = try await harness.makeDataset("etag", format: .csv, funds: ["F1"])

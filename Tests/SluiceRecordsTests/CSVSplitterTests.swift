@@ -68,6 +68,29 @@ import Testing
         #expect(records[3].bytes == Array("\"open,4\nlast".utf8))
     }
 
+    /// Classic Mac line ends (a CR alone) end records, as Python's `csv`
+    /// and pandas read them (decision 79); a CR in quotes is data.
+    static let crSample = "fund_id,x\rF1,a\rF2,\"b\r\"\r\r\"F3\"\rF4,c\r\nF5,\"d\"\r"
+
+    @Test func bareCR_endsARecord_outsideQuotes() throws {
+        let records = try Self.split(Self.crSample)
+        #expect(records.map(\.fields) == [["fund_id", "x"], ["F1", "a"], ["F2", "b\r"], ["F3"], ["F4", "c"], ["F5", "d"]])
+        #expect(records.map { String(decoding: $0.bytes, as: UTF8.self) }
+            == ["fund_id,x\r", "F1,a\r", "F2,\"b\r\"\r", "\"F3\"\r", "F4,c\r\n", "F5,\"d\"\r"])
+        #expect(records.map { String(decoding: $0.content, as: UTF8.self) }
+            == ["fund_id,x", "F1,a", "F2,\"b\r\"", "\"F3\"", "F4,c", "F5,\"d\""])
+        #expect(records.map(\.line) == [1, 2, 3, 5, 6, 7])
+        #expect(records.allSatisfy { !$0.malformed })
+        // A CR cut from the byte after it is decided when that byte arrives.
+        for cut in 0...Self.crSample.utf8.count {
+            #expect(try Self.split(Self.crSample, cuts: [cut]) == records, "cut at \(cut)")
+        }
+        // After a closing quote and garbage, a CR still ends the (malformed) record.
+        let garbage = try Self.split("\"a\"x\rb\r")
+        #expect(garbage.map(\.malformed) == [true, false])
+        #expect(garbage.map(\.fields) == [["a"], ["b"]])
+    }
+
     @Test func aRecordPastTheLimit_throws() throws {
         var splitter = CSVSplitter(maxRecordBytes: 16)
         let bytes = Array("\"never closed, and longer than sixteen bytes".utf8)

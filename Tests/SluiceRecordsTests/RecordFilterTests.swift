@@ -55,6 +55,35 @@ import Testing
         #expect(throws: RecordsError.self) { _ = try Self.run(.csv, [("a.csv", Array("id,x\n1,2\n".utf8))]) }
     }
 
+    /// A file with classic Mac line ends is filtered record by record, not
+    /// copied whole as its header (decision 79).
+    @Test func csv_withBareCRLineEnds_keepsOnlyApprovedRecords() throws {
+        let csv = "fund_id,x\rF1,a\rF2,b\rF3,c\r"
+        for chunk in [1, 4, 7, 64] {
+            let (filter, outputs) = try Self.run(.csv, [("mac.csv", Array(csv.utf8))], chunk: chunk)
+            #expect(String(decoding: outputs[0], as: UTF8.self) == "fund_id,x\rF1,a\rF3,c\r")
+            #expect(filter.recordsIn == 3 && filter.recordsOut == 2 && filter.rejected == 0)
+        }
+    }
+
+    @Test func csv_headerNamingTheFundColumnTwice_orMalformed_throws() throws {
+        for header in ["fund_id,x,fund_id", "fund_id,\"x\"y"] {
+            #expect {
+                _ = try Self.run(.csv, [("a.csv", Array("\(header)\nF1,a,F2\n".utf8))])
+            } throws: { error in
+                (error as? RecordsError)?.code == .invalidHeader
+            }
+        }
+    }
+
+    @Test func csv_repeatedColumnName_isProfiledOnce() throws {
+        let (filter, _) = try Self.run(.csv, [("a.csv", Array("a,a,fund_id\n1,,F1\n,2,F1\n".utf8))])
+        let report = filter.profiler.report
+        let a = try #require(report.columns.first { $0.name == "a" })
+        #expect(report.columns.filter { $0.name == "a" }.count == 1)
+        #expect(a.nulls == 1 && a.numeric?.min == 1 && a.numeric?.max == 1)
+    }
+
     @Test func jsonl_keepsApprovedLines_rejectsBrokenOnes() throws {
         let lines = """
             {"fund_id":"F1","x":1,"when":"2024-01-01T00:00:00Z"}
