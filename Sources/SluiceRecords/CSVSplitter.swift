@@ -106,13 +106,10 @@ public struct CSVSplitter {
                         fields.append(Field(start: fieldStart - recordStart, end: end - recordStart, escaped: false))
                         try endRecord(bytes, lf: scan, contentEnd: end, body)
                     } else if byte == cr {
-                        // A CR ends the record unless an LF follows (then the LF does).
-                        guard scan + 1 < count else { return }  // decided when the next byte arrives
-                        if bytes[scan + 1] != lf {
-                            fields.append(Field(start: fieldStart - recordStart, end: scan - recordStart, escaped: false))
-                            try endRecord(bytes, lf: scan, contentEnd: scan, body)
-                        } else {
-                            state = .unquoted
+                        switch try bareCR(bytes, fieldEnd: scan, escaped: false, body) {
+                        case .wait: return
+                        case .ended: break
+                        case .beforeLF: state = .unquoted
                         }
                     } else if byte == quote {
                         if state == .fieldStart {
@@ -152,12 +149,10 @@ public struct CSVSplitter {
                         fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
                         try endRecord(bytes, lf: scan, contentEnd: scan, body)
                     } else if byte == cr {
-                        guard scan + 1 < count else { return }  // decided when the next byte arrives
-                        if bytes[scan + 1] != lf {
-                            fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
-                            try endRecord(bytes, lf: scan, contentEnd: scan, body)
-                        } else {
-                            state = .afterQuoted
+                        switch try bareCR(bytes, fieldEnd: closeQuote, escaped: escaped, body) {
+                        case .wait: return
+                        case .ended: break
+                        case .beforeLF: state = .afterQuoted
                         }
                     } else {
                         malformed = true
@@ -174,11 +169,7 @@ public struct CSVSplitter {
                         fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
                         try endRecord(bytes, lf: scan, contentEnd: crlf ? scan - 1 : scan, body)
                     } else if byte == cr {
-                        guard scan + 1 < count else { return }  // decided when the next byte arrives
-                        if bytes[scan + 1] != lf {
-                            fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
-                            try endRecord(bytes, lf: scan, contentEnd: scan, body)
-                        }
+                        if try bareCR(bytes, fieldEnd: closeQuote, escaped: escaped, body) == .wait { return }
                     } else {
                         malformed = true
                     }
@@ -203,6 +194,22 @@ public struct CSVSplitter {
                 fields.append(Field(start: fieldStart - recordStart, end: closeQuote - recordStart, escaped: escaped))
             }
             if contentEnd > recordStart { try emit(bytes, end: scan, contentEnd: contentEnd, body) }
+        }
+
+        /// What a CR outside quotes turned out to be.
+        enum CR { case wait, ended, beforeLF }
+
+        /// The CR at `scan` outside quotes: it ends the record, its last field
+        /// ending at `fieldEnd`, unless an LF follows (then the LF will);
+        /// `.wait` when the byte after it has not arrived yet.
+        private mutating func bareCR(
+            _ bytes: UnsafeRawBufferPointer, fieldEnd: Int, escaped: Bool, _ body: (RecordView) throws -> Void
+        ) throws -> CR {
+            guard scan + 1 < bytes.count else { return .wait }
+            guard bytes[scan + 1] != UInt8(ascii: "\n") else { return .beforeLF }
+            fields.append(Field(start: fieldStart - recordStart, end: fieldEnd - recordStart, escaped: escaped))
+            try endRecord(bytes, lf: scan, contentEnd: scan, body)
+            return .ended
         }
 
         /// The LF at `lf` ends a record whose content (terminator excluded) ends at `contentEnd`.
