@@ -4,8 +4,8 @@ import SluiceHTTPClient
 extension S3Client {
     /// Uploads a body produced in chunks (`next` returns `nil` at the end)
     /// without holding it in memory: up to ``partSize`` bytes go in one
-    /// `PutObject`; a longer body goes as a multipart upload of `partSize`
-    /// parts, ``partConcurrency`` of them in flight, each sent (and retried)
+    /// `PutObject`; a longer body goes as a multipart upload of parts of
+    /// ``partSize(ofPart:)``, ``partConcurrency`` of them in flight, each sent (and retried)
     /// from its own buffer; the next part is read when a slot frees, into the
     /// buffer of the part that finished, so at most `partConcurrency × partSize`
     /// bytes are held. If any step fails, the upload is aborted
@@ -29,6 +29,7 @@ extension S3Client {
                 var inFlight = 0
                 while !current.bytes.isEmpty {
                     number += 1
+                    try Self.checkPartNumber(number, key: key)
                     let buffer = current
                     group.addTask { [number] in
                         let etag = try await uploadPart(
@@ -45,7 +46,7 @@ extension S3Client {
                     } else {
                         current = PartBuffer()
                     }
-                    try await reader.read(partSize, into: &current.bytes)
+                    try await reader.read(partSize(ofPart: number + 1), into: &current.bytes)
                 }
                 while let (done, etag, _) = try await group.next() { etags[done] = etag }
             }
@@ -85,11 +86,8 @@ extension S3Client {
         xml += "</CompleteMultipartUpload>"
         let response = try await client.send(
             request("POST", bucket: bucket, key: key, query: [("uploadId", uploadID)], body: .bytes(Array(xml.utf8))))
-        let tree = try? XMLTree.parse(response.body)
-        if let tree, tree.name == "Error" {  // S3 can fail a completion inside a 200
-            throw AWSError.parse(service: "s3", status: 500, headers: response.headers, body: response.body)
-        }
-        return tree?.value("ETag") ?? ""
+        // S3 can fail a completion inside a 200 (CompleteMultipartUpload docs).
+        return try Self.result(response, named: "CompleteMultipartUploadResult").value("ETag") ?? ""
     }
 
     /// `AbortMultipartUpload`: frees the parts uploaded so far.
@@ -97,12 +95,30 @@ extension S3Client {
         _ = try await client.send(request("DELETE", bucket: bucket, key: key, query: [("uploadId", uploadID)]))
     }
 
-    /// `ListMultipartUploads`: the uploads in progress in `bucket` (first
-    /// 1,000), as key and upload id.
-    public func listMultipartUploads(bucket: String) async throws -> [(key: String, uploadID: String)] {
-        let response = try await client.send(request("GET", bucket: bucket, query: [("uploads", "")]))
-        let tree = try? XMLTree.parse(response.body)
-        return (tree?.children("Upload") ?? []).map { ($0.value("Key") ?? "", $0.value("UploadId") ?? "") }
+    /// `ListMultipartUploads`: every upload in progress in `bucket` whose
+    /// key starts with `prefix`, as key and upload id, following the pages
+    /// (`NextKeyMarker`, `NextUploadIdMarker`) past S3's 1,000 per answer.
+    ///
+    /// - Throws: ``AWSError``, also for an answer that is not a listing.
+    public func listMultipartUploads(bucket: String, prefix: String = "") async throws -> [(key: String, uploadID: String)] {
+        var uploads: [(key: String, uploadID: String)] = []
+        var marker: (key: String, uploadID: String)?
+        while true {
+            var query = [("uploads", "")]
+            if !prefix.isEmpty { query.append(("prefix", prefix)) }
+            if let marker { query += [("key-marker", marker.key), ("upload-id-marker", marker.uploadID)] }
+            let response = try await client.send(request("GET", bucket: bucket, query: query))
+            let page = try Self.result(response, named: "ListMultipartUploadsResult")
+            uploads += page.children("Upload").map { ($0.value("Key") ?? "", $0.value("UploadId") ?? "") }
+            guard page.value("IsTruncated") == "true" else { return uploads }
+            let next = (key: page.value("NextKeyMarker") ?? "", uploadID: page.value("NextUploadIdMarker") ?? "")
+            guard !next.key.isEmpty, next.key != marker?.key || next.uploadID != marker?.uploadID else {
+                throw AWSError(
+                    service: "s3", code: "InvalidResponse", message: "a truncated upload listing without a new marker",
+                    requestID: response.header("x-amz-request-id"), status: 500)
+            }
+            marker = next
+        }
     }
 
     static func xmlEscaped(_ text: String) -> String {

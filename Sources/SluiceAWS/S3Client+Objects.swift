@@ -53,11 +53,25 @@ extension S3Client {
         let response = try await client.send(
             request("PUT", bucket: bucket, key: key, headers: [("x-amz-copy-source", source)]))
         // S3 may answer 200 and report a failure in the body (CopyObject docs, "Error").
+        return try Self.result(response, named: "CopyObjectResult").value("ETag") ?? ""
+    }
+
+    /// The result document of a 200 that S3 may also use to report a
+    /// failure (CopyObject, CompleteMultipartUpload): an `Error` document
+    /// throws it, and so does a body that is not the expected result
+    /// (empty, cut short), as botocore treats it, because the operation may
+    /// not have happened. Both as status 500, a failure worth retrying.
+    static func result(_ response: HTTPClientResponse, named root: String) throws -> XMLTree {
         let tree = try? XMLTree.parse(response.body)
         if let tree, tree.name == "Error" {
             throw AWSError.parse(service: "s3", status: 500, headers: response.headers, body: response.body)
         }
-        return tree?.value("ETag") ?? ""
+        guard let tree, tree.name == root else {
+            throw AWSError(
+                service: "s3", code: "InvalidResponse", message: "a 200 answer without a \(root) document",
+                requestID: response.header("x-amz-request-id"), status: 500)
+        }
+        return tree
     }
 
     /// `DeleteObject`; deleting a missing key succeeds, as in S3.

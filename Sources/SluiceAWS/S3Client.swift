@@ -11,7 +11,8 @@ public struct S3Client: Sendable {
     /// The underlying signed client (service `s3`).
     public let client: AWSServiceClient
     /// The part size of multipart uploads: 8 MiB (S3 allows 5 MiB to 5 GiB,
-    /// at most 10,000 parts). Bodies up to this size go in one `PutObject`.
+    /// at most 10,000 parts), for the first 1,000 parts; see
+    /// ``partSize(ofPart:)``. Bodies up to this size go in one `PutObject`.
     public var partSize: Int
     /// How many parts of one multipart upload are sent at once. Default 1:
     /// against moto two were no faster, and their buffers are not always
@@ -35,6 +36,33 @@ public struct S3Client: Sendable {
         self.client = client
         self.partSize = max(partSize, 5 << 20)
         self.partConcurrency = max(partConcurrency, 1)
+    }
+
+    /// S3's most parts in one multipart upload.
+    public static let maxParts = 10_000
+    /// The largest part size this client asks for: 4 GiB, which leaves room
+    /// under S3's 5 GiB for a writer that sends a part once its buffer
+    /// passes the size.
+    public static let maxPartSize = 4 << 30
+
+    /// The size of part `number` (from 1) of an upload whose length is not
+    /// known in advance: ``partSize`` for parts 1–1,000, doubling with each
+    /// further 1,000, at most ``maxPartSize``. 10,000 parts of the default
+    /// 8 MiB start then hold about 8 TiB, more than S3's largest object
+    /// (5 TiB; from the 5 MiB minimum, 4.9 TiB), where parts of a fixed
+    /// 8 MiB stop at 78 GiB. Memory grows only for such outputs.
+    public func partSize(ofPart number: Int) -> Int {
+        let doublings = min(max(number - 1, 0) / 1_000, 9)
+        return min(min(partSize, Self.maxPartSize) << doublings, Self.maxPartSize)
+    }
+
+    /// Refuses part numbers S3 would refuse, before anything is sent.
+    public static func checkPartNumber(_ number: Int, key: String) throws {
+        guard number <= maxParts else {
+            throw AWSError(
+                service: "s3", code: "TooManyParts",
+                message: "\(key) needs more than \(maxParts) parts: larger than S3's largest object", status: 400)
+        }
     }
 
     /// The endpoint and encoded path of `key` in `bucket` (or of the bucket when `key` is `nil`).

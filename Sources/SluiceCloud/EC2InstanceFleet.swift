@@ -76,12 +76,24 @@ public struct EC2InstanceFleet: InstanceFleet {
         return try await client(launch.region).runInstances(request).map(Self.fleetInstance)
     }
 
+    /// Terminates `ids`; ones EC2 no longer knows count as terminated. EC2
+    /// refuses the whole call when one id of several is unknown ("none of
+    /// the instances are terminated", TerminateInstances), so the ids are
+    /// then sent again one by one.
     public func terminate(_ ids: [String], region: String) async throws {
         guard !ids.isEmpty else { return }
+        let ec2 = client(region)
         do {
-            try await client(region).terminateInstances(ids)
+            try await ec2.terminateInstances(ids)
         } catch let error as AWSError where error.code == "InvalidInstanceID.NotFound" {
-            return
+            guard ids.count > 1 else { return }
+            for id in ids {
+                do {
+                    try await ec2.terminateInstances([id])
+                } catch let error as AWSError where error.code == "InvalidInstanceID.NotFound" {
+                    continue
+                }
+            }
         }
     }
 

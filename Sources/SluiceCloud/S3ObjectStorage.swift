@@ -55,7 +55,7 @@ public struct S3ObjectStorage: ObjectStorage {
     public func abortUnfinishedUploads(bucket: String, prefix: String) async throws -> Int {
         var aborted = 0
         do {
-            for upload in try await s3.listMultipartUploads(bucket: bucket) where upload.key.hasPrefix(prefix) {
+            for upload in try await s3.listMultipartUploads(bucket: bucket, prefix: prefix) where upload.key.hasPrefix(prefix) {
                 try await s3.abortMultipartUpload(bucket: bucket, key: upload.key, uploadID: upload.uploadID)
                 aborted += 1
             }
@@ -71,9 +71,16 @@ public struct S3ObjectStorage: ObjectStorage {
 
     /// Missing and refused are the dataset's problem (the version fails);
     /// anything else is rethrown for a retry.
+    /// An S3 error as the object store's when retrying cannot help;
+    /// anything else (5xx, throttling, timeouts) as it is, to be retried.
     static func mapped(_ error: AWSError, key: String) -> any Error {
-        if error.isNotFound { return ObjectStorageError(.notFound, key: key, detail: "\(error.code) (HTTP \(error.status))") }
-        if error.status == 403 { return ObjectStorageError(.denied, key: key, detail: "\(error.code) (HTTP \(error.status))") }
+        let detail = "\(error.code) (HTTP \(error.status))"
+        if error.isNotFound { return ObjectStorageError(.notFound, key: key, detail: detail) }
+        if error.status == 403 { return ObjectStorageError(.denied, key: key, detail: detail) }
+        let retried = RetryPolicy.awsThrottlingErrorCodes.union(RetryPolicy.awsTransientErrorCodes)
+        if (400..<500).contains(error.status), error.status != 408, error.status != 429, !retried.contains(error.code) {
+            return ObjectStorageError(.refused, key: key, detail: detail)
+        }
         return error
     }
 }

@@ -91,6 +91,10 @@ public struct ObjectStorageError: Error, Sendable, Equatable, CustomStringConver
         case notFound
         /// Refused (credentials, permissions): retrying will not help.
         case denied
+        /// Refused as invalid (a 4xx that is neither of the above nor a
+        /// timeout or throttling, e.g. an object past S3's size limits):
+        /// retrying will not help.
+        case refused
     }
 
     public var code: Code

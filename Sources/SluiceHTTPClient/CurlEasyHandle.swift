@@ -67,7 +67,19 @@ final class CurlEasyHandle: @unchecked Sendable {
         set(sluice_curl_easy_setopt_string(easy, CURLOPT_URL, request.url))
         set(sluice_curl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
         set(sluice_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout)))
-        set(sluice_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(timeout)))
+        if case .stream = transfer.sink {
+            // A streamed body may take longer than `timeout` as long as it
+            // keeps arriving (a large S3 object): the transfer fails when
+            // less than a byte a second arrived for `timeout`, the head
+            // included, not after `timeout` in all.
+            set(sluice_curl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1))
+            set(sluice_curl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, max(1, Self.milliseconds(timeout) / 1000)))
+        } else {
+            set(sluice_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(timeout)))
+        }
+        // The path goes out as given: `/./` and `/../` are an S3 key's
+        // bytes, signed as they are, not segments to squash.
+        set(sluice_curl_easy_setopt_long(easy, CURLOPT_PATH_AS_IS, 1))
         set(sluice_curl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
         if let limit = transfer.bodyLimit {
             // 0 would mean "no limit" to libcurl and "nothing" to `receiveBody`.

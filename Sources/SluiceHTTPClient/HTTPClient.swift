@@ -10,8 +10,11 @@ public protocol HTTPClient: Sendable {
     /// Sends `request` and hands the response head and its body, chunk by
     /// chunk as it arrives, to `consume` (for large downloads such as S3
     /// GetObject). The body stream must be consumed within `consume`; the
-    /// transfer ends when `consume` returns. `timeout` bounds the whole
-    /// exchange, including the time `consume` takes.
+    /// transfer ends when `consume` returns. `timeout` bounds how long the
+    /// exchange may stall: the transfer fails when the head, or the next
+    /// bytes of the body, do not arrive for that long (libcurl measures it
+    /// as under a byte a second over `timeout`, so a stall is noticed a few
+    /// seconds late). A body that keeps arriving may take longer in all.
     func stream<T: Sendable>(
         _ request: HTTPClientRequest,
         timeout: Duration,

@@ -17,6 +17,9 @@ public struct RetryPolicy: Sendable {
     /// AWS error codes (`<Code>` in an XML error body, `__type` or `code` in
     /// JSON) retried as throttling whatever the status. Default: the SDKs' list.
     public var throttlingErrorCodes: Set<String>
+    /// AWS error codes retried as transient faults whatever the status (S3's
+    /// 400 `RequestTimeout`). Default: the SDKs' list.
+    public var transientErrorCodes: Set<String>
     /// Returns a number in `0..<1`; the backoff is this fraction of the
     /// exponential ceiling ("full jitter"). Default `Double.random(in: 0..<1)`.
     public var jitter: @Sendable () -> Double
@@ -29,6 +32,7 @@ public struct RetryPolicy: Sendable {
         throttlingStatuses: Set<Int> = [429],
         transientStatuses: Set<Int> = [500, 502, 503, 504],
         throttlingErrorCodes: Set<String> = RetryPolicy.awsThrottlingErrorCodes,
+        transientErrorCodes: Set<String> = RetryPolicy.awsTransientErrorCodes,
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.maxAttempts = maxAttempts
@@ -37,6 +41,7 @@ public struct RetryPolicy: Sendable {
         self.throttlingStatuses = throttlingStatuses
         self.transientStatuses = transientStatuses
         self.throttlingErrorCodes = throttlingErrorCodes
+        self.transientErrorCodes = transientErrorCodes
         self.jitter = jitter
     }
 
@@ -46,6 +51,12 @@ public struct RetryPolicy: Sendable {
         "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
         "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
         "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
+    ]
+
+    /// The transient error codes of the AWS SDKs' standard mode (botocore's
+    /// `_TRANSIENT_ERROR_CODES`).
+    public static let awsTransientErrorCodes: Set<String> = [
+        "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
     ]
 
     /// Why an outcome may be retried; the kind sets the quota cost.
@@ -61,8 +72,9 @@ public struct RetryPolicy: Sendable {
     /// The retry kind of a response, or `nil` when it is final (2xx, 3xx, other 4xx).
     public func retryKind(for response: HTTPClientResponse) -> RetryKind? {
         if throttlingStatuses.contains(response.status) { return .throttling }
-        if response.status >= 400, let code = Self.awsErrorCode(in: response.body), throttlingErrorCodes.contains(code) {
-            return .throttling
+        if response.status >= 400, let code = Self.awsErrorCode(in: response.body) {
+            if throttlingErrorCodes.contains(code) { return .throttling }
+            if transientErrorCodes.contains(code) { return .transient }
         }
         if transientStatuses.contains(response.status) { return .transient }
         return nil

@@ -17,7 +17,13 @@ extension DatasetReconciler {
         try await store.beginCopy(datasetID: work.datasetID, version: work.version)
         // Only this dataset's worker writes under its destination, one pass at
         // a time, so any upload in progress there was left by a dead pass.
-        let aborted = try await storage.abortUnfinishedUploads(bucket: destination.bucket, prefix: destination.prefix)
+        let aborted: Int
+        do {
+            aborted = try await storage.abortUnfinishedUploads(bucket: destination.bucket, prefix: destination.prefix)
+        } catch let error as ObjectStorageError {
+            return try await store.fail(
+                datasetID: work.datasetID, version: work.version, reason: Self.reason(error, source: nil), outputs: [])
+        }
         let filter = RecordFilter(format: Self.format(work.spec.format), fundColumn: work.spec.fundColumn, approvedFunds: work.approvedFunds)
         let started = ContinuousClock.now
         var outputs: [DatasetOutput] = []
@@ -44,13 +50,8 @@ extension DatasetReconciler {
                 bytesRead += copy.bytesRead
             } catch let error as ObjectStorageError {
                 await writer.abort()
-                let reason: String
-                switch error.code {
-                case .changed: reason = "source object \(object.key) changed during the copy (\(error.detail)); nothing was mixed"
-                case .notFound: reason = "source object \(object.key) disappeared during the copy"
-                case .denied: reason = "access to \(error.key) was refused (\(error.detail))"
-                }
-                return try await store.fail(datasetID: work.datasetID, version: work.version, reason: reason, outputs: outputs)
+                return try await store.fail(
+                    datasetID: work.datasetID, version: work.version, reason: Self.reason(error, source: object.key), outputs: outputs)
             } catch let error as RecordsError {
                 await writer.abort()
                 return try await store.fail(
@@ -79,6 +80,23 @@ extension DatasetReconciler {
             "dataset": "\(work.dataset)", "version": "\(work.version)", "objects": "\(objects.count)",
             "records_out": "\(filter.recordsOut)", "bytes_read": "\(bytesRead)",
         ])
+    }
+
+    /// Why a version failed, from a lasting refusal of the object store
+    /// while copying `source` (a source object's key; `nil` before any).
+    static func reason(_ error: ObjectStorageError, source: String?) -> String {
+        switch error.code {
+        case .changed:
+            "source object \(error.key) changed during the copy (\(error.detail)); nothing was mixed"
+        case .notFound where error.key == source:
+            "source object \(error.key) disappeared during the copy"
+        case .notFound:
+            "\(error.key) was not found (\(error.detail))"
+        case .denied:
+            "access to \(error.key) was refused (\(error.detail))"
+        case .refused:
+            "S3 refused \(error.key) (\(error.detail)); retrying would not help"
+        }
     }
 
     static func format(_ format: DatasetFormat) -> RecordFilter.Format {

@@ -66,6 +66,16 @@ struct S3ListAndMultipartTests {
         await #expect(throws: AWSError.self) { try await clients.s3.headObject(bucket: bucket, key: "broken") }
     }
 
+    @Test func uploadListing_takesOnlyThePrefix() async throws {
+        let clients = try await MotoClients.make()
+        let bucket = try await clients.makeBucket()
+        for key in ["a/1", "a/2", "b/1", "a"] {
+            _ = try await clients.s3.createMultipartUpload(bucket: bucket, key: key)
+        }
+        #expect(try await clients.s3.listMultipartUploads(bucket: bucket, prefix: "a/").map(\.key).sorted() == ["a/1", "a/2"])
+        #expect(try await clients.s3.listMultipartUploads(bucket: bucket).count == 4)
+    }
+
     @Test func upload_ofLessThanOnePart_isOnePut() async throws {
         let clients = try await MotoClients.make()
         let bucket = try await clients.makeBucket()

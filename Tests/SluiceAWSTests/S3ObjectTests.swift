@@ -9,7 +9,7 @@ import Testing
 struct S3ObjectTests {
     static let oddKeys = [
         "plain.txt", "with space.csv", "a+b=c.txt", "100%/done", "q?a&b#c", "ünïcødé/naïve ☃.json",
-        "deep/nested/path/file.csv.gz", "tilde~and*star'quote(1)", "  leading and trailing  ",
+        "deep/nested/path/file.csv.gz", "tilde~and*star'quote(1)", "  leading and trailing  ", "dot/./seg", "dot/../seg",
     ]
 
     @Test func putGetHeadDelete_roundTripZeroAndOneByteObjects() async throws {

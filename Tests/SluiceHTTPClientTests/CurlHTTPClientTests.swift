@@ -250,6 +250,32 @@ struct CurlHTTPClientTests {
         }
     }
 
+    /// A streamed body may take longer than the timeout while it keeps
+    /// arriving (a large S3 object); a stall of the timeout fails it.
+    @Test func streamedResponse_outlastsItsTimeout_whileBytesKeepArriving() async throws {
+        try await LivePeer.with { base in
+            let received = try await client.stream(
+                HTTPClientRequest(url: base + "/slow?chunked=6000&gap_ms=400"), timeout: .seconds(1)
+            ) { _, chunks in try await chunks.collect() }
+            #expect(received.count == 6_000)  // about 2.4 s against a 1 s timeout
+            let started = ContinuousClock.now
+            let stalled = await #expect(throws: HTTPClientError.self) {
+                try await client.stream(HTTPClientRequest(url: base + "/stall?sleep_ms=8000"), timeout: .seconds(1)) { head, _ in head.status }
+            }
+            #expect(stalled?.code == .timeout)
+            #expect(ContinuousClock.now - started < .seconds(6))
+        }
+    }
+
+    /// `/./` and `/../` are sent as given (an S3 key's bytes, signed as they are).
+    @Test(arguments: CurlClientKind.allCases)
+    func dotSegments_areSentAsGiven(kind: CurlClientKind) async throws {
+        try await LivePeer.with { base in
+            let response = try await kind.make().execute(HTTPClientRequest(url: base + "/b/a/./x/../y"), timeout: .seconds(5))
+            #expect(response.header("X-Target") == "/b/a/./x/../y")
+        }
+    }
+
     @Test func streamedResponse_consumerMayStopEarly() async throws {
         let body = [UInt8](repeating: 7, count: 4 << 20)
         try await LivePeer.with { base in

@@ -47,6 +47,16 @@ struct RetryPolicyTests {
         #expect(RetryPolicy().retryKind(for: other) == nil)
     }
 
+    /// botocore's transient codes: S3's 400 `RequestTimeout` ("your socket
+    /// connection to the server was not read from or written to") is retried.
+    @Test func awsTransientCodes_areRetriedWhateverTheStatus() {
+        let s3 = HTTPClientResponse(status: 400, body: Array("<Error><Code>RequestTimeout</Code><Message>m</Message></Error>".utf8))
+        let json = HTTPClientResponse(status: 400, body: Array(#"{"__type":"RequestTimeoutException"}"#.utf8))
+        #expect(RetryPolicy().retryKind(for: s3) == .transient)
+        #expect(RetryPolicy().retryKind(for: json) == .transient)
+        #expect(RetryPolicy(transientErrorCodes: []).retryKind(for: s3) == nil)
+    }
+
     @Test func transportErrors_areClassified() {
         let policy = RetryPolicy()
         #expect(policy.retryKind(for: HTTPClientError(.timeout)) == .timeout)

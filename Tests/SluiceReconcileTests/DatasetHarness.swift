@@ -55,13 +55,13 @@ struct DatasetHarness {
     var reconciler: DatasetReconciler { DatasetReconciler(store: work, storage: storage) }
 
     /// Approves `funds` for client `acme` and creates dataset `name` over
-    /// `staging/<name>/` → `rnd/<name>/`; returns its id.
+    /// `staging/<name>/` → `rnd/<name>/` (or `destination`); returns its id.
     func makeDataset(
-        _ name: String, format: DatasetFormat, funds: [String], gates: QualityGates? = nil
+        _ name: String, format: DatasetFormat, funds: [String], gates: QualityGates? = nil, destination: String? = nil
     ) async throws -> UUID {
         _ = try await PostgresApprovedFundsStore(pool: pool).put(client: "acme", fundIDs: funds, actor: "test")
         let spec = DatasetSpec(
-            client: "acme", sourceURI: "s3://\(staging)/\(name)/", destinationURI: "s3://\(rnd)/\(name)/", format: format,
+            client: "acme", sourceURI: "s3://\(staging)/\(name)/", destinationURI: destination ?? "s3://\(rnd)/\(name)/", format: format,
             fundColumn: "fund_id", gates: gates)
         return try await datasets.create(name: name, spec: spec, actor: "test").id
     }

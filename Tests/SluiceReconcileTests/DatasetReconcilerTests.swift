@@ -222,6 +222,19 @@ import Testing
         }
     }
 
+    /// A destination S3 refuses for good (no such bucket) fails the version
+    /// with the reason, instead of copying again on every retry until parked.
+    @Test func aMissingDestinationBucket_failsTheVersion() async throws {
+        try await DatasetHarness.with { harness in
+            let id = try await harness.makeDataset(
+                "nodest", format: .csv, funds: ["F1"], destination: "s3://sluice-missing-\(UUID().uuidString.prefix(8).lowercased())/x/")
+            try await harness.s3.putObject(bucket: harness.staging, key: "nodest/a.csv", body: Self.csv(["F1,1,a"]))
+            let version = try await harness.snapshotAndRun("nodest", id: id, maxPasses: 3)
+            #expect(version.status == .failed)
+            #expect(version.reason?.contains("was not found (NoSuchBucket") == true, "\(version.reason ?? "")")
+        }
+    }
+
     @Test func sourceChangedAfterTheSnapshot_failsTheVersion_withoutCopyingIt() async throws {
         try await DatasetHarness.with { harness in
             let id = try await harness.makeDataset("etag", format: .csv, funds: ["F1"])
