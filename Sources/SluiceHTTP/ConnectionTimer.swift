@@ -29,6 +29,13 @@ struct ConnectionTimer: Sendable, Equatable {
 
     private(set) var phase: Phase
     private(set) var deadline: UInt64?
+    /// While the client is not taking response bytes (an interim
+    /// `100 Continue` included), when that expires, whatever the phase:
+    /// reading a body or handling a request does not suspend it.
+    private(set) var writeDeadline: UInt64?
+    /// The idle deadline in force when a first byte arrived, restored if
+    /// those bytes were only empty lines (which must not renew it).
+    private var idleDeadline: UInt64?
     private let limits: (head: UInt64, body: UInt64, idle: UInt64, write: UInt64, linger: UInt64)
 
     init(timeouts: HTTPTimeouts, now: UInt64) {
@@ -40,6 +47,7 @@ struct ConnectionTimer: Sendable, Equatable {
 
     /// Moves to `phase`, starting its clock at `now`.
     mutating func enter(_ phase: Phase, now: UInt64) {
+        idleDeadline = phase == .head && self.phase == .idle ? deadline : nil
         self.phase = phase
         switch phase {
         case .idle: deadline = now &+ limits.idle
@@ -49,6 +57,31 @@ struct ConnectionTimer: Sendable, Equatable {
         case .writing: deadline = now &+ limits.write
         case .lingering: deadline = now &+ limits.linger
         }
+    }
+
+    /// Back to idle after a head phase that consumed only empty lines
+    /// (RFC 9112 §2.2): the idle deadline is the one before them, so a
+    /// client cannot hold a connection by sending CRLF now and then.
+    mutating func resumeIdle(now: UInt64) {
+        let restored = idleDeadline
+        enter(.idle, now: now)
+        if let restored { deadline = restored }
+    }
+
+    /// Response bytes could not all be written: the write clock starts,
+    /// unless it runs already.
+    mutating func writeBlocked(now: UInt64) {
+        if writeDeadline == nil { writeDeadline = now &+ limits.write }
+    }
+
+    /// The client took response bytes: the write clock restarts if it runs.
+    mutating func wrote(now: UInt64) {
+        if writeDeadline != nil { writeDeadline = now &+ limits.write }
+    }
+
+    /// Every queued response byte is written.
+    mutating func writeDrained() {
+        writeDeadline = nil
     }
 
     /// Records progress: the body and write deadlines restart; the head
@@ -63,6 +96,7 @@ struct ConnectionTimer: Sendable, Equatable {
 
     /// What to do at `now`, or `nil` while the deadline has not passed.
     func expiry(now: UInt64) -> Expiry? {
+        if let writeDeadline, now >= writeDeadline { return .close }
         guard let deadline, now >= deadline else { return nil }
         switch phase {
         case .head, .body: return .requestTimeout
@@ -71,6 +105,6 @@ struct ConnectionTimer: Sendable, Equatable {
     }
 
     static func == (lhs: ConnectionTimer, rhs: ConnectionTimer) -> Bool {
-        lhs.phase == rhs.phase && lhs.deadline == rhs.deadline
+        lhs.phase == rhs.phase && lhs.deadline == rhs.deadline && lhs.writeDeadline == rhs.writeDeadline
     }
 }

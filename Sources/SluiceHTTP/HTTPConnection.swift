@@ -153,7 +153,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
             }
         }
         if state == .reading && timer.phase == .head && decoder.isAtRequestBoundary && input.isEmpty {
-            timer.enter(.idle, now: MonotonicClock.now())
+            // Only empty lines arrived: idle again, on the same deadline.
+            timer.resumeIdle(now: MonotonicClock.now())
         }
     }
 
@@ -284,8 +285,10 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         guard case .streaming(let keepAlive, let chunked) = state else { return }
         if failed {
             // The body is incomplete; closing without the last chunk is the
-            // only way HTTP/1.1 can tell the client (RFC 9112 §7.1).
-            close()
+            // only way HTTP/1.1 can tell the client (RFC 9112 §7.1). A
+            // close-delimited body (HTTP/1.0) would look complete after a
+            // clean close, so it ends with a reset (RFC 9112 §8).
+            close(abortive: !chunked)
             return
         }
         state = .finishingStream(keepAlive: keepAlive)
@@ -303,13 +306,14 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         let headBytes = HTTPResponseEncoder.head(
             status: status, headers: response.headers, version: version,
             framing: .length(bytes.count), keepAlive: false, date: context.dateCache.current())
-        output.removeAll()
-        outputOffset = 0
+        // Whatever is still queued (only ever an interim `100 Continue`,
+        // perhaps half written) goes out first: cutting it would corrupt
+        // the stream. A HEAD request's answer has no content (RFC 9110 §9.3.2).
         state = .closingAfterError
         // Input is no longer read: with read interest left on, a client
         // that keeps sending would make the level-triggered loop spin.
-        setInterest([])
-        send(headBytes, bytes)
+        setInterest(interest.contains(.write) ? .write : [])
+        send(headBytes, head?.method == .head ? [] : bytes)
     }
 
     // MARK: Writing
@@ -370,15 +374,20 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
                 return
             }
             if written == 0 {
+                let now = MonotonicClock.now()
+                timer.writeBlocked(now: now)
                 if !interest.contains(.write) {
                     setInterest(interest.union(.write))
-                    timer.enter(.writing, now: MonotonicClock.now())
+                    timer.enter(.writing, now: now)
                 }
                 return
             }
             outputOffset += written
-            timer.progress(now: MonotonicClock.now())
+            let now = MonotonicClock.now()
+            timer.progress(now: now)
+            timer.wrote(now: now)
         }
+        timer.writeDrained()
         output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
         outputOffset = 0
         if interest.contains(.write) { setInterest(interest.subtracting(.write)) }
@@ -432,12 +441,12 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         setInterest(.read)
     }
 
-    /// Closes now. Idempotent.
-    func close() {
+    /// Closes now, with a reset when `abortive`. Idempotent.
+    func close(abortive: Bool = false) {
         guard state != .closed else { return }
         state = .closed
         loop.deregister(fd: socket.fd, tag: tag)
-        socket.close()
+        if abortive { socket.abort() } else { socket.close() }
         context.remove(self)
         handlerTask?.cancel()
         handlerTask = nil

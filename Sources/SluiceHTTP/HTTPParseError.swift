@@ -27,6 +27,11 @@ public struct HTTPParserLimits: Sendable, Equatable {
     public var maxHeaderCount: Int = 100
     /// Longest chunk-size line including extensions; longer gets 400. Default 4 KiB.
     public var maxChunkLineLength: Int = 4 * 1024
+    /// Most chunk-extension bytes in one request body, all chunks together;
+    /// more gets 400 (RFC 9112 §7.1.1: a server "ought to limit the total
+    /// length of chunk extensions"; otherwise a body of 1-byte chunks with
+    /// 4 KiB of extensions each costs 4,000 times its size to read). Default 16 KiB.
+    public var maxChunkExtensionBytes: Int = 16 * 1024
     /// Longest trailer section; longer gets 431. Default 16 KiB.
     public var maxTrailerLength: Int = 16 * 1024
 

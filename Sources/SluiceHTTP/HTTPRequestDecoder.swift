@@ -35,6 +35,8 @@ public struct HTTPRequestDecoder: Sendable {
     /// The limits in force.
     public let limits: HTTPParserLimits
     private var state: State = .head(scanned: 0, lineEnd: nil)
+    /// Chunk-extension bytes of the current message so far.
+    private var extensionBytes = 0
 
     /// Creates a decoder expecting a request head.
     public init(limits: HTTPParserLimits = HTTPParserLimits()) {
@@ -143,6 +145,7 @@ public struct HTTPRequestDecoder: Sendable {
                         limits: limits
                     )
                     buffer.consume(i + 1 - buffer.start)
+                    extensionBytes = 0
                     switch head.framing {
                     case .none: state = .endOfMessage
                     case .length(let n): state = .sized(remaining: n)
@@ -182,7 +185,9 @@ public struct HTTPRequestDecoder: Sendable {
             let b = bytes[i]
             if b == S.lf {
                 guard i > buffer.start, bytes[i - 1] == S.cr else { throw .bad("bare LF in chunk size line") }
-                let size = try Self.parseChunkLine(bytes[buffer.start..<(i - 1)])
+                let (size, extensions) = try Self.parseChunkLine(bytes[buffer.start..<(i - 1)])
+                extensionBytes += extensions
+                guard extensionBytes <= limits.maxChunkExtensionBytes else { throw .bad("chunk extensions too long") }
                 buffer.consume(i + 1 - buffer.start)
                 if size == 0 {
                     state = .trailers(scanned: 0, lineStart: 0)
@@ -199,7 +204,8 @@ public struct HTTPRequestDecoder: Sendable {
         return nil
     }
 
-    static func parseChunkLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
+    /// The chunk size, and how many bytes of extensions followed it.
+    static func parseChunkLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (size: Int, extensionBytes: Int) {
         var i = line.startIndex
         var size = 0
         var digits = 0
@@ -212,7 +218,7 @@ public struct HTTPRequestDecoder: Sendable {
         }
         guard digits > 0 else { throw .bad("invalid chunk size") }
         try validateChunkExtensions(line[i...])
-        return size
+        return (size, line.endIndex - i)
     }
 
     private static func validateChunkExtensions(_ ext: ArraySlice<UInt8>) throws(HTTPParseError) {

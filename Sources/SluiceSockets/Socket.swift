@@ -158,4 +158,13 @@ public struct Socket: Sendable, Hashable {
     public func close() {
         _ = Glibc.close(fd)
     }
+
+    /// Closes with a reset (`SO_LINGER` 0) instead of an orderly FIN, so the
+    /// peer sees an error, not a clean end: for a close-delimited response
+    /// cut short (RFC 9112 §8).
+    public func abort() {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        _ = Glibc.close(fd)
+    }
 }

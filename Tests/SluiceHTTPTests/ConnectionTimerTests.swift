@@ -27,6 +27,42 @@ import Testing
         #expect(timer.expiry(now: Self.at(60)) == .close)
     }
 
+    /// A write that cannot go out (a `100 Continue` to a client that does
+    /// not read) keeps its deadline while the body arrives and the handler
+    /// runs: those phases must not suspend it.
+    @Test func blockedWrite_expiresWhateverThePhase() {
+        var timer = ConnectionTimer(timeouts: Self.timeouts, now: Self.at(0))
+        timer.enter(.head, now: Self.at(1))
+        timer.writeBlocked(now: Self.at(2))
+        timer.writeBlocked(now: Self.at(3))  // already running: unchanged
+        timer.enter(.body, now: Self.at(4))
+        timer.progress(now: Self.at(10))
+        timer.enter(.handling, now: Self.at(12))
+        #expect(timer.writeDeadline == Self.at(22))
+        #expect(timer.expiry(now: Self.at(22) - 1) == nil)
+        #expect(timer.expiry(now: Self.at(22)) == .close)
+        timer.wrote(now: Self.at(21))
+        #expect(timer.expiry(now: Self.at(22)) == nil)
+        timer.writeDrained()
+        #expect(timer.writeDeadline == nil && timer.expiry(now: Self.at(100)) == nil)
+    }
+
+    /// Empty lines before a request (RFC 9112 §2.2) move the timer to head
+    /// and back; the idle deadline must be the one from before them.
+    @Test func emptyLines_doNotRenewTheIdleDeadline() {
+        var timer = ConnectionTimer(timeouts: Self.timeouts, now: Self.at(0))
+        timer.enter(.head, now: Self.at(50))
+        timer.resumeIdle(now: Self.at(50))
+        #expect(timer.phase == .idle && timer.deadline == Self.at(60))
+        // After a served request, idle starts afresh.
+        timer.enter(.head, now: Self.at(55))
+        timer.enter(.handling, now: Self.at(56))
+        timer.enter(.idle, now: Self.at(57))
+        timer.enter(.head, now: Self.at(58))
+        timer.resumeIdle(now: Self.at(59))
+        #expect(timer.deadline == Self.at(117))
+    }
+
     @Test func head_isNotExtendedByProgress() {
         var timer = ConnectionTimer(timeouts: Self.timeouts, now: Self.at(0))
         timer.enter(.head, now: Self.at(5))

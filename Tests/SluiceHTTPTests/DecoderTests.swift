@@ -319,6 +319,24 @@ import Testing
         #expect(DecoderRun(head + String(repeating: "0", count: 40), limits: limits).error?.status == .badRequest)
     }
 
+    /// RFC 9112 §7.1.1: extensions are limited over the whole body, not per
+    /// line only; the count starts again with each request.
+    @Test func chunkExtensions_overTheBodysLimit_are400() {
+        var limits = HTTPParserLimits()
+        limits.maxChunkExtensionBytes = 100
+        let head = Self.request("POST / HTTP/1.1", "Transfer-Encoding: chunked")
+        let chunk = "1;e=" + String(repeating: "a", count: 16) + "\r\nx\r\n"  // 19 extension bytes
+        let fiveChunks = head + String(repeating: chunk, count: 5)
+        let five = fiveChunks + "0\r\n\r\n"
+        let twice = DecoderRun(five + five, limits: limits)
+        #expect(twice.error == nil && twice.requests.count == 2)
+        #expect(twice.requests.first?.body == Array("xxxxx".utf8))
+        let run = DecoderRun(head + String(repeating: chunk, count: 6) + "0\r\n\r\n", limits: limits)
+        #expect(run.error == HTTPParseError(.badRequest, "chunk extensions too long"))
+        // The last chunk's extensions count too.
+        #expect(DecoderRun(fiveChunks + "0;zzzzzz\r\n\r\n", limits: limits).error == HTTPParseError(.badRequest, "chunk extensions too long"))
+    }
+
     @Test func chunkSize_over15HexDigits_isRejected() {
         let head = Self.request("POST / HTTP/1.1", "Transfer-Encoding: chunked")
         #expect(DecoderRun(head + "1000000000000000\r\n").error == HTTPParseError(.badRequest, "chunk size too large"))

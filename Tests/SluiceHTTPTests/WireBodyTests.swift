@@ -136,4 +136,18 @@ struct WireBodyTests {
             #expect(wire.hasSuffix("\r\n\r\n\(String(Wire.piece(0).utf8.count, radix: 16))\r\n\(Wire.piece(0))\r\n"))
         }
     }
+
+    /// An HTTP/1.0 stream is delimited by the close, so a failed one ends
+    /// with a reset: a clean close would make the cut body look complete
+    /// (RFC 9112 §8). A finished one ends cleanly.
+    @Test func failingStreamToHTTP10_endsWithAReset() async throws {
+        try await TestServer.with(responder: Wire.streaming) { _, port in
+            let failed = try await WireClient.connect(port)
+            try await failed.send("GET /stream-fail HTTP/1.0\r\n\r\n")
+            #expect(try await failed.endsWithReset())
+            let whole = try await WireClient.connect(port)
+            try await whole.send("GET /stream?n=2 HTTP/1.0\r\n\r\n")
+            #expect(try await !whole.endsWithReset())
+        }
+    }
 }

@@ -108,6 +108,21 @@ final class WireClient: @unchecked Sendable {
         return try await readResponse(headRequest: headRequest)
     }
 
+    /// Reads to the end: whether the connection ended with a reset rather
+    /// than a clean close (or the read timeout).
+    func endsWithReset() async throws -> Bool {
+        try await withRaw { raw in
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = recv(raw.socket.fd, &buffer, buffer.count, 0)
+                if count > 0 { continue }
+                if count == 0 { return false }
+                if errno == EINTR { continue }
+                return errno == ECONNRESET
+            }
+        }
+    }
+
     /// Whether the server closes the connection within the read timeout
     /// (anything it sends first is kept in `pending`).
     func isClosedByServer() async throws -> Bool {

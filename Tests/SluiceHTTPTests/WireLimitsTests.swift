@@ -108,6 +108,18 @@ struct WireLimitsTests {
         }
     }
 
+    /// An error answer to HEAD carries no content (RFC 9110 §9.3.2).
+    @Test func headRequestOverTheLimit_gets413WithoutABody() async throws {
+        try await TestServer.with(responder: TestServer.echo, configure: Self.smallBodies) { _, port in
+            let client = try await WireClient.connect(port)
+            try await client.send("HEAD /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n")
+            let response = try await client.readResponse(headRequest: true)
+            #expect(response.status == 413)
+            #expect(try await client.isClosedByServer())
+            #expect(try await client.pending().isEmpty)
+        }
+    }
+
     @Test func contentLengthAtLimit_isServed() async throws {
         try await TestServer.with(responder: TestServer.echo, configure: Self.smallBodies) { _, port in
             let client = try await WireClient.connect(port)

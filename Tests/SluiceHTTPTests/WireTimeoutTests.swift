@@ -91,6 +91,27 @@ struct WireTimeoutTests {
         }
     }
 
+    /// Empty lines are ignored before a request (RFC 9112 §2.2) but do not
+    /// keep an idle connection open (idle is 400 ms here).
+    @Test func emptyLinesAlone_doNotKeepAnIdleConnectionOpen() async throws {
+        try await TestServer.with(responder: TestServer.echo, configure: Wire.shortTimeouts) { _, port in
+            let client = try await WireClient.connect(port)
+            let start = ContinuousClock.now
+            var closedAfter: Duration?
+            for _ in 0..<20 {  // 3 s of CRLF every 150 ms
+                if try await client.becomesReadable(within: .milliseconds(150)) {
+                    closedAfter = ContinuousClock.now - start
+                    break
+                }
+                try? await client.send("\r\n")
+            }
+            let elapsed = try #require(closedAfter, "still open after 3 s of empty lines")
+            #expect(elapsed >= .milliseconds(390) && elapsed < .seconds(2), "closed after \(elapsed)")
+            #expect(try await client.isClosedByServer())
+            #expect(try await client.pending().isEmpty)
+        }
+    }
+
     @Test func bodyStall_gets408ThenClose() async throws {
         let log = RequestLog()
         try await TestServer.with(responder: log.recording(TestServer.echo), configure: Wire.shortTimeouts) { _, port in
