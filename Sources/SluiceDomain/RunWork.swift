@@ -87,8 +87,10 @@ public protocol RunWorkStore: Sendable {
     /// The run `id` with its facts, or `nil` when it no longer exists.
     func runWork(id: UUID) async throws -> RunWork?
     /// Records the intent to submit (digest, dataset version, token hash)
-    /// before the engine is called.
-    func recordSubmitIntent(id: UUID, intent: RunSubmitIntent) async throws
+    /// before the engine is called. Returns `false`, recording nothing,
+    /// when the run is no longer pending or its cancellation was asked
+    /// for: then it must not be submitted.
+    func recordSubmitIntent(id: UUID, intent: RunSubmitIntent) async throws -> Bool
     /// `pending → submitted` with the engine's id.
     func recordSubmitted(id: UUID, kubeflowRunID: String) async throws
     /// Moves the run forward (`running`, or a terminal state with metrics,

@@ -78,14 +78,16 @@ public struct RunReconciler: Reconciler {
 
     func submit(_ work: RunWork, _ runner: any PipelineRunner) async throws -> ReconcileOutcome {
         let run = work.run
+        if work.submitAttemptedAt != nil, let found = try await engine({ try await runner.find(marker: work.marker, pipeline: work.spec.kubeflow) }, work) {
+            // A previous pass submitted and crashed before recording it (or
+            // its answer was lost). A cancel asked for meanwhile is carried
+            // out by the poll, which terminates the engine's run.
+            try await store.recordSubmitted(id: run.id, kubeflowRunID: found.engineRunID)
+            return .requeue(after: run.cancelRequested ? .zero : pollDelay(after: 0))
+        }
         if run.cancelRequested {
             try await store.recordReport(id: run.id, report: RunReport(status: .canceled, reason: "canceled before submission"), actor: Self.actor)
             return .done
-        }
-        if work.submitAttemptedAt != nil, let found = try await engine({ try await runner.find(marker: work.marker, pipeline: work.spec.kubeflow) }, work) {
-            // A previous pass submitted and crashed before recording it.
-            try await store.recordSubmitted(id: run.id, kubeflowRunID: found.engineRunID)
-            return .requeue(after: pollDelay(after: 0))
         }
         guard let dataset = work.readyDataset else {
             try await block(work, "DatasetReady", "NoReadyVersion", "dataset \(work.spec.dataset) has no ready version yet")
@@ -108,8 +110,12 @@ public struct RunReconciler: Reconciler {
             throw error
         }
         let token = makeToken()
-        try await store.recordSubmitIntent(
+        guard try await store.recordSubmitIntent(
             id: run.id, intent: RunSubmitIntent(imageDigest: digest, datasetVersion: dataset.version, callbackToken: token))
+        else {
+            // Canceled (or moved on) since this pass read it: not submitted.
+            return .requeue(after: .zero)
+        }
         var parameters = run.parameters
         parameters["dataset_uri"] = .string(dataset.uri)
         parameters["dataset_version"] = .number(Double(dataset.version))

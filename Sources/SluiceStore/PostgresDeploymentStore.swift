@@ -26,6 +26,11 @@ public struct PostgresDeploymentStore: DeploymentStore {
     /// ``create(name:spec:actor:)`` inside the caller's transaction.
     static func create(name: String, spec: DeploymentSpec, actor: String, on connection: PGConnection) async throws -> Deployment {
         let modelID = try await Self.modelVersion(spec.model, spec.version, on: connection)
+        if spec.mode == .live {
+            // A promotion or rollback holds this while it checks its policy:
+            // a live deployment created meanwhile would break its swap.
+            try await PostgresEndpointStore.lockEndpoint(region: spec.region, endpoint: spec.endpoint, on: connection)
+        }
         let rows: PGRows
         do {
             rows = try await connection.query("""

@@ -19,9 +19,13 @@ extension PostgresEndpointStore {
             try await connection.query("""
                 UPDATE promotion_approvals SET consumed_at = now() WHERE deployment_id = \(id) AND consumed_at IS NULL
                 """)
+            var detail = try Self.detail(evidence)
+            detail["model"] = .string(candidate.spec.model)
+            detail["version"] = .number(Double(candidate.spec.version))
+            detail["replaced"] = live.map { .string(StoreSupport.text($0.id)) } ?? .null
             try await EventLog.record(
                 on: connection, actor: actor, action: "deployment.\(action)", resourceType: "deployment",
-                resourceID: StoreSupport.text(id), json: try Self.detail(evidence))
+                resourceID: StoreSupport.text(id), json: detail)
             return (promoted, evidence)
         }
     }
@@ -49,23 +53,45 @@ extension PostgresEndpointStore {
                 throw DomainError.conflict("endpoint \(endpoint) in \(region) has no previous live deployment to restore")
             }
             let previous = try await Self.deployment(previousID, on: connection, lock: true)
+            // Read again under its lock: its deletion may have been asked for
+            // since the history was read (deletion does not take the endpoint lock).
+            guard previous.deletionRequestedAt == nil, previous.spec.mode == .stealth else {
+                throw DomainError.conflict("deployment \(previous.name) changed while the rollback ran; try again")
+            }
             let restored = try await swap(to: previous, from: live, reason: "rollback", actor: actor, on: connection)
+            let replaced = live.map { StoreSupport.text($0.id) } ?? ""
             try await EventLog.record(
                 on: connection, actor: actor, action: "endpoint.rolled_back", resourceType: "endpoint",
                 resourceID: "\(region)/\(endpoint)",
-                detail: ["restored": StoreSupport.text(previousID), "replaced": live.map { StoreSupport.text($0.id) } ?? ""])
+                detail: ["restored": StoreSupport.text(previousID), "replaced": replaced])
+            try await EventLog.record(
+                on: connection, actor: actor, action: "deployment.restored", resourceType: "deployment",
+                resourceID: StoreSupport.text(previousID),
+                detail: ["model": previous.spec.model, "version": "\(previous.spec.version)", "replaced": replaced])
             return restored
         }
     }
 
     /// Demotes `live` (if any) to stealth, then makes `candidate` live: in
     /// this order, so the one-live index holds after every statement.
+    /// The demoted deployment gets its own audit event.
     func swap(to candidate: Deployment, from live: Deployment?, reason: String, actor: String, on connection: PGConnection) async throws -> Deployment {
         if let live {
             try await connection.query("UPDATE deployments SET mode = 'stealth', generation = generation + 1 WHERE id = \(live.id)")
             try await PostgresDeploymentStore.notify(live.id, on: connection)
+            try await EventLog.record(
+                on: connection, actor: actor, action: "deployment.demoted", resourceType: "deployment",
+                resourceID: StoreSupport.text(live.id),
+                detail: ["reason": reason, "replaced_by": StoreSupport.text(candidate.id),
+                         "model": live.spec.model, "version": "\(live.spec.version)"])
         }
-        try await connection.query("UPDATE deployments SET mode = 'live', generation = generation + 1 WHERE id = \(candidate.id)")
+        do {
+            try await connection.query("UPDATE deployments SET mode = 'live', generation = generation + 1 WHERE id = \(candidate.id)")
+        } catch let error as PGError where error.isUniqueViolation && error.constraintName == "deployments_one_live" {
+            // Another live deployment appeared (created through a path that
+            // did not wait for the endpoint lock): a conflict, not a fault.
+            throw DomainError.conflict("endpoint \(candidate.spec.endpoint) in \(candidate.spec.region) got another live deployment meanwhile; try again")
+        }
         try await connection.query("""
             INSERT INTO live_history (region, endpoint, deployment_id, reason, actor)
             VALUES (\(candidate.spec.region), \(candidate.spec.endpoint), \(candidate.id), \(reason), \(actor))

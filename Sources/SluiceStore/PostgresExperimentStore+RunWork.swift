@@ -33,12 +33,14 @@ extension PostgresExperimentStore: RunWorkStore {
             submitAttemptedAt: try row.decode("submit_attempted_at"), polls: try row.decode("polls"))
     }
 
-    public func recordSubmitIntent(id: UUID, intent: RunSubmitIntent) async throws {
-        try await pool.query("""
+    public func recordSubmitIntent(id: UUID, intent: RunSubmitIntent) async throws -> Bool {
+        let rows = try await pool.query("""
             UPDATE runs SET image_digest = \(intent.imageDigest), dataset_version = \(intent.datasetVersion),
                 callback_token_hash = sha256(convert_to(\(intent.callbackToken)::text, 'UTF8')), submit_attempted_at = now()
-            WHERE id = \(id) AND status = 'pending'
+            WHERE id = \(id) AND status = 'pending' AND NOT cancel_requested
+            RETURNING id
             """)
+        return !rows.isEmpty
     }
 
     public func recordSubmitted(id: UUID, kubeflowRunID: String) async throws {

@@ -88,13 +88,17 @@ extension PostgresExperimentStore {
             if RunStatus(rawValue: status)?.isTerminal ?? true {
                 throw DomainError.conflict("run \(StoreSupport.text(id)) is \(status) and can no longer change")
             }
-            // A run Kubeflow never saw ends here; one that was submitted is
-            // canceled there by the run reconciler, which then finishes it.
+            // A run Kubeflow never saw ends here. One that was submitted, or
+            // whose submission was attempted (it may be in flight, or its
+            // answer lost: decision 43), is canceled there by the run
+            // reconciler, which finds it by its name, terminates it and then
+            // finishes it. The intent is recorded under this row's lock, so
+            // the two cannot cross.
             let updated = try await connection.query("""
                 WITH r AS (
                     UPDATE runs SET cancel_requested = true,
-                        status = CASE WHEN status = 'pending' THEN 'canceled' ELSE status END,
-                        finished_at = CASE WHEN status = 'pending' THEN now() ELSE finished_at END
+                        status = CASE WHEN status = 'pending' AND submit_attempted_at IS NULL THEN 'canceled' ELSE status END,
+                        finished_at = CASE WHEN status = 'pending' AND submit_attempted_at IS NULL THEN now() ELSE finished_at END
                     WHERE id = \(id) RETURNING *)
                 SELECT \(unsafeSQL: Self.runColumns) FROM r JOIN experiments e ON e.id = r.experiment_id
                 """)

@@ -86,6 +86,13 @@ struct PromotionAPITests {
         let actions = APIServer.items(try server.send("GET", "/v1/events?resource=deployment/\(endpoint.better)")).compactMap { $0["action"] as? String }
         #expect(actions.filter { $0 == "deployment.promotion_refused" }.count == 5)
         #expect(actions.first == "deployment.promoted")
+        let promotedEvent = APIServer.items(try server.send("GET", "/v1/events?resource=deployment/\(endpoint.better)")).first
+        let promotedDetail = promotedEvent?["detail"] as? [String: Any]
+        #expect(promotedDetail?["model"] as? String == "churn" && promotedDetail?["replaced"] as? String == endpoint.live)
+        // The deployment that lost live has its own event.
+        let demoted = APIServer.items(try server.send("GET", "/v1/events?resource=deployment/\(endpoint.live)")).first
+        #expect(demoted?["action"] as? String == "deployment.demoted")
+        #expect((demoted?["detail"] as? [String: Any])?["replaced_by"] as? String == endpoint.better)
         // Scientists cannot promote.
         APIServer.expectProblem(try server.send("POST", "/v1/deployments/\(endpoint.worse)/promote", token: try server.token("scientist")), 403)
         APIServer.expectProblem(try server.send("POST", "/v1/deployments/\(endpoint.better)/promote"), 409)
@@ -110,10 +117,51 @@ struct PromotionAPITests {
         let rolledBack = try server.send("POST", "/v1/endpoints/eu-west-1/churn/rollback", token: deployer)
         #expect(rolledBack.status == 200, "\(rolledBack)")
         #expect(try Self.liveID(server) == endpoint.live)
+        // Both sides of the rollback are in their deployments' histories.
+        let restored = APIServer.items(try server.send("GET", "/v1/events?resource=deployment/\(endpoint.live)")).first
+        #expect(restored?["action"] as? String == "deployment.restored")
+        let demoted = APIServer.items(try server.send("GET", "/v1/events?resource=deployment/\(endpoint.worse)")).first
+        #expect(demoted?["action"] as? String == "deployment.demoted")
+        #expect((demoted?["detail"] as? [String: Any])?["reason"] as? String == "rollback")
         let stealth = (APIServer.json(try server.send("GET", "/v1/endpoints/eu-west-1/churn"))["stealth"] as? [[String: Any]] ?? [])
             .compactMap { $0["deployment_id"] as? String }
         #expect(Set(stealth) == [endpoint.better, endpoint.worse])
         APIServer.expectProblem(try server.send("POST", "/v1/endpoints/eu-west-1/other/rollback"), 409)
+    }
+
+    /// A rollback whose target's deletion is asked for while it waits for
+    /// that row answers 409 and leaves the live deployment as it was: it
+    /// must not make a deployment that is leaving live.
+    @Test func rollbackToADeploymentBeingDeleted_is409() async throws {
+        let endpoint = try await Self.scoredEndpoint()
+        let server = endpoint.server
+        defer { server.stop() }
+        #expect(try server.send("POST", "/v1/deployments/\(endpoint.worse)/promote", body: #"{"force":true,"reason":"r"}"#).status == 200)
+        let target = try #require(UUID(uuidString: endpoint.live))
+        let pool = PGPool(configuration: PGPoolConfiguration(url: server.database.url))
+        let rollback: Task<Int, any Error>
+        do {
+            rollback = try await pool.withTransaction { connection in
+                try await connection.query("SELECT id FROM deployments WHERE id = \(target) FOR UPDATE")
+                let rollback = Task { try server.send("POST", "/v1/endpoints/eu-west-1/churn/rollback").status }
+                // Wait until the rollback waits for the row this transaction holds.
+                var waiting = false
+                for _ in 0..<500 where !waiting {
+                    let rows = try await server.query("SELECT count(*) AS n FROM pg_locks WHERE NOT granted")
+                    waiting = try rows.first?.decode("n", as: Int.self) ?? 0 > 0
+                    if !waiting { try await Task.sleep(for: .milliseconds(10)) }
+                }
+                #expect(waiting, "the rollback never waited for the row")
+                try await connection.query("UPDATE deployments SET deletion_requested_at = now() WHERE id = \(target)")
+                return rollback
+            }
+            await pool.close()
+        } catch {
+            await pool.close()
+            throw error
+        }
+        #expect(try await rollback.value == 409)
+        #expect(try Self.liveID(server) == endpoint.worse)
     }
 
     @Test func twoPromotionsRacing_leaveExactlyOneLive() async throws {

@@ -280,6 +280,43 @@ struct RunReconcilerTests {
         }
     }
 
+    /// A cancel that arrives after a submission whose answer was lost must
+    /// not end the run in Sluice alone: Kubeflow may have it. The next pass
+    /// finds it by its name, and the poll terminates it there.
+    @Test func cancelAfterALostSubmission_terminatesTheKubeflowRun() async throws {
+        try await Self.withHarness(runner: { CrashAfterSubmit($0) }) { h in
+            try await h.readyVersion()
+            let id = try h.startRun()
+            await #expect(throws: PipelineRunnerError.self) { try await h.reconciler.reconcile(key: id) }
+            let kubeflowID = try #require(h.fake.runIDs.first)
+            #expect(try h.server.send("POST", "/v1/experiments/churn/runs/\(id)/cancel").status == 202)
+            #expect(try h.run(id)["status"] as? String == "pending")
+            #expect(try await h.reconciler.reconcile(key: id) == .requeue(after: .zero))
+            #expect(try h.run(id)["kubeflow_run_id"] as? String == kubeflowID)
+            _ = try await h.reconciler.reconcile(key: id)
+            #expect(h.fake.requests.filter { $0.target == "/apis/v2beta1/runs/\(kubeflowID):terminate" }.count == 1)
+            h.fake.setState(run: kubeflowID, "CANCELED")
+            #expect(try await h.reconciler.reconcile(key: id) == .done)
+            #expect(try h.run(id)["status"] as? String == "canceled")
+            #expect(h.fake.createRequests.count == 1)
+        }
+    }
+
+    /// A run canceled between a pass's read and its intent is not submitted.
+    @Test func intentAfterACancel_isRefused_andNothingIsSubmitted() async throws {
+        try await Self.withHarness { h in
+            try await h.readyVersion()
+            let id = try h.startRun()
+            let runID = try #require(UUID(uuidString: id))
+            #expect(try h.server.send("POST", "/v1/experiments/churn/runs/\(id)/cancel").status == 202)
+            #expect(try h.run(id)["status"] as? String == "canceled")
+            let intent = RunSubmitIntent(imageDigest: h.digest, datasetVersion: 1, callbackToken: "t")
+            #expect(try await !h.store.recordSubmitIntent(id: runID, intent: intent))
+            #expect(try await h.reconciler.reconcile(key: id) == .done)
+            #expect(h.fake.createRequests.isEmpty)
+        }
+    }
+
     @Test func noReadyDatasetVersion_staysPending_untilOneIsReady() async throws {
         try await Self.withHarness { h in
             let id = try h.startRun()

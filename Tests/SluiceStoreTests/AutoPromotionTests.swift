@@ -3,6 +3,7 @@ import SluiceDomain
 import SluicePostgres
 import SluiceStore
 import SluiceTesting
+import Synchronization
 import Testing
 
 /// The auto-promotion pass of `Promoter` on the SQL stores.
@@ -48,6 +49,40 @@ import Testing
             #expect(try await endpoints.routing(region: "eu-west-1", endpoint: "manual").live?.deploymentID == ids["manual-live"])
             // The demoted one is worse: the next pass leaves the endpoint alone.
             #expect(try await promoter.autoPromote().isEmpty)
+        }
+    }
+}
+
+/// A live deployment created while a promotion checks its policy waits for
+/// the endpoint lock, then is refused (409), instead of breaking the
+/// promotion's swap with a unique violation (a 500).
+@Suite struct PromotionRaceTests {
+    @Test func liveCreatedDuringAPromotion_waitsAndIsRefused() async throws {
+        try await PostgresTokenStoreTests.withStore { _, pool in
+            try await MLDataStoreIngestTests.model(pool, task: "regression")
+            let candidate = try await MLDataStoreIngestTests.deploy(pool, "candidate", "stealth", endpoint: "race")
+            let endpoints = PostgresEndpointStore(pool: pool)
+            let deployments = PostgresDeploymentStore(pool: pool)
+            let spec = DeploymentSpec(
+                region: "eu-west-1", endpoint: "race", model: "m", version: 1, mode: .live, replicas: nil, instanceType: nil,
+                runtime: .torchserve, target: .external(urls: ["http://127.0.0.1:9"]))
+            let creation = Mutex<Task<Deployment, any Error>?>(nil)
+            let (promoted, _) = try await endpoints.promote(deployment: candidate, actor: "t", action: "promoted") { _, live in
+                creation.withLock { $0 = Task { try await deployments.create(name: "late", spec: spec, actor: "t") } }
+                try await Task.sleep(for: .milliseconds(300))
+                return PromotionEvidence(
+                    policy: PromotionPolicy(region: "eu-west-1", endpoint: "race"), liveDeploymentID: live?.id, comparison: nil,
+                    scoredSeconds: 0, approvals: [], checks: [], forced: true, reason: "test")
+            }
+            #expect(promoted.spec.mode == .live)
+            let task = try #require(creation.withLock { $0 })
+            let result = await task.result
+            guard case .failure(let error) = result, case DomainError.conflict = error else {
+                Issue.record("the late live deployment was not refused: \(result)")
+                return
+            }
+            let live = try await pool.query("SELECT count(*) AS n FROM deployments WHERE endpoint = 'race' AND mode = 'live'")
+            #expect(try live.first?.decode("n", as: Int.self) == 1)
         }
     }
 }
