@@ -88,7 +88,7 @@ public struct PostgresDatasetStore: DatasetStore {
         do {
             try await connection.query("DELETE FROM datasets WHERE name = \(name)")
         } catch let error as PGError where error.isForeignKeyViolation {
-            throw DomainError.conflict("dataset \(name) is used by an experiment; delete the experiment first")
+            throw DomainError.conflict("dataset \(name) is used by an experiment or by runs that trained on it; delete the experiment first")
         }
         try await EventLog.record(
             on: connection, actor: actor, action: "dataset.deleted", resourceType: "dataset", resourceID: name, detail: [:])
@@ -113,9 +113,11 @@ public struct PostgresDatasetStore: DatasetStore {
             }
             let rows = try await connection.query("""
                 WITH inserted AS (
-                    INSERT INTO dataset_versions (dataset_id, version, approved_funds_version, created_by)
-                    VALUES (\(id), COALESCE((SELECT max(version) FROM dataset_versions WHERE dataset_id = \(id)), 0) + 1,
-                            \(fundsVersion), \(actor))
+                    INSERT INTO dataset_versions (dataset_id, version, approved_funds_version, created_by,
+                        client, source_uri, destination_uri, format, fund_column, gates)
+                    SELECT \(id), COALESCE((SELECT max(version) FROM dataset_versions WHERE dataset_id = \(id)), 0) + 1,
+                           \(fundsVersion), \(actor), d.client, d.source_uri, d.destination_uri, d.format, d.fund_column, d.gates
+                    FROM datasets d WHERE d.id = \(id)
                     RETURNING *)
                 SELECT \(unsafeSQL: Self.versionColumns) FROM inserted v JOIN datasets d ON d.id = v.dataset_id
                 """)

@@ -18,11 +18,11 @@ public struct PostgresDatasetWorkStore: DatasetWorkStore {
 
     public func nextWork(datasetID: UUID) async throws -> DatasetWork? {
         let rows = try await pool.query("""
-            SELECT d.id, d.name, \(unsafeSQL: Self.datasetColumns), v.version, v.status, v.approved_funds_version,
+            SELECT d.id, d.name, \(unsafeSQL: Self.pinnedColumns), v.version, v.status, v.approved_funds_version,
                    v.source_objects, v.quality, v.copy_attempts, v.timings, f.fund_ids
             FROM dataset_versions v
             JOIN datasets d ON d.id = v.dataset_id
-            LEFT JOIN approved_funds f ON f.client = d.client AND f.version = v.approved_funds_version
+            LEFT JOIN approved_funds f ON f.client = coalesce(v.client, d.client) AND f.version = v.approved_funds_version
             WHERE v.dataset_id = \(datasetID) AND v.status IN ('pending', 'copying', 'profiling')
             ORDER BY v.version LIMIT 1
             """)
@@ -41,10 +41,17 @@ public struct PostgresDatasetWorkStore: DatasetWorkStore {
             timings: try StoreSupport.json(row, "timings"))
     }
 
-    static let datasetColumns = """
-        d.client, d.source_uri, d.destination_uri, d.format, d.fund_column, d.gates, d.created_at, d.updated_at,
-        d.resource_version
+    /// The spec the version was requested with (migration 0012); a row
+    /// inserted by an older binary during an upgrade has none, and takes
+    /// the dataset's.
+    static let pinnedColumns = """
+        coalesce(v.client, d.client) AS client, coalesce(v.source_uri, d.source_uri) AS source_uri,
+        coalesce(v.destination_uri, d.destination_uri) AS destination_uri, coalesce(v.format, d.format) AS format,
+        coalesce(v.fund_column, d.fund_column) AS fund_column,
+        CASE WHEN v.client IS NULL THEN d.gates ELSE v.gates END AS gates,
+        d.created_at, d.updated_at, d.resource_version
         """
+
 
     public func recordSnapshot(datasetID: UUID, version: Int, objects: [StoredObject], timings: JSONValue) async throws {
         let size = objects.reduce(0) { $0 + $1.size }

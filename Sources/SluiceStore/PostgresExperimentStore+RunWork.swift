@@ -7,14 +7,15 @@ extension PostgresExperimentStore: RunWorkStore {
     public func runWork(id: UUID) async throws -> RunWork? {
         let rows = try await pool.query("""
             SELECT \(unsafeSQL: Self.runColumns), r.submit_attempted_at, r.polls,
-                   e.kubeflow, e.code_repository, e.code_branch, e.image, d.name AS dataset,
+                   coalesce(r.kubeflow, e.kubeflow) AS kubeflow, coalesce(r.code_repository, e.code_repository) AS code_repository,
+                   coalesce(r.code_branch, e.code_branch) AS code_branch, coalesce(r.image, e.image) AS image, d.name AS dataset,
                    e.parameters AS experiment_parameters, e.trigger AS experiment_trigger, d.destination_uri,
                    coalesce(
                        (SELECT v.version FROM dataset_versions v
                         WHERE v.dataset_id = d.id AND v.version = r.dataset_version AND v.status = 'ready'),
                        (SELECT max(v.version) FROM dataset_versions v WHERE v.dataset_id = d.id AND v.status = 'ready')
                    ) AS ready_version
-            FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN datasets d ON d.id = e.dataset_id
+            FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN datasets d ON d.id = coalesce(r.dataset_id, e.dataset_id)
             WHERE r.id = \(id)
             """)
         guard let row = rows.first else { return nil }

@@ -24,7 +24,8 @@ extension PostgresExperimentStore {
 
     /// Inserts a `pending` run of the experiment in `row` (`id`,
     /// `dataset_id`, `parameters`) with its event and wake-up, on the
-    /// caller's transaction.
+    /// caller's transaction. The run keeps the experiment's dataset, image,
+    /// pipeline and code as they are now (decision 83).
     static func insertRun(
         on connection: PGConnection, experiment row: PGRow, name experiment: String, commit: String?,
         parameters: [String: JSONValue], trigger: RunTrigger, actor: String
@@ -36,10 +37,12 @@ extension PostgresExperimentStore {
         // The run trains on the newest version that passed its gates.
         let rows = try await connection.query("""
             WITH r AS (
-                INSERT INTO runs (experiment_id, trigger, commit, dataset_version, parameters, created_by)
-                VALUES (\(id), \(trigger.rawValue), \(commit),
-                        (SELECT max(version) FROM dataset_versions WHERE dataset_id = \(datasetID) AND status = 'ready'),
-                        \(PGJSON(merged)), \(actor))
+                INSERT INTO runs (experiment_id, trigger, commit, dataset_version, parameters, created_by,
+                    dataset_id, image, kubeflow, code_repository, code_branch)
+                SELECT e.id, \(trigger.rawValue), \(commit),
+                       (SELECT max(version) FROM dataset_versions WHERE dataset_id = \(datasetID) AND status = 'ready'),
+                       \(PGJSON(merged)), \(actor), e.dataset_id, e.image, e.kubeflow, e.code_repository, e.code_branch
+                FROM experiments e WHERE e.id = \(id)
                 RETURNING *)
             SELECT \(unsafeSQL: Self.runColumns) FROM r JOIN experiments e ON e.id = r.experiment_id
             """)

@@ -79,7 +79,7 @@ public struct PostgresModelStore: ModelStore {
     public func lineage(ofRun id: UUID) async throws -> Lineage {
         let rows = try await pool.query("""
             SELECT r.status, r.commit, r.dataset_version, e.name AS experiment, d.name AS dataset
-            FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN datasets d ON d.id = e.dataset_id
+            FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN datasets d ON d.id = coalesce(r.dataset_id, e.dataset_id)
             WHERE r.id = \(id)
             """)
         guard let row = rows.first else { throw DomainError.invalid(field: "run_id", reason: "no run with this id exists") }

@@ -317,6 +317,41 @@ struct RunReconcilerTests {
         }
     }
 
+    /// A run keeps the experiment's spec as it was when the run started
+    /// (decision 83): an `apply` that moves the experiment to another
+    /// dataset, image and pipeline before the run is submitted changes
+    /// neither what is submitted nor the lineage a model version gets.
+    @Test func aRunKeepsTheSpecItStartedWith() async throws {
+        try await Self.withHarness { h in
+            try await h.readyVersion()
+            let id = try h.startRun()
+            let runID = try #require(UUID(uuidString: id))
+            let experiment = APIServer.json(try h.server.send("GET", "/v1/experiments/churn"))
+            let image = try #require(experiment["image"] as? String)
+            let quotes: [String: Any] = ["kind": "Dataset", "metadata": ["name": "quotes"], "spec": [
+                "client": "acme", "source_uri": "s3://staging/acme/quotes/", "destination_uri": "s3://rnd/acme/quotes/",
+                "format": "csv", "fund_column": "fund_id",
+            ]]
+            let moved: [String: Any] = ["kind": "Experiment", "metadata": ["name": "churn"], "spec": [
+                "kubeflow": ["pipeline_id": "pipe-2", "pipeline_version_id": "ver-2", "experiment_id": "kfp-exp-1"],
+                "code": ["repository": "data-science/churn", "branch": "next"], "image": image.replacingOccurrences(of: ":v1", with: ":v2"),
+                "dataset": "quotes", "parameters": ["learning_rate": 0.1], "trigger": "manual",
+            ]]
+            let applied = try h.server.send("POST", "/v1/apply", body: try APIServer.encode(["documents": [quotes, moved]]))
+            #expect(applied.status == 200, "\(applied)")
+            _ = try await h.reconciler.reconcile(key: id)
+            #expect(try h.run(id)["status"] as? String == "submitted")
+            let sent = try h.sentParameters()
+            #expect(sent["dataset_uri"] as? String == "s3://rnd/acme/trades/")
+            #expect((sent["image"] as? String)?.hasSuffix("@\(h.digest)") == true)
+            let create = try #require(h.fake.createRequests.first)
+            #expect((create.json["pipeline_version_reference"] as? [String: Any])?["pipeline_version_id"] as? String == "ver-1")
+            try await h.pool.query("UPDATE runs SET status = 'succeeded', finished_at = now() WHERE id = \(runID)")
+            let lineage = try await PostgresModelStore(pool: h.pool).lineage(ofRun: runID)
+            #expect(lineage.dataset == "trades" && lineage.datasetVersion == 1)
+        }
+    }
+
     @Test func noReadyDatasetVersion_staysPending_untilOneIsReady() async throws {
         try await Self.withHarness { h in
             let id = try h.startRun()

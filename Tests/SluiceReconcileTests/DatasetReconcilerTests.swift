@@ -1,6 +1,7 @@
 import Foundation
 import SluiceAWS
 import SluiceDomain
+import SluicePostgres
 import SluiceReconcile
 import SluiceRecords
 import SluiceStore
@@ -232,6 +233,28 @@ import Testing
             let version = try await harness.snapshotAndRun("nodest", id: id, maxPasses: 3)
             #expect(version.status == .failed)
             #expect(version.reason?.contains("was not found (NoSuchBucket") == true, "\(version.reason ?? "")")
+        }
+    }
+
+    /// A version keeps the spec it was requested with (decision 83): a
+    /// dataset moved to another client before the worker got to it still
+    /// copies with the first client's approved list, into the first
+    /// destination.
+    @Test func aVersionKeepsTheSpecItWasRequestedWith() async throws {
+        try await DatasetHarness.with { harness in
+            let id = try await harness.makeDataset("pin", format: .csv, funds: ["F1"])
+            _ = try await PostgresApprovedFundsStore(pool: harness.pool).put(client: "globex", fundIDs: ["F1", "F2"], actor: "test")
+            try await harness.s3.putObject(bucket: harness.staging, key: "pin/a.csv", body: Self.csv(["F1,1,a", "F2,2,b"]))
+            let requested = try await harness.datasets.createVersion(dataset: "pin", actor: "test")
+            // As `apply` would: another client and destination, before any pass.
+            try await harness.pool.query("""
+                UPDATE datasets SET client = 'globex', destination_uri = \("s3://\(harness.rnd)/elsewhere/") WHERE name = 'pin'
+                """)
+            try await harness.runUntilIdle(id: id)
+            let version = try await harness.datasets.version(dataset: "pin", version: requested.version)
+            #expect(version.status == .ready, "\(version.reason ?? "")")
+            #expect(try await harness.outputs("pin/")["pin/a.csv"] == Self.csv(["F1,1,a"]))
+            #expect(try await harness.outputs("elsewhere/").isEmpty)
         }
     }
 
