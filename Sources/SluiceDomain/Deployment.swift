@@ -17,13 +17,17 @@ public struct Deployment: Sendable, Equatable, Encodable {
     public var createdAt: Date
     public var updatedAt: Date
     public var resourceVersion: Int64
+    /// When `version` last changed (`nil`: never since the deployment was
+    /// created). Promotion evidence counts from here (decision 84).
+    public var versionChangedAt: Date?
 
     /// Creates a record.
     public init(
         id: UUID, name: String, spec: DeploymentSpec, generation: Int64, revision: Int, status: DeploymentStatus,
         observedGeneration: Int64, deletionRequestedAt: Date?, createdBy: String, createdAt: Date, updatedAt: Date,
-        resourceVersion: Int64
+        resourceVersion: Int64, versionChangedAt: Date? = nil
     ) {
+        self.versionChangedAt = versionChangedAt
         self.id = id
         self.name = name
         self.spec = spec

@@ -21,17 +21,24 @@ public struct Promoter: Sendable {
     public func promote(
         deployment id: UUID, actor: String, force: Bool = false, reason: String? = nil, recordRefusal: Bool = true
     ) async throws -> (Deployment, PromotionEvidence) {
-        let approvers = try await endpoints.approvers(of: id)
         let (endpoints, data) = (self.endpoints, self.data)
         do {
             return try await endpoints.promote(deployment: id, actor: actor, action: force ? "promotion_forced" : "promoted") {
                 candidate, live in
+                // Read under the promotion's locks: an approval another
+                // promotion has just consumed no longer counts.
+                let approvers = try await endpoints.approvers(of: id)
                 let region = candidate.spec.region
                 let endpoint = candidate.spec.endpoint
                 let policy = try await endpoints.policy(region: region, endpoint: endpoint)
                 let task = try await data.task(ofModel: candidate.spec.model)
                 let now = Date()
+                // Evidence counts from the candidate's first answer while both
+                // it and the live deployment served their current model
+                // versions (decision 84): a new version starts afresh.
+                let since = [candidate.versionChangedAt, live?.versionChangedAt].compactMap { $0 }.max()
                 let first = try await data.firstPrediction(region: region, endpoint: endpoint, deployment: candidate.id)
+                    .map { first in since.map { max(first, $0) } ?? first }
                 var comparison: PairedComparison?
                 if let live, let first {
                     // Every request both have answered since the candidate's first.

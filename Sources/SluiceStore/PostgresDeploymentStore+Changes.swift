@@ -21,8 +21,8 @@ extension PostgresDeploymentStore {
         if let version = patch.version {
             _ = try await Self.modelVersion(current.spec.model, version, on: connection)
         }
-        let rolls = (patch.version.map { $0 != current.spec.version } ?? false)
-            || (patch.instanceType.map { $0 != current.spec.instanceType } ?? false)
+        let newVersion = patch.version.map { $0 != current.spec.version } ?? false
+        let rolls = newVersion || (patch.instanceType.map { $0 != current.spec.instanceType } ?? false)
         let rows = try await connection.query("""
             WITH x AS (
                 UPDATE deployments SET
@@ -30,12 +30,20 @@ extension PostgresDeploymentStore {
                     model_version = COALESCE(\(patch.version)::int, model_version),
                     instance_type = COALESCE(\(patch.instanceType)::text, instance_type),
                     generation = generation + 1,
-                    revision = revision + CASE WHEN \(rolls) THEN 1 ELSE 0 END
+                    revision = revision + CASE WHEN \(rolls) THEN 1 ELSE 0 END,
+                    version_since = CASE WHEN \(newVersion) THEN now() ELSE version_since END
                 WHERE id = \(id) RETURNING *)
             SELECT \(unsafeSQL: Self.columns) FROM x JOIN models m ON m.id = x.model_id
             """)
         let deployment = try Self.deployment(try StoreSupport.first(rows, "UPDATE deployments"))
         var detail = ["generation": "\(deployment.generation)", "revision": "\(deployment.revision)"]
+        if newVersion {
+            // Approvals were given for the version being replaced (decision 84).
+            let withdrawn = try await connection.query("""
+                UPDATE promotion_approvals SET consumed_at = now() WHERE deployment_id = \(id) AND consumed_at IS NULL RETURNING 1
+                """)
+            if !withdrawn.isEmpty { detail["approvals_withdrawn"] = "\(withdrawn.count)" }
+        }
         if let replicas = patch.replicas { detail["replicas"] = "\(replicas)" }
         if let version = patch.version { detail["version"] = "\(version)" }
         if let instanceType = patch.instanceType { detail["instance_type"] = instanceType }

@@ -16,7 +16,7 @@ public struct PostgresDeploymentStore: DeploymentStore {
     static let columns = """
         x.id, x.name, x.region, x.endpoint, m.name AS model, x.model_version, x.mode, x.replicas, x.instance_type,
         x.runtime, x.target, x.generation, x.revision, x.status, x.observed_generation, x.deletion_requested_at,
-        x.created_by, x.created_at, x.updated_at, x.resource_version
+        x.created_by, x.created_at, x.updated_at, x.resource_version, x.version_since
         """
 
     public func create(name: String, spec: DeploymentSpec, actor: String) async throws -> Deployment {
@@ -126,6 +126,6 @@ public struct PostgresDeploymentStore: DeploymentStore {
             observedGeneration: try row.decode("observed_generation"),
             deletionRequestedAt: try row.decode("deletion_requested_at"), createdBy: try row.decode("created_by"),
             createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"),
-            resourceVersion: try row.decode("resource_version"))
+            resourceVersion: try row.decode("resource_version"), versionChangedAt: try row.decode("version_since"))
     }
 }

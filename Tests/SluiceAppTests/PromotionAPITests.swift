@@ -164,6 +164,33 @@ struct PromotionAPITests {
         #expect(try Self.liveID(server) == endpoint.worse)
     }
 
+    /// Evidence and approvals belong to the model version they were
+    /// gathered for (decision 84): a stealth deployment moved to another
+    /// version starts afresh, so its old record cannot put the new version live.
+    @Test func newVersionOfACandidate_startsItsEvidenceAndApprovalsAfresh() async throws {
+        let endpoint = try await Self.scoredEndpoint()
+        let server = endpoint.server
+        defer { server.stop() }
+        try await server.seedModelVersion(model: "churn", version: 2)
+        try Self.setPolicy(server, #"{"min_outcomes":100,"min_duration":"1h","required_approvals":1}"#)
+        let alice = try server.token("deployer")
+        let bob = try server.token("deployer")
+        #expect(try server.send("POST", "/v1/deployments/\(endpoint.better)/approvals", token: bob).status == 201)
+        let patched = try server.send("PATCH", "/v1/deployments/\(endpoint.better)", body: #"{"version":2}"#)
+        #expect(patched.status == 200, "\(patched)")
+        let refused = try server.send("POST", "/v1/deployments/\(endpoint.better)/promote", token: alice)
+        APIServer.expectProblem(refused, 409)
+        #expect(Set(APIServer.errorFields(refused)).isSuperset(of: ["approvals", "min_duration", "min_outcomes"]), "\(refused)")
+        #expect(try Self.liveID(server) == endpoint.live)
+        let updated = APIServer.items(try server.send("GET", "/v1/events?resource=deployment/\(endpoint.better)"))
+            .first { $0["action"] as? String == "deployment.updated" }
+        #expect((updated?["detail"] as? [String: Any])?["approvals_withdrawn"] as? String == "1")
+        // Bob may approve the new version: his approval of the old one is spent.
+        #expect(try server.send("POST", "/v1/deployments/\(endpoint.better)/approvals", token: bob).status == 201)
+        let again = try server.send("POST", "/v1/deployments/\(endpoint.better)/promote", token: alice)
+        #expect(!APIServer.errorFields(again).contains("approvals"), "\(again)")
+    }
+
     @Test func twoPromotionsRacing_leaveExactlyOneLive() async throws {
         let endpoint = try await Self.scoredEndpoint()
         let server = endpoint.server
