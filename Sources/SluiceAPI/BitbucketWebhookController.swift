@@ -35,7 +35,7 @@ public struct BitbucketWebhookController: Sendable {
         guard let authenticator else {
             return APIProblem(.notFound, detail: "Bitbucket webhooks are not enabled on this server (no SLUICE_BITBUCKET_SECRET)").response()
         }
-        try Self.verify(request, with: authenticator)
+        let signature = try Self.verify(request, with: authenticator)
         guard let eventKey = Self.single(request.headers, "X-Event-Key"), !eventKey.isEmpty, eventKey.count <= 100 else {
             throw APIProblem(.badRequest, detail: "X-Event-Key is required")
         }
@@ -49,7 +49,7 @@ public struct BitbucketWebhookController: Sendable {
             throw APIProblem(.badRequest, detail: "the body is not a JSON object")
         }
         let pushes = try BitbucketPushParser.pushes(eventKey: eventKey, payload: object)
-        let outcome = try await store.recordPushes(deliveryID: delivery, eventKey: eventKey, pushes: pushes)
+        let outcome = try await store.recordPushes(deliveryID: delivery, bodyDigest: Self.hex(signature), eventKey: eventKey, pushes: pushes)
         if outcome.duplicate {
             return try APIJSON.response(.ok, Result(status: "duplicate", deliveryID: delivery, eventKey: eventKey, pushes: 0, runs: []))
         }
@@ -57,8 +57,9 @@ public struct BitbucketWebhookController: Sendable {
         return try APIJSON.response(.accepted, Result(status: "accepted", deliveryID: delivery, eventKey: eventKey, pushes: pushes.count, runs: runs))
     }
 
-    /// Checks `X-Hub-Signature` against the HMAC of the raw body.
-    static func verify(_ request: HTTPRequest, with authenticator: any MessageAuthenticator) throws {
+    /// Checks `X-Hub-Signature` against the HMAC of the raw body; returns it.
+    @discardableResult
+    static func verify(_ request: HTTPRequest, with authenticator: any MessageAuthenticator) throws -> [UInt8] {
         guard let header = single(request.headers, "X-Hub-Signature") else {
             throw DomainError.unauthorized("X-Hub-Signature is required")
         }
@@ -72,6 +73,7 @@ public struct BitbucketWebhookController: Sendable {
             throw DomainError.unavailable("the signature could not be computed")
         }
         guard constantTimeEqual(actual, expected) else { throw DomainError.unauthorized("X-Hub-Signature does not match the body") }
+        return actual
     }
 
     /// Compares every byte whatever the first difference (no early exit).
@@ -80,6 +82,18 @@ public struct BitbucketWebhookController: Sendable {
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }
         return difference == 0
+    }
+
+    /// Lowercase hex of `bytes`.
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     static func hexBytes(_ text: Substring) -> [UInt8]? {

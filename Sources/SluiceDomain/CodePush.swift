@@ -38,9 +38,11 @@ public protocol WebhookStore: Sendable {
     /// In one transaction: records delivery `deliveryID` once, its pushes,
     /// and a `pending` run (`trigger: push`, `commit`) of every experiment
     /// with `trigger: push` whose repository and branch match a push
-    /// (repository compared case-insensitively). A repeated delivery id
-    /// changes nothing and reports ``PushDelivery/duplicate``.
-    func recordPushes(deliveryID: String, eventKey: String, pushes: [CodePush]) async throws -> PushDelivery
+    /// (repository compared case-insensitively). A repeated delivery id,
+    /// or a repeated body (`bodyDigest`: its verified signature, since the
+    /// delivery id is not signed), changes nothing and reports
+    /// ``PushDelivery/duplicate``.
+    func recordPushes(deliveryID: String, bodyDigest: String, eventKey: String, pushes: [CodePush]) async throws -> PushDelivery
 
     /// Forgets deliveries received before `cutoff`, with their pushes (the
     /// runs they started stay); returns how many. A delivery forgotten and

@@ -11,11 +11,12 @@ public struct PostgresWebhookStore: WebhookStore {
         self.pool = pool
     }
 
-    public func recordPushes(deliveryID: String, eventKey: String, pushes: [CodePush]) async throws -> PushDelivery {
+    public func recordPushes(deliveryID: String, bodyDigest: String, eventKey: String, pushes: [CodePush]) async throws -> PushDelivery {
         try await pool.withTransaction { connection in
+            // Either key already taken (the id, or the same signed body) is a duplicate.
             let inserted = try await connection.query("""
-                INSERT INTO bitbucket_deliveries (delivery_id, event_key) VALUES (\(deliveryID), \(eventKey))
-                ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id
+                INSERT INTO bitbucket_deliveries (delivery_id, event_key, body_digest) VALUES (\(deliveryID), \(eventKey), \(bodyDigest))
+                ON CONFLICT DO NOTHING RETURNING delivery_id
                 """)
             guard !inserted.isEmpty else { return PushDelivery(duplicate: true, runs: []) }
             var runs: [Run] = []

@@ -96,6 +96,11 @@ struct BitbucketWebhookTests {
             // Redelivery: acknowledged, nothing twice.
             let again = try Self.deliver(server, fixture: "cloud/drone-go-scm/push.json", delivery: delivery)
             #expect(again.status == 200 && APIServer.json(again)["status"] as? String == "duplicate")
+            // The same signed body under another delivery id (the id is not
+            // signed: a replay, or one push reaching two webhooks): also once.
+            let replayed = try Self.deliver(
+                server, fixture: "cloud/drone-go-scm/push.json", delivery: ("X-Request-UUID", "2c3e1a3c-0000-4000-8000-000000000099"))
+            #expect(replayed.status == 200 && APIServer.json(replayed)["status"] as? String == "duplicate", "\(replayed)")
             #expect(try await Self.count(server, "SELECT count(*)::int AS n FROM runs") == 2)
             #expect(try await Self.count(server, "SELECT count(*)::int AS n FROM bitbucket_pushes") == 1)
         }

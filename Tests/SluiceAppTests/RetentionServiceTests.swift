@@ -11,7 +11,7 @@ import Testing
     final class Deliveries: WebhookStore {
         let cutoffs = Mutex<[Date]>([])
 
-        func recordPushes(deliveryID: String, eventKey: String, pushes: [CodePush]) async throws -> PushDelivery {
+        func recordPushes(deliveryID: String, bodyDigest: String, eventKey: String, pushes: [CodePush]) async throws -> PushDelivery {
             PushDelivery(duplicate: false, runs: [])
         }
 
