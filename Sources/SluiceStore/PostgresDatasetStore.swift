@@ -21,6 +21,7 @@ public struct PostgresDatasetStore: DatasetStore {
 
     /// ``create(name:spec:actor:)`` inside the caller's transaction.
     static func create(name: String, spec: DatasetSpec, actor: String, on connection: PGConnection) async throws -> Dataset {
+        try await checkPrefixes(of: name, spec, on: connection)
         let rows: PGRows
         do {
             rows = try await connection.query("""
@@ -43,6 +44,7 @@ public struct PostgresDatasetStore: DatasetStore {
     /// already made keep what they were made from. `changes` names the
     /// fields for the audit event.
     static func update(name: String, spec: DatasetSpec, changes: [String], actor: String, on connection: PGConnection) async throws -> Dataset {
+        try await checkPrefixes(of: name, spec, on: connection)
         let rows = try await connection.query("""
             UPDATE datasets SET client = \(spec.client), source_uri = \(spec.sourceURI), destination_uri = \(spec.destinationURI),
                 format = \(spec.format.rawValue), fund_column = \(spec.fundColumn), gates = \(spec.gates.map { PGJSON($0) })
@@ -54,6 +56,32 @@ public struct PostgresDatasetStore: DatasetStore {
             on: connection, actor: actor, action: "dataset.updated", resourceType: "dataset", resourceID: name,
             detail: ["changes": changes.joined(separator: ",")])
         return try Self.dataset(row)
+    }
+
+    /// Refuses a destination that overlaps another dataset's destination or
+    /// source, and a source that overlaps another's destination (422): a
+    /// worker owns its destination prefix (it aborts every unfinished
+    /// upload there and overwrites keys), so two datasets writing into one
+    /// prefix, or one reading what another writes, would spoil each other.
+    /// The check and the write are serialised by one advisory lock.
+    static func checkPrefixes(of name: String, _ spec: DatasetSpec, on connection: PGConnection) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtext('dataset-prefixes'))")
+        guard let source = S3URI(spec.sourceURI), let destination = S3URI(spec.destinationURI) else { return }
+        let others = try await connection.query("SELECT name, source_uri, destination_uri FROM datasets WHERE name <> \(name) ORDER BY name")
+        for other in others {
+            let otherName = try other.decode("name", as: String.self)
+            let otherSource = S3URI(try other.decode("source_uri", as: String.self))
+            let otherDestination = S3URI(try other.decode("destination_uri", as: String.self))
+            if let otherDestination, destination.overlaps(otherDestination) {
+                throw DomainError.invalid(field: "destination_uri", reason: "overlaps the destination of dataset \(otherName)")
+            }
+            if let otherSource, destination.overlaps(otherSource) {
+                throw DomainError.invalid(field: "destination_uri", reason: "overlaps the source of dataset \(otherName)")
+            }
+            if let otherDestination, source.overlaps(otherDestination) {
+                throw DomainError.invalid(field: "source_uri", reason: "overlaps the destination of dataset \(otherName)")
+            }
+        }
     }
 
     /// Every dataset, locked for the caller's transaction.

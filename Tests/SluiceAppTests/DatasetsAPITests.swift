@@ -40,6 +40,36 @@ struct DatasetsAPITests {
         #expect(actions == ["dataset.deleted", "dataset.created"])
     }
 
+    /// A worker owns its destination prefix (it aborts every unfinished
+    /// upload there): no two datasets may write into one prefix, nor one
+    /// read what another writes.
+    @Test func destinationsOverlappingAnotherDataset_are422() async throws {
+        let server = try await APIServer.start()
+        defer { server.stop() }
+        #expect(try server.send("POST", "/v1/datasets", body: Self.trades).status == 201)
+        func dataset(_ name: String, source: String, destination: String) throws -> RawClient.Response {
+            try server.send("POST", "/v1/datasets", body: #"""
+                {"name":"\#(name)","client":"acme","source_uri":"\#(source)","destination_uri":"\#(destination)",
+                 "format":"csv","fund_column":"fund_id"}
+                """#)
+        }
+        // trades: s3://staging/acme/trades/ → s3://rnd/acme/trades/
+        for (source, destination, field) in [
+            ("s3://staging/acme/other/", "s3://rnd/acme/trades/", "destination_uri"),
+            ("s3://staging/acme/other/", "s3://rnd/acme/trades/2024/", "destination_uri"),
+            ("s3://staging/acme/other/", "s3://rnd/acme", "destination_uri"),
+            ("s3://staging/acme/other/", "s3://staging/acme/trades/", "destination_uri"),
+            ("s3://rnd/acme/trades/", "s3://rnd/acme/copy/", "source_uri"),
+        ] {
+            let refused = try dataset("other", source: source, destination: destination)
+            APIServer.expectProblem(refused, 422)
+            #expect(APIServer.errorFields(refused) == [field], "\(source) → \(destination): \(refused)")
+        }
+        // Next to it, or reading the same staging data: fine.
+        #expect(try dataset("sibling", source: "s3://staging/acme/trades/", destination: "s3://rnd/acme/trades-2/").status == 201)
+        #expect(APIServer.items(try server.send("GET", "/v1/datasets")).count == 2)
+    }
+
     @Test func create_reportsEveryBrokenRuleAtOnce_andStoresNothing() async throws {
         let server = try await APIServer.start()
         defer { server.stop() }
