@@ -48,12 +48,16 @@ public protocol WorkQueue: Sendable {
     func complete(_ item: WorkItem, requeueAfter: Duration?) async throws
     /// Failure: due again after `retryAfter`, with `error` kept.
     func fail(_ item: WorkItem, error: String, retryAfter: Duration) async throws
-    /// A poison item: kept with its last error, never retried until it
-    /// changes again or is enqueued by hand.
+    /// A poison item: kept with its last error, not retried until it
+    /// changes again, is enqueued by hand, or ``resync(retryingParkedAfter:)``
+    /// gives it another round.
     func park(_ item: WorkItem, error: String) async throws
     /// Items waiting per kind (due or not; leased ones included), for metrics.
     func depth() async throws -> [WorkKind: Int]
     /// Enqueues every resource that is not in a finished state (the
-    /// periodic resync that covers a missed notification).
-    func resync() async throws -> Int
+    /// periodic resync that covers a missed notification), and makes items
+    /// parked at least `retryingParkedAfter` ago due again with their
+    /// attempts reset: an outage longer than the retries (AWS down for an
+    /// hour) must not leave a deletion or a repair parked for good.
+    func resync(retryingParkedAfter: Duration) async throws -> Int
 }

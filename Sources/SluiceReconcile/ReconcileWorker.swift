@@ -170,7 +170,7 @@ public struct ReconcileWorker: Sendable {
             do {
                 if sinceResync >= settings.resyncInterval {
                     sinceResync = .zero
-                    if try await queue.resync() > 0 { await doorbell.ring() }
+                    if try await queue.resync(retryingParkedAfter: settings.parkedRetryInterval) > 0 { await doorbell.ring() }
                 }
                 for (kind, count) in try await queue.depth() {
                     Gauge(label: "sluice_work_queue_depth", dimensions: [("kind", kind.rawValue)]).record(count)

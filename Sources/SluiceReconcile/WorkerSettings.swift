@@ -16,6 +16,10 @@ public struct WorkerSettings: Sendable {
     public var maxBackoff: Duration = .seconds(300)
     /// Failed attempts after which an item is parked with its last error.
     public var maxAttempts: Int = 20
+    /// How long an item stays parked before the resync gives it another
+    /// round of ``maxAttempts``: an outage that outlasts the retries heals
+    /// without an operator, and a poison item costs a round an hour.
+    public var parkedRetryInterval: Duration = .seconds(3600)
 
     /// The defaults.
     public init() {}

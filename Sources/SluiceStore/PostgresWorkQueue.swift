@@ -113,9 +113,15 @@ public struct PostgresWorkQueue: WorkQueue {
         return depth
     }
 
-    public func resync() async throws -> Int {
+    public func resync(retryingParkedAfter: Duration) async throws -> Int {
+        // Parked long enough: another round of attempts.
+        let retried = try await pool.query("""
+            UPDATE work_items SET parked_at = NULL, attempts = 0, due_at = now(), updated_at = now()
+            WHERE parked_at < now() - make_interval(secs => \(Self.seconds(retryingParkedAfter)))
+            RETURNING 1
+            """)
         // Only items not already queued: a resync never disturbs a backoff
-        // or a parked item. Deployments are watched for drift while they exist.
+        // or a recently parked item. Deployments are watched for drift while they exist.
         let rows = try await pool.query("""
             WITH wanted AS (
                 SELECT 'deployment' AS kind, id::text AS key FROM deployments
@@ -128,7 +134,7 @@ public struct PostgresWorkQueue: WorkQueue {
             ON CONFLICT (kind, key) DO NOTHING
             RETURNING 1
             """)
-        return rows.count
+        return retried.count + rows.count
     }
 
     /// Parked items with their last error, for operators and tests.

@@ -89,12 +89,32 @@ import Testing
             #expect(try await queue.claim(kinds: [.deployment], worker: "w", lease: .seconds(30), limit: 1).isEmpty)
             let parked = try await queue.parked()
             #expect(parked.map(\.error) == ["poison"])
-            // The resync does not revive it; a change of the spec does.
-            _ = try await queue.resync()
+            // The resync does not revive it while it is recently parked; a change of the spec does.
+            _ = try await queue.resync(retryingParkedAfter: .seconds(3600))
             #expect(try await queue.claim(kinds: [.deployment], worker: "w", lease: .seconds(30), limit: 1).isEmpty)
             try await pool.query("UPDATE deployments SET replicas = 3, generation = generation + 1 WHERE id = \(id)")
             let revived = try await queue.claim(kinds: [.deployment], worker: "w", lease: .seconds(30), limit: 1)
             #expect(revived.first?.attempts == 0)
+        }
+    }
+
+    /// An outage longer than the retries parks a deletion; the resync gives
+    /// it another round once it has been parked long enough.
+    @Test func resync_retriesItemsParkedLongEnough_withFreshAttempts() async throws {
+        try await PostgresTokenStoreTests.withStore { _, pool in
+            let queue = PostgresWorkQueue(pool: pool)
+            _ = try await Self.deployment(pool, "a")
+            var item = try #require(try await queue.claim(kinds: [.deployment], worker: "w", lease: .seconds(30), limit: 1).first)
+            try await queue.fail(item, error: "cloud down", retryAfter: .zero)
+            item = try #require(try await queue.claim(kinds: [.deployment], worker: "w", lease: .seconds(30), limit: 1).first)
+            try await queue.park(item, error: "cloud down")
+            #expect(try await queue.resync(retryingParkedAfter: .seconds(3600)) == 0)
+            #expect(try await queue.parked().count == 1)
+            try await pool.query("UPDATE work_items SET parked_at = now() - interval '2 hours'")
+            #expect(try await queue.resync(retryingParkedAfter: .seconds(3600)) == 1)
+            #expect(try await queue.parked().isEmpty)
+            let again = try #require(try await queue.claim(kinds: [.deployment], worker: "w", lease: .seconds(30), limit: 1).first)
+            #expect(again.attempts == 0)
         }
     }
 
@@ -103,8 +123,8 @@ import Testing
             let queue = PostgresWorkQueue(pool: pool)
             _ = try await Self.deployment(pool, "a")
             try await pool.query("DELETE FROM work_items")
-            #expect(try await queue.resync() == 1)
-            #expect(try await queue.resync() == 0)
+            #expect(try await queue.resync(retryingParkedAfter: .seconds(3600)) == 1)
+            #expect(try await queue.resync(retryingParkedAfter: .seconds(3600)) == 0)
             #expect(try await queue.depth()[.deployment] == 1)
         }
     }
