@@ -20,15 +20,22 @@ public struct DeploymentWork: Sendable, Equatable {
     public var image: String
     public var imageDigest: String?
     public var artifactURI: String
+    /// The artifact's ETag when the version was registered (without
+    /// quotes); `nil` for versions registered without one.
+    public var artifactETag: String?
     /// The launch serial last taken.
     public var launchSerial: Int64
 
     /// Work for one deployment.
-    public init(deployment: Deployment, image: String, imageDigest: String?, artifactURI: String, launchSerial: Int64) {
+    public init(
+        deployment: Deployment, image: String, imageDigest: String?, artifactURI: String, artifactETag: String? = nil,
+        launchSerial: Int64
+    ) {
         self.deployment = deployment
         self.image = image
         self.imageDigest = imageDigest
         self.artifactURI = artifactURI
+        self.artifactETag = artifactETag
         self.launchSerial = launchSerial
     }
 }

@@ -11,8 +11,12 @@ public enum ModelServerBoot {
 
     /// The boot script for `model` served by `runtime` from ECR repository
     /// `repository` at `digest` (`sha256:...`), in the instance's account.
+    /// With `artifactETag` the artifact is fetched only if it is still the
+    /// object registered (`If-Match`): otherwise the boot fails and the
+    /// instance never serves other bytes than the version's.
     public static func script(
-        model: String, runtime: DeploymentRuntime, repository: String, digest: String, artifactURI: String, region: String
+        model: String, runtime: DeploymentRuntime, repository: String, digest: String, artifactURI: String,
+        artifactETag: String? = nil, region: String
     ) -> String {
         let image = "${REGISTRY}/" + repository + "@" + digest
         let artifactName = artifactURI.split(separator: "/").last.map(String.init) ?? "model"
@@ -44,10 +48,20 @@ public enum ModelServerBoot {
             REGISTRY="$(aws sts get-caller-identity --query Account --output text).dkr.ecr.${REGION}.amazonaws.com"
             aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin "$REGISTRY"
             docker pull \"\(image)\"
-            aws s3 cp --region "$REGION" \(shellQuote(artifactURI)) \(shellQuote("/opt/sluice/model/\(artifactName)"))
+            \(fetch(artifactURI, etag: artifactETag, to: "/opt/sluice/model/\(artifactName)"))
             \(run)
 
             """
+    }
+
+    /// The command that fetches the artifact: `aws s3api get-object` with
+    /// `--if-match` when its ETag is known, `aws s3 cp` otherwise.
+    static func fetch(_ artifactURI: String, etag: String?, to path: String) -> String {
+        guard let etag, let uri = S3URI(artifactURI) else {
+            return "aws s3 cp --region \"$REGION\" \(shellQuote(artifactURI)) \(shellQuote(path))"
+        }
+        return "aws s3api get-object --region \"$REGION\" --bucket \(shellQuote(uri.bucket)) --key \(shellQuote(uri.key))"
+            + " --if-match \(shellQuote("\"\(etag)\"")) \(shellQuote(path)) > /dev/null"
     }
 
     /// `value` in single quotes for a POSIX shell.

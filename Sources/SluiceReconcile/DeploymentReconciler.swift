@@ -265,12 +265,17 @@ public struct DeploymentReconciler: Reconciler {
             await verified.insert(imageKey)
         }
         guard let uri = S3URI(work.artifactURI) else { return ("ArtifactNotFound", "\(work.artifactURI) is not an S3 URI") }
-        let artifactKey = "artifact \(work.artifactURI)"
+        let artifactKey = "artifact \(work.artifactURI) \(work.artifactETag ?? "")"
         if await !verified.contains(artifactKey) {
+            let found: ArtifactInfo
             do {
-                _ = try await verifier.inspectArtifact(uri)
+                found = try await verifier.inspectArtifact(uri)
             } catch DomainError.invalid {
                 return ("ArtifactNotFound", "\(work.artifactURI) was not found in S3")
+            }
+            // A version is immutable: other bytes under its key are not it.
+            if let registered = work.artifactETag, found.etag != registered {
+                return ("ArtifactChanged", "\(work.artifactURI) was replaced after the version was registered (ETag \(found.etag ?? "none"), registered \(registered))")
             }
             await verified.insert(artifactKey)
         }
@@ -286,7 +291,7 @@ public struct DeploymentReconciler: Reconciler {
         let reference = ImageReference(work.image)
         let script = ModelServerBoot.script(
             model: deployment.spec.model, runtime: deployment.spec.runtime, repository: reference?.repository ?? work.image,
-            digest: work.imageDigest ?? "", artifactURI: work.artifactURI, region: deployment.spec.region)
+            digest: work.imageDigest ?? "", artifactURI: work.artifactURI, artifactETag: work.artifactETag, region: deployment.spec.region)
         let launch = InstanceLaunch(
             deployment: deployment.id, name: deployment.name, region: deployment.spec.region, revision: deployment.revision,
             mode: deployment.spec.mode, instanceType: deployment.spec.instanceType ?? "m5.large", count: count,

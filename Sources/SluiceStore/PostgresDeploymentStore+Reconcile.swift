@@ -13,7 +13,7 @@ public struct PostgresDeploymentWorkStore: DeploymentWorkStore {
 
     public func work(id: UUID) async throws -> DeploymentWork? {
         let rows = try await pool.query("""
-            SELECT \(unsafeSQL: PostgresDeploymentStore.columns), v.image, v.image_digest, v.artifact_uri, x.launch_serial
+            SELECT \(unsafeSQL: PostgresDeploymentStore.columns), v.image, v.image_digest, v.artifact_uri, v.artifact_etag, x.launch_serial
             FROM deployments x JOIN models m ON m.id = x.model_id
             JOIN model_versions v ON v.model_id = x.model_id AND v.version = x.model_version
             WHERE x.id = \(id)
@@ -22,7 +22,7 @@ public struct PostgresDeploymentWorkStore: DeploymentWorkStore {
         return DeploymentWork(
             deployment: try PostgresDeploymentStore.deployment(row), image: try row.decode("image"),
             imageDigest: try row.decode("image_digest"), artifactURI: try row.decode("artifact_uri"),
-            launchSerial: try row.decode("launch_serial"))
+            artifactETag: try row.decode("artifact_etag"), launchSerial: try row.decode("launch_serial"))
     }
 
     public func nextLaunchSerial(id: UUID) async throws -> Int64 {

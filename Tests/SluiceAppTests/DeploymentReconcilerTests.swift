@@ -200,6 +200,28 @@ struct DeploymentReconcilerTests {
         #expect(try await cloud.instances(id).isEmpty)
     }
 
+    /// A version is immutable: an artifact replaced under its key after
+    /// registration is not launched (DESIGN.md §4 lineage).
+    @Test func artifactReplacedAfterRegistration_isNotLaunched() async throws {
+        let cloud = try await Cloud.make()
+        let server = try await Self.start(cloud)
+        defer { server.stop() }
+        try await cloud.s3.putObject(bucket: cloud.bucket, key: "churn/replaced.mar", body: Array("other weights".utf8))
+        _ = try await server.query("INSERT INTO models (name, task) VALUES ('churn', 'classification')")
+        _ = try await server.query("""
+            INSERT INTO model_versions (model_id, version, artifact_uri, artifact_etag, image, image_digest, created_by)
+            SELECT id, 1, \("s3://\(cloud.bucket)/churn/replaced.mar"), '0123456789abcdef0123456789abcdef',
+                   \(cloud.repository + ":v1"), \(cloud.digest), 'test' FROM models
+            """)
+        let id = try Self.deploy(server, name: "replaced", replicas: 1, version: 1)
+        let deployment = try await Self.waitFor(server, id, "ArtifactChanged") {
+            Self.conditions($0)["Verified"]?["reason"] as? String == "ArtifactChanged"
+        }
+        #expect(Self.phase(deployment) == "degraded")
+        #expect((Self.conditions(deployment)["Verified"]?["message"] as? String)?.contains("registered 0123456789abcdef0123456789abcdef") == true)
+        #expect(try await cloud.instances(id).isEmpty)
+    }
+
     @Test func missingImageOrArtifact_setsTheCondition_thenRecovers() async throws {
         let cloud = try await Cloud.make()
         let server = try await Self.start(cloud)

@@ -16,6 +16,16 @@ import Testing
         #expect(script.contains("-p 8080:8080"))
     }
 
+    /// With the registered ETag the artifact is fetched only if unchanged.
+    @Test func knownETag_pinsTheArtifactWithIfMatch() {
+        let script = ModelServerBoot.script(
+            model: "churn", runtime: .torchserve, repository: "models/churn", digest: "sha256:abc", artifactURI: "s3://rnd/churn/v1.mar",
+            artifactETag: "9b2cf535f27731c974343645a3985328", region: "eu-west-1")
+        #expect(script.contains(
+            #"aws s3api get-object --region "$REGION" --bucket 'rnd' --key 'churn/v1.mar' --if-match '"9b2cf535f27731c974343645a3985328"' '/opt/sluice/model/v1.mar' > /dev/null"#))
+        #expect(!script.contains("aws s3 cp"))
+    }
+
     @Test func oip_servesFromMntModels() {
         let script = ModelServerBoot.script(
             model: "churn", runtime: .oip, repository: "models/churn", digest: "sha256:abc", artifactURI: "s3://rnd/m/model.bin", region: "us-east-1")
