@@ -67,11 +67,16 @@ public struct PipelineRunnerError: Error, Sendable, Equatable, CustomStringConve
     public var code: Code
     /// What happened, for conditions and logs.
     public var message: String
+    /// The request may have reached the engine and taken effect (a timeout
+    /// or a lost answer, not a refused connection): for a create, the run
+    /// may exist, or appear, without its answer.
+    public var outcomeUnknown: Bool
 
     /// An error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, outcomeUnknown: Bool = false) {
         self.code = code
         self.message = message
+        self.outcomeUnknown = outcomeUnknown
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

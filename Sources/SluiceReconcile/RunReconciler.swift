@@ -23,6 +23,10 @@ public struct RunReconciler: Reconciler {
         /// How soon a run blocked on something outside Sluice (no ready
         /// dataset version, no Kubeflow or AWS configured) is looked at again. Default 1 minute.
         public var blockedRecheck: Duration = .seconds(60)
+        /// How long after a create whose answer was lost (a timeout) the run
+        /// is only looked up, not submitted again: Kubeflow may still store
+        /// it. Default 2 minutes (four times the client's 30 s timeout).
+        public var submitSettle: Duration = .seconds(120)
 
         /// The defaults.
         public init() {}
@@ -78,12 +82,22 @@ public struct RunReconciler: Reconciler {
 
     func submit(_ work: RunWork, _ runner: any PipelineRunner) async throws -> ReconcileOutcome {
         let run = work.run
-        if work.submitAttemptedAt != nil, let found = try await engine({ try await runner.find(marker: work.marker, pipeline: work.spec.kubeflow) }, work) {
-            // A previous pass submitted and crashed before recording it (or
-            // its answer was lost). A cancel asked for meanwhile is carried
-            // out by the poll, which terminates the engine's run.
-            try await store.recordSubmitted(id: run.id, kubeflowRunID: found.engineRunID)
-            return .requeue(after: run.cancelRequested ? .zero : pollDelay(after: 0))
+        if let attempted = work.submitAttemptedAt {
+            if let found = try await engine({ try await runner.find(marker: work.marker, pipeline: work.spec.kubeflow) }, work) {
+                // A previous pass submitted and crashed before recording it (or
+                // its answer was lost). A cancel asked for meanwhile is carried
+                // out by the poll, which terminates the engine's run.
+                try await store.recordSubmitted(id: run.id, kubeflowRunID: found.engineRunID)
+                try await store.recordCondition(
+                    id: run.id, condition: condition("Submitted", "True", "FoundByName", "Kubeflow run \(found.engineRunID)"), polls: 0)
+                return .requeue(after: run.cancelRequested ? .zero : pollDelay(after: 0))
+            }
+            // The last create timed out: Kubeflow may store it late. Until
+            // that cannot happen any more, look it up again, never resubmit.
+            if run.conditions[type: "Submitted"]?.reason == "AnswerLost" {
+                let wait = Self.seconds(settings.submitSettle) - Date().timeIntervalSince(attempted)
+                if wait > 0 { return .requeue(after: .milliseconds(Int64(wait * 1000) + 1)) }
+            }
         }
         if run.cancelRequested {
             try await store.recordReport(id: run.id, report: RunReport(status: .canceled, reason: "canceled before submission"), actor: Self.actor)
@@ -129,6 +143,11 @@ public struct RunReconciler: Reconciler {
         let observed: PipelineRunObservation
         do {
             observed = try await engine({ try await runner.submit(submission) }, work)
+        } catch let error as PipelineRunnerError where error.code == .unavailable && error.outcomeUnknown {
+            try await store.recordCondition(id: run.id, condition: condition(
+                "Submitted", "Unknown", "AnswerLost",
+                "the create's answer was lost (\(error.message)); the run is looked up by its name before any new submission"), polls: nil)
+            throw error
         } catch let error as PipelineRunnerError where error.code != .unavailable {
             return try await fail(work, "Kubeflow refused the run: \(error.message)")
         }
@@ -195,6 +214,11 @@ public struct RunReconciler: Reconciler {
 
     func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> Condition {
         Condition(type: type, status: status, reason: reason, message: message, lastTransitionTime: Date())
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     /// 32 random bytes from the system's CSPRNG, as 64 hex digits.

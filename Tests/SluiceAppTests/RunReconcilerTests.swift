@@ -26,7 +26,10 @@ struct RunReconcilerTests {
         let reconciler: RunReconciler
         let store: PostgresExperimentStore
 
-        static func start(runner makeRunner: ((KubeflowPipelineRunner) -> (any PipelineRunner)?)? = nil) async throws -> Harness {
+        static func start(
+            runner makeRunner: ((KubeflowPipelineRunner) -> (any PipelineRunner)?)? = nil,
+            settings: RunReconciler.Settings = RunReconciler.Settings()
+        ) async throws -> Harness {
             let moto = try await TestMoto.shared()
             guard let endpoint = AWSEndpoint(url: moto.endpoint) else { throw SetupFailure(description: "moto endpoint") }
             let configuration = AWSConfiguration(region: "us-east-1", endpointOverrides: ["s3": endpoint, "ecr": endpoint])
@@ -47,7 +50,7 @@ struct RunReconcilerTests {
             let reconciler = RunReconciler(
                 store: store, runner: makeRunner.map { $0(runner) } ?? runner,
                 verifier: AWSArtifactVerifier(ecr: ecr, s3: S3Client(configuration: configuration, credentials: credentials, http: http)),
-                publicURL: "http://127.0.0.1:\(server.process.port)/")
+                publicURL: "http://127.0.0.1:\(server.process.port)/", settings: settings)
             let harness = Harness(server: server, fake: fake, pool: pool, digest: digest, reconciler: reconciler, store: store)
             try harness.seed(image: "\(repository):v1")
             return harness
@@ -109,9 +112,10 @@ struct RunReconcilerTests {
     }
 
     static func withHarness(
-        runner: ((KubeflowPipelineRunner) -> (any PipelineRunner)?)? = nil, _ body: (Harness) async throws -> Void
+        runner: ((KubeflowPipelineRunner) -> (any PipelineRunner)?)? = nil, settings: RunReconciler.Settings = RunReconciler.Settings(),
+        _ body: (Harness) async throws -> Void
     ) async throws {
-        let harness = try await Harness.start(runner: runner)
+        let harness = try await Harness.start(runner: runner, settings: settings)
         do {
             try await body(harness)
             await harness.stop()
@@ -349,6 +353,61 @@ struct RunReconcilerTests {
             try await h.pool.query("UPDATE runs SET status = 'succeeded', finished_at = now() WHERE id = \(runID)")
             let lineage = try await PostgresModelStore(pool: h.pool).lineage(ofRun: runID)
             #expect(lineage.dataset == "trades" && lineage.datasetVersion == 1)
+        }
+    }
+
+    /// A runner whose create times out on Sluice's side while Kubeflow
+    /// stores the run a moment later, once.
+    final class LateCreate: PipelineRunner, @unchecked Sendable {
+        let inner: any PipelineRunner
+        let lock = NSLock()
+        var timedOut = false
+        init(_ inner: any PipelineRunner) { self.inner = inner }
+
+        func submit(_ submission: PipelineSubmission) async throws -> PipelineRunObservation {
+            let first = lock.withLock { defer { timedOut = true }; return !timedOut }
+            guard first else { return try await inner.submit(submission) }
+            let inner = self.inner
+            Task {
+                try? await Task.sleep(for: .milliseconds(1500))
+                _ = try? await inner.submit(submission)
+            }
+            throw PipelineRunnerError(.unavailable, "creating the run: Kubeflow could not be reached (timeout)", outcomeUnknown: true)
+        }
+
+        func find(marker: String, pipeline: KubeflowPipelineRef) async throws -> PipelineRunObservation? {
+            try await inner.find(marker: marker, pipeline: pipeline)
+        }
+
+        func observe(engineRunID: String) async throws -> PipelineRunObservation { try await inner.observe(engineRunID: engineRunID) }
+        func cancel(engineRunID: String) async throws { try await inner.cancel(engineRunID: engineRunID) }
+    }
+
+    /// A create that timed out may still be stored by Kubeflow: until the
+    /// settle time has passed the run is only looked up, never submitted
+    /// again, so Kubeflow never holds two runs of it.
+    @Test func createThatTimedOut_butLandedLate_isFound_notRepeated() async throws {
+        var settings = RunReconciler.Settings()
+        settings.submitSettle = .seconds(10)
+        try await Self.withHarness(runner: { LateCreate($0) }, settings: settings) { h in
+            try await h.readyVersion()
+            let id = try h.startRun()
+            await #expect(throws: PipelineRunnerError.self) { try await h.reconciler.reconcile(key: id) }
+            #expect(try h.condition(id, "Submitted")?["reason"] as? String == "AnswerLost")
+            // Straight away: not found yet, and not submitted again.
+            guard case .requeue(let after) = try await h.reconciler.reconcile(key: id) else {
+                Issue.record("the run was not requeued")
+                return
+            }
+            #expect(after > .seconds(5) && after <= .seconds(10))
+            #expect(h.fake.createRequests.isEmpty)
+            // Kubeflow stores it late; the next look finds it.
+            for _ in 0..<100 where h.fake.createRequests.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            _ = try await h.reconciler.reconcile(key: id)
+            let run = try h.run(id)
+            #expect(run["status"] as? String == "submitted" && run["kubeflow_run_id"] as? String == h.fake.runIDs.first)
+            #expect(h.fake.createRequests.count == 1)
+            #expect(try h.condition(id, "Submitted")?["status"] as? String == "True")
         }
     }
 
