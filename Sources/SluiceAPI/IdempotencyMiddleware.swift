@@ -15,6 +15,11 @@ public import SluiceHTTP
 /// broke, a timeout, an unexpected failure), so that a retry with the same
 /// key never runs it twice. A refusal (4xx) and a 503 with `Retry-After`
 /// (nothing was done; try again) release the key, so the client can retry.
+///
+/// A response marked `Cache-Control: no-store` (a new token's secret) is
+/// never written to the store: a replay answers 409 with the first
+/// answer's `Location` instead, since the secret is shown only once
+/// (decision 90).
 public struct IdempotencyMiddleware: HTTPMiddleware {
     private let store: any IdempotencyStore
 
@@ -55,9 +60,7 @@ public struct IdempotencyMiddleware: HTTPMiddleware {
             return response
         }
         do {
-            try await store.complete(actor: actor, key: key, response: StoredResponse(
-                status: response.status.code, contentType: response.headers["Content-Type"],
-                location: response.headers["Location"], body: body))
+            try await store.complete(actor: actor, key: key, response: Self.kept(response, body: body))
         } catch {
             // The request's own answer still goes out: replacing it with the
             // store's failure (a 503 "try again") would invite the very retry
@@ -80,10 +83,30 @@ public struct IdempotencyMiddleware: HTTPMiddleware {
         }
     }
 
+    /// What is stored for `response`: the response itself, or, when it
+    /// must not be stored (`Cache-Control: no-store`), a 409 that points to
+    /// what the first request made.
+    static func kept(_ response: HTTPResponse, body: [UInt8]) -> StoredResponse {
+        let location = response.headers["Location"]
+        guard response.headers.tokens(for: "cache-control").contains("no-store") else {
+            return StoredResponse(
+                status: response.status.code, contentType: response.headers["Content-Type"], location: location,
+                etag: response.headers["ETag"], body: body)
+        }
+        let detail = "the first request with this Idempotency-Key succeeded"
+            + (location.map { " and made \($0)" } ?? "") + "; its answer held a secret that is shown only once and not kept"
+        let problem = APIProblem(.conflict, detail: detail).response()
+        guard case .bytes(let problemBody) = problem.body else {
+            return StoredResponse(status: 409, contentType: nil, location: location, body: [])
+        }
+        return StoredResponse(status: 409, contentType: problem.headers["Content-Type"], location: location, body: problemBody)
+    }
+
     static func response(_ stored: StoredResponse) -> HTTPResponse {
         var headers: HTTPHeaders = ["Idempotent-Replayed": "true"]
         if let contentType = stored.contentType { headers.add(name: "Content-Type", value: contentType) }
         if let location = stored.location { headers.add(name: "Location", value: location) }
+        if let etag = stored.etag { headers.add(name: "ETag", value: etag) }
         return HTTPResponse(status: HTTPStatus(code: stored.status), headers: headers, body: stored.body)
     }
 }

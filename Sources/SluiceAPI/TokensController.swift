@@ -27,7 +27,10 @@ public struct TokensController: Sendable {
         let secret = APIToken.generateSecret()
         let token = try await store.create(name: name, role: role, secret: secret, actor: caller.name)
         context.logger.debug("token created", metadata: ["token_id": "\(token.id)", "role": "\(role)", "actor": "\(caller.name)"])
-        return try APIJSON.response(.created, CreatedToken(token, secret: secret))
+        // The secret is shown once: no cache, and no idempotency record, may keep it.
+        return try APIJSON.response(.created, CreatedToken(token, secret: secret), headers: [
+            "Cache-Control": "no-store", "Location": "/v1/tokens/\(token.id.lowercasedString)",
+        ])
     }
 
     /// `GET /v1/tokens` → active tokens, never a secret, keyset-paginated.

@@ -28,13 +28,15 @@ public struct StoredResponse: Sendable, Equatable {
     public var status: Int
     public var contentType: String?
     public var location: String?
+    public var etag: String?
     public var body: [UInt8]
 
     /// A response.
-    public init(status: Int, contentType: String?, location: String?, body: [UInt8]) {
+    public init(status: Int, contentType: String?, location: String?, etag: String? = nil, body: [UInt8]) {
         self.status = status
         self.contentType = contentType
         self.location = location
+        self.etag = etag
         self.body = body
     }
 }

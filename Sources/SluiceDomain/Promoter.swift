@@ -18,49 +18,68 @@ public struct Promoter: Sendable {
     /// caller checks that an admin asked, with a reason). Throws
     /// ``PromotionRefusal`` with the evidence when a rule fails, after
     /// recording the refusal when `recordRefusal` is set.
+    ///
+    /// The evidence is computed first, without holding a connection or a
+    /// lock (its queries may take seconds, and each needs a connection of
+    /// its own); the swap's transaction then checks that it still describes
+    /// the endpoint, and the promotion starts over (at most three times)
+    /// when it does not.
     public func promote(
         deployment id: UUID, actor: String, force: Bool = false, reason: String? = nil, recordRefusal: Bool = true
     ) async throws -> (Deployment, PromotionEvidence) {
-        let (endpoints, data) = (self.endpoints, self.data)
-        do {
-            return try await endpoints.promote(deployment: id, actor: actor, action: force ? "promotion_forced" : "promoted") {
-                candidate, live in
-                // Read under the promotion's locks: an approval another
-                // promotion has just consumed no longer counts.
-                let approvers = try await endpoints.approvers(of: id)
-                let region = candidate.spec.region
-                let endpoint = candidate.spec.endpoint
-                let policy = try await endpoints.policy(region: region, endpoint: endpoint)
-                let task = try await data.task(ofModel: candidate.spec.model)
-                let now = Date()
-                // Evidence counts from the candidate's first answer while both
-                // it and the live deployment served their current model
-                // versions (decision 84): a new version starts afresh.
-                let since = [candidate.versionChangedAt, live?.versionChangedAt].compactMap { $0 }.max()
-                let first = try await data.firstPrediction(region: region, endpoint: endpoint, deployment: candidate.id)
-                    .map { first in since.map { max(first, $0) } ?? first }
-                var comparison: PairedComparison?
-                if let live, let first {
-                    // Every request both have answered since the candidate's first.
-                    let paired = try await data.paired(
-                        region: region, endpoint: endpoint, since: first, until: now.addingTimeInterval(IngestRules.maxFutureSkew),
-                        live: live.id)
-                    comparison = paired[candidate.id]?[policy.scoreMetric(for: task)]
-                }
-                let scored = first.map { Int(now.timeIntervalSince($0)) } ?? 0
-                let checks = policy.evaluate(
-                    task: task, liveDeploymentID: live?.id, comparison: comparison, scoredSeconds: scored, approvers: approvers,
-                    requester: actor)
-                let evidence = PromotionEvidence(
-                    policy: policy, liveDeploymentID: live?.id, comparison: comparison, scoredSeconds: scored,
-                    approvals: approvers, checks: checks, forced: force, reason: reason)
-                if !evidence.failed.isEmpty && !force { throw PromotionRefusal(evidence: evidence) }
-                return evidence
+        for _ in 0..<3 {
+            let (candidate, live) = try await endpoints.promotionPair(deployment: id)
+            let evidence = try await self.evidence(candidate: candidate, live: live, actor: actor, force: force, reason: reason)
+            if !evidence.failed.isEmpty && !force {
+                if recordRefusal { try await endpoints.recordRefusal(deployment: id, actor: actor, evidence: evidence) }
+                throw PromotionRefusal(evidence: evidence)
             }
-        } catch let refusal as PromotionRefusal {
-            if recordRefusal { try await endpoints.recordRefusal(deployment: id, actor: actor, evidence: refusal.evidence) }
-            throw refusal
+            let basis = PromotionBasis(
+                candidateResourceVersion: candidate.resourceVersion, liveID: live?.id, liveResourceVersion: live?.resourceVersion,
+                approvals: force ? [] : evidence.approvals)
+            do {
+                let promoted = try await endpoints.promote(
+                    deployment: id, actor: actor, action: force ? "promotion_forced" : "promoted", basis: basis, evidence: evidence)
+                return (promoted, evidence)
+            } catch is PromotionBasisChanged {
+                continue
+            }
         }
+        throw DomainError.conflict("the endpoint kept changing while the promotion was checked; try again")
+    }
+
+    /// The policy's rules checked against the scoreboard for `candidate`
+    /// replacing `live`.
+    func evidence(
+        candidate: Deployment, live: Deployment?, actor: String, force: Bool, reason: String?
+    ) async throws -> PromotionEvidence {
+        let region = candidate.spec.region
+        let endpoint = candidate.spec.endpoint
+        let approvers = try await endpoints.approvers(of: candidate.id)
+        let policy = try await endpoints.policy(region: region, endpoint: endpoint)
+        let task = try await data.task(ofModel: candidate.spec.model)
+        let now = Date()
+        // Evidence counts from the candidate's first answer while both it
+        // and the live deployment served their current model versions
+        // (decision 84): a new version starts afresh.
+        let since = [candidate.versionChangedAt, live?.versionChangedAt].compactMap { $0 }.max()
+        let first = try await data.firstPrediction(region: region, endpoint: endpoint, deployment: candidate.id)
+            .map { first in since.map { max(first, $0) } ?? first }
+        var comparison: PairedComparison?
+        if let live, let first {
+            // Every request both have answered since the candidate's first.
+            let paired = try await data.paired(
+                region: region, endpoint: endpoint, since: first, until: now.addingTimeInterval(IngestRules.maxFutureSkew),
+                live: live.id)
+            comparison = paired[candidate.id]?[policy.scoreMetric(for: task)]
+        }
+        let scored = first.map { Int(now.timeIntervalSince($0)) } ?? 0
+        let checks = policy.evaluate(
+            task: task, liveDeploymentID: live?.id, comparison: comparison, scoredSeconds: scored, approvers: approvers,
+            requester: actor)
+        return PromotionEvidence(
+            policy: policy, liveDeploymentID: live?.id, comparison: comparison, scoredSeconds: scored,
+            approvals: approvers, checks: checks, forced: force, reason: reason)
     }
 
     /// Promotes every stealth deployment of an endpoint with `auto_promote`
@@ -82,6 +101,31 @@ public struct Promoter: Sendable {
         }
         return promoted
     }
+}
+
+/// What a promotion's evidence was computed on: the swap happens only if
+/// the candidate and the live deployment are still these, unchanged, and
+/// the approvals counted are still open.
+public struct PromotionBasis: Sendable, Equatable {
+    public var candidateResourceVersion: Int64
+    public var liveID: UUID?
+    public var liveResourceVersion: Int64?
+    /// The approvers the evidence counted (none when forced).
+    public var approvals: [String]
+
+    /// A basis.
+    public init(candidateResourceVersion: Int64, liveID: UUID?, liveResourceVersion: Int64?, approvals: [String]) {
+        self.candidateResourceVersion = candidateResourceVersion
+        self.liveID = liveID
+        self.liveResourceVersion = liveResourceVersion
+        self.approvals = approvals
+    }
+}
+
+/// The endpoint changed between a promotion's evidence and its swap.
+public struct PromotionBasisChanged: Error, Sendable {
+    /// The error.
+    public init() {}
 }
 
 /// A promotion the endpoint's policy refuses, with the evidence.

@@ -78,12 +78,18 @@ public protocol EndpointStore: Sendable {
     func approve(deployment: UUID, approver: String, comment: String?) async throws
     /// Open approvals of `deployment`.
     func approvers(of deployment: UUID) async throws -> [String]
+    /// The stealth `deployment` and its endpoint's live deployment, read
+    /// without locks, for the evidence of a promotion (409 when it is not
+    /// a stealth deployment or is being deleted).
+    func promotionPair(deployment: UUID) async throws -> (candidate: Deployment, live: Deployment?)
     /// Makes the stealth `deployment` live and the live one stealth, in one
-    /// transaction, unless `check` (given the current live id) refuses.
+    /// transaction, if what the evidence was computed on still holds:
+    /// the same candidate and live deployments, unchanged (`basis`), and
+    /// the approvals it counted still open. Throws ``PromotionBasisChanged``
+    /// otherwise; the evidence is recorded with the promotion.
     func promote(
-        deployment: UUID, actor: String, action: String,
-        check: @Sendable (_ candidate: Deployment, _ live: Deployment?) async throws -> PromotionEvidence
-    ) async throws -> (Deployment, PromotionEvidence)
+        deployment: UUID, actor: String, action: String, basis: PromotionBasis, evidence: PromotionEvidence
+    ) async throws -> Deployment
     /// Records a refused promotion with its evidence.
     func recordRefusal(deployment: UUID, actor: String, evidence: PromotionEvidence) async throws
     /// Restores the previous live deployment of the endpoint.

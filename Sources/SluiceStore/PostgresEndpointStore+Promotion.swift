@@ -3,10 +3,19 @@ public import SluiceDomain
 import SluicePostgres
 
 extension PostgresEndpointStore {
+    public func promotionPair(deployment id: UUID) async throws -> (candidate: Deployment, live: Deployment?) {
+        try await pool.withConnection { connection in
+            let candidate = try await Self.deployment(id, on: connection, lock: false)
+            guard candidate.deletionRequestedAt == nil else { throw DomainError.conflict("deployment is being deleted") }
+            guard candidate.spec.mode == .stealth else { throw DomainError.conflict("deployment is already live") }
+            let live = try await Self.live(region: candidate.spec.region, endpoint: candidate.spec.endpoint, on: connection)
+            return (candidate, live)
+        }
+    }
+
     public func promote(
-        deployment id: UUID, actor: String, action: String,
-        check: @Sendable (_ candidate: Deployment, _ live: Deployment?) async throws -> PromotionEvidence
-    ) async throws -> (Deployment, PromotionEvidence) {
+        deployment id: UUID, actor: String, action: String, basis: PromotionBasis, evidence: PromotionEvidence
+    ) async throws -> Deployment {
         try await pool.withTransaction { connection in
             let peek = try await Self.deployment(id, on: connection, lock: false)
             try await Self.lockEndpoint(region: peek.spec.region, endpoint: peek.spec.endpoint, on: connection)
@@ -14,7 +23,17 @@ extension PostgresEndpointStore {
             guard candidate.deletionRequestedAt == nil else { throw DomainError.conflict("deployment is being deleted") }
             guard candidate.spec.mode == .stealth else { throw DomainError.conflict("deployment is already live") }
             let live = try await Self.live(region: candidate.spec.region, endpoint: candidate.spec.endpoint, on: connection)
-            let evidence = try await check(candidate, live)
+            // What the evidence was computed on must still hold, under the locks.
+            guard candidate.resourceVersion == basis.candidateResourceVersion, live?.id == basis.liveID,
+                live?.resourceVersion == basis.liveResourceVersion
+            else { throw PromotionBasisChanged() }
+            if !basis.approvals.isEmpty {
+                let open = try await connection.query("""
+                    SELECT DISTINCT approver FROM promotion_approvals WHERE deployment_id = \(id) AND consumed_at IS NULL
+                    """)
+                let still = Set(try open.map { try $0.decode("approver", as: String.self) })
+                guard still.isSuperset(of: basis.approvals) else { throw PromotionBasisChanged() }
+            }
             let promoted = try await swap(to: candidate, from: live, reason: action, actor: actor, on: connection)
             try await connection.query("""
                 UPDATE promotion_approvals SET consumed_at = now() WHERE deployment_id = \(id) AND consumed_at IS NULL
@@ -26,7 +45,7 @@ extension PostgresEndpointStore {
             try await EventLog.record(
                 on: connection, actor: actor, action: "deployment.\(action)", resourceType: "deployment",
                 resourceID: StoreSupport.text(id), json: detail)
-            return (promoted, evidence)
+            return promoted
         }
     }
 

@@ -32,7 +32,7 @@ public struct PostgresIdempotencyStore: IdempotencyStore {
             if !inserted.isEmpty { return .claimed }
             let rows = try await connection.query("""
                 SELECT method = \(method) AND path = \(path) AND request_hash = sha256(\(Data(body))) AS same,
-                       status, content_type, location, body
+                       status, content_type, location, etag, body
                 FROM idempotency_keys WHERE actor = \(actor) AND key = \(key)
                 """)
             guard let row = rows.first else { return .inProgress }
@@ -40,14 +40,14 @@ public struct PostgresIdempotencyStore: IdempotencyStore {
             guard let status = try row.decode("status", as: Int?.self) else { return .inProgress }
             return .replay(StoredResponse(
                 status: status, contentType: try row.decode("content_type"), location: try row.decode("location"),
-                body: try row.decode("body", as: Data?.self).map { Array($0) } ?? []))
+                etag: try row.decode("etag"), body: try row.decode("body", as: Data?.self).map { Array($0) } ?? []))
         }
     }
 
     public func complete(actor: String, key: String, response: StoredResponse) async throws {
         try await pool.query("""
             UPDATE idempotency_keys SET status = \(response.status), content_type = \(response.contentType),
-                location = \(response.location), body = \(Data(response.body))
+                location = \(response.location), etag = \(response.etag), body = \(Data(response.body))
             WHERE actor = \(actor) AND key = \(key) AND status IS NULL
             """)
         // Now and then, drop every caller's expired keys.

@@ -56,6 +56,7 @@ struct ConventionsAPITests {
         #expect(retry.body == first.body)
         #expect(retry.header("idempotent-replayed") == "true")
         #expect(retry.header("location") == "/v1/models/churn")
+        #expect(retry.header("etag") != nil && retry.header("etag") == first.header("etag"))
         let other = try server.send("POST", "/v1/models", body: #"{"name":"other","task":"classification"}"#, headers: ["Idempotency-Key": "retry-1"])
         APIServer.expectProblem(other, 422)
         // Without the key, the same request is a conflict: it ran once.
@@ -70,6 +71,31 @@ struct ConventionsAPITests {
         let theirs = try server.send("POST", "/v1/models", token: scientist, body: #"{"name":"theirs","task":"regression"}"#, headers: ["Idempotency-Key": "retry-1"])
         #expect(theirs.status == 201)
         APIServer.expectProblem(try server.send("POST", "/v1/models", body: body, headers: ["Idempotency-Key": String(repeating: "k", count: 300)]), 400)
+    }
+
+    /// A new token's secret is shown once: it is never kept by the
+    /// idempotency store, and a replay answers 409 pointing to the token
+    /// the first request made (decision 90).
+    @Test func idempotentTokenCreation_neverStoresOrRepeatsTheSecret() async throws {
+        let server = try await APIServer.start()
+        defer { server.stop() }
+        let body = #"{"name":"ci","role":"scientist"}"#
+        let first = try server.send("POST", "/v1/tokens", body: body, headers: ["Idempotency-Key": "token-1"])
+        #expect(first.status == 201)
+        #expect(first.header("cache-control") == "no-store")
+        let secret = try #require(APIServer.json(first)["token"] as? String)
+        let id = try #require(APIServer.json(first)["id"] as? String)
+        let stored = try await server.query("""
+            SELECT count(*) AS n FROM idempotency_keys WHERE position(convert_to(\(secret), 'UTF8') in coalesce(body, ''::bytea)) > 0
+            """)
+        #expect(try stored.first?.decode("n", as: Int.self) == 0)
+        let replay = try server.send("POST", "/v1/tokens", body: body, headers: ["Idempotency-Key": "token-1"])
+        APIServer.expectProblem(replay, 409)
+        #expect(replay.header("idempotent-replayed") == "true")
+        #expect(replay.header("location") == "/v1/tokens/\(id)")
+        #expect(!replay.text.contains(secret))
+        let tokens = APIServer.items(try server.send("GET", "/v1/tokens")).filter { $0["name"] as? String == "ci" }
+        #expect(tokens.count == 1)
     }
 
     @Test func everyResourceRoute_needsAToken_andSaysWhichRole() async throws {

@@ -53,36 +53,84 @@ import Testing
     }
 }
 
-/// A live deployment created while a promotion checks its policy waits for
-/// the endpoint lock, then is refused (409), instead of breaking the
-/// promotion's swap with a unique violation (a 500).
+/// Promotion's evidence is computed without holding a connection, and the
+/// swap checks that it still describes the endpoint (decisions 82, 84).
 @Suite struct PromotionRaceTests {
-    @Test func liveCreatedDuringAPromotion_waitsAndIsRefused() async throws {
+    static let spec = DeploymentSpec(
+        region: "eu-west-1", endpoint: "race", model: "m", version: 1, mode: .live, replicas: nil, instanceType: nil,
+        runtime: .torchserve, target: .external(urls: ["http://127.0.0.1:9"]))
+
+    static func evidence(live: UUID?) -> PromotionEvidence {
+        PromotionEvidence(
+            policy: PromotionPolicy(region: "eu-west-1", endpoint: "race"), liveDeploymentID: live, comparison: nil,
+            scoredSeconds: 0, approvals: [], checks: [], forced: true, reason: "test")
+    }
+
+    /// A live deployment that appeared, or an approval consumed, after the
+    /// evidence was computed: the swap refuses and the promoter starts over.
+    @Test func aStaleBasis_isRefusedBeforeTheSwap() async throws {
         try await PostgresTokenStoreTests.withStore { _, pool in
             try await MLDataStoreIngestTests.model(pool, task: "regression")
             let candidate = try await MLDataStoreIngestTests.deploy(pool, "candidate", "stealth", endpoint: "race")
             let endpoints = PostgresEndpointStore(pool: pool)
-            let deployments = PostgresDeploymentStore(pool: pool)
-            let spec = DeploymentSpec(
-                region: "eu-west-1", endpoint: "race", model: "m", version: 1, mode: .live, replicas: nil, instanceType: nil,
-                runtime: .torchserve, target: .external(urls: ["http://127.0.0.1:9"]))
-            let creation = Mutex<Task<Deployment, any Error>?>(nil)
-            let (promoted, _) = try await endpoints.promote(deployment: candidate, actor: "t", action: "promoted") { _, live in
-                creation.withLock { $0 = Task { try await deployments.create(name: "late", spec: spec, actor: "t") } }
-                try await Task.sleep(for: .milliseconds(300))
-                return PromotionEvidence(
-                    policy: PromotionPolicy(region: "eu-west-1", endpoint: "race"), liveDeploymentID: live?.id, comparison: nil,
-                    scoredSeconds: 0, approvals: [], checks: [], forced: true, reason: "test")
+            let (read, live) = try await endpoints.promotionPair(deployment: candidate)
+            #expect(live == nil)
+            let basis = PromotionBasis(candidateResourceVersion: read.resourceVersion, liveID: nil, liveResourceVersion: nil, approvals: [])
+            _ = try await PostgresDeploymentStore(pool: pool).create(name: "late", spec: Self.spec, actor: "t")
+            await #expect(throws: PromotionBasisChanged.self) {
+                try await endpoints.promote(deployment: candidate, actor: "t", action: "promoted", basis: basis, evidence: Self.evidence(live: nil))
             }
-            #expect(promoted.spec.mode == .live)
-            let task = try #require(creation.withLock { $0 })
-            let result = await task.result
+            let approvals = PromotionBasis(
+                candidateResourceVersion: read.resourceVersion, liveID: nil, liveResourceVersion: nil, approvals: ["bob"])
+            await #expect(throws: PromotionBasisChanged.self) {
+                try await endpoints.promote(deployment: candidate, actor: "t", action: "promoted", basis: approvals, evidence: Self.evidence(live: nil))
+            }
+            let lives = try await pool.query("SELECT count(*) AS n FROM deployments WHERE endpoint = 'race' AND mode = 'live'")
+            #expect(try lives.first?.decode("n", as: Int.self) == 1)
+        }
+    }
+
+    /// A live deployment's creation waits for the endpoint lock a swap
+    /// holds, then gets its 409, instead of breaking the swap (a 500).
+    @Test func liveCreation_waitsForTheEndpointLock() async throws {
+        try await PostgresTokenStoreTests.withStore { _, pool in
+            try await MLDataStoreIngestTests.model(pool, task: "regression")
+            let candidate = try await MLDataStoreIngestTests.deploy(pool, "candidate", "stealth", endpoint: "race")
+            let deployments = PostgresDeploymentStore(pool: pool)
+            let creation: Task<Deployment, any Error> = try await pool.withTransaction { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtext('endpoint'), hashtext('eu-west-1/race'))")
+                let creation = Task { try await deployments.create(name: "late", spec: Self.spec, actor: "t") }
+                try await Task.sleep(for: .milliseconds(300))
+                // As a swap would, while the creation waits.
+                try await connection.query("UPDATE deployments SET mode = 'live' WHERE id = \(candidate)")
+                return creation
+            }
+            let result = await creation.result
             guard case .failure(let error) = result, case DomainError.conflict = error else {
                 Issue.record("the late live deployment was not refused: \(result)")
                 return
             }
-            let live = try await pool.query("SELECT count(*) AS n FROM deployments WHERE endpoint = 'race' AND mode = 'live'")
-            #expect(try live.first?.decode("n", as: Int.self) == 1)
+        }
+    }
+
+    /// The evidence's reads need connections of their own: with a pool of
+    /// one, a promotion that held its transaction's connection while
+    /// reading would wait for itself until the pool's timeout.
+    @Test func aPromotion_needsOnlyOneConnectionAtATime() async throws {
+        let database = try await TestPostgres.shared().createDatabase()
+        let pool = PGPool(configuration: PGPoolConfiguration(connection: PGConnectionConfiguration(url: database.url), maxConnections: 1, acquireTimeout: .seconds(2)))
+        do {
+            try await PGMigrator(pool: pool, directory: PostgresTokenStoreTests.migrations).migrate()
+            try await MLDataStoreIngestTests.model(pool, task: "regression")
+            _ = try await MLDataStoreIngestTests.deploy(pool, "live", "live", endpoint: "race")
+            let candidate = try await MLDataStoreIngestTests.deploy(pool, "candidate", "stealth", endpoint: "race")
+            let promoter = Promoter(endpoints: PostgresEndpointStore(pool: pool), data: PostgresMLDataStore(pool: pool))
+            let (promoted, evidence) = try await promoter.promote(deployment: candidate, actor: "t", force: true, reason: "test")
+            #expect(promoted.spec.mode == .live && evidence.forced)
+            await pool.close()
+        } catch {
+            await pool.close()
+            throw error
         }
     }
 }
