@@ -92,7 +92,11 @@ struct IngestParser {
             let requestID = requestID(object["request_id"], path, &validation)
             var actual: OutcomeValue?
             if let value = object["actual"]?.number {
-                actual = .number(value)
+                if IngestRules.isStorable(value) {
+                    actual = .number(value)
+                } else {
+                    validation.add("\(path).actual", "must be a number from -1e30 to 1e30")
+                }
             } else if let label = object["actual"]?.string, IngestRules.isLabel(label) {
                 actual = .label(label)
             } else {
@@ -130,7 +134,13 @@ struct IngestParser {
     }
 
     private func output(_ value: IngestJSON?, _ path: String, _ validation: inout Validation) -> PredictionOutput? {
-        if let number = value?.number { return .number(number) }
+        if let number = value?.number {
+            guard IngestRules.isStorable(number) else {
+                validation.add("\(path).output", "must be a number from -1e30 to 1e30")
+                return nil
+            }
+            return .number(number)
+        }
         if let label = value?.string, IngestRules.isLabel(label) { return .label(label, probabilities: nil) }
         if let object = value?.object, let label = object["label"]?.string, IngestRules.isLabel(label),
             object.members.allSatisfy({ $0.key == "label" || $0.key == "probabilities" }) {

@@ -91,6 +91,18 @@ public enum IngestRules {
         return !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
+    /// The largest magnitude of a numeric output or actual. The scoreboard
+    /// squares errors, and the paired comparison squares squared errors
+    /// again; PostgreSQL refuses a `float8` overflow with an error (not
+    /// infinity), which would fail every later batch touching the request.
+    /// 1e30 to the fourth power still fits a double (decision 92).
+    public static let maxMagnitude: Double = 1e30
+
+    /// Whether `value` can be stored and scored: finite, within ``maxMagnitude``.
+    public static func isStorable(_ value: Double) -> Bool {
+        value.isFinite && abs(value) <= maxMagnitude
+    }
+
     /// How far in the future an `at` may be (clock skew).
     public static let maxFutureSkew: TimeInterval = 24 * 3600
     /// How old an `at` may be.

@@ -25,8 +25,10 @@ public enum PredictionExtractor {
     /// The output in `body` through the full JSON parse.
     static func parsed(runtime: DeploymentRuntime, body: [UInt8]) -> PredictionOutput? {
         guard !body.isEmpty, let json = JSONScanner.parse(body) else {
-            // TorchServe may answer a bare label as text/plain.
-            return runtime == .torchserve ? plainText(body) : nil
+            // TorchServe may answer a bare label as text/plain; a body that
+            // starts like JSON and does not parse (`NaN`, a trailing comma,
+            // cut short) has no output, never its own text as a label.
+            return runtime == .torchserve && !looksLikeJSON(body) ? plainText(body) : nil
         }
         switch runtime {
         case .torchserve: return torchserve(json)
@@ -36,7 +38,7 @@ public enum PredictionExtractor {
 
     static func torchserve(_ json: JSONValue) -> PredictionOutput? {
         switch json {
-        case .number(let value): return .number(value)
+        case .number(let value): return number(value)
         case .bool(let value): return .label(value ? "true" : "false", probabilities: nil)
         case .string(let text): return IngestRules.isLabel(text) ? .label(text, probabilities: nil) : nil
         case .array(let items): return items.count == 1 ? torchserve(items[0]) : nil
@@ -50,7 +52,7 @@ public enum PredictionExtractor {
             let probabilities = members["probabilities"]?.objectValue.flatMap(probabilityMap)
             switch label {
             case .string(let text) where IngestRules.isLabel(text): return .label(text, probabilities: probabilities)
-            case .number(let value): return .number(value)
+            case .number(let value): return number(value)
             default: return nil
             }
         }
@@ -85,7 +87,7 @@ public enum PredictionExtractor {
               case .array(let data)? = first["data"], let value = data.first
         else { return nil }
         switch value {
-        case .number(let number): return .number(number)
+        case .number(let value): return number(value)
         case .string(let text): return IngestRules.isLabel(text) ? .label(text, probabilities: nil) : nil
         case .bool(let flag): return .label(flag ? "true" : "false", probabilities: nil)
         default: return nil
@@ -94,7 +96,19 @@ public enum PredictionExtractor {
 
     static func plainText(_ body: [UInt8]) -> PredictionOutput? {
         let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if let number = Double(text), number.isFinite { return .number(number) }
+        if let value = Double(text) { return number(value) }
         return IngestRules.isLabel(text) ? .label(text, probabilities: nil) : nil
+    }
+
+    /// A numeric output the store can score (``IngestRules/isStorable(_:)``), else none.
+    static func number(_ value: Double) -> PredictionOutput? {
+        IngestRules.isStorable(value) ? .number(value) : nil
+    }
+
+    /// Whether the body's first byte past white space opens a JSON object,
+    /// array or string.
+    static func looksLikeJSON(_ body: [UInt8]) -> Bool {
+        guard let first = body.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) else { return false }
+        return first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || first == UInt8(ascii: "\"")
     }
 }

@@ -23,6 +23,13 @@ public struct PostgresMLDataStore: MLDataStore {
         for (index, prediction) in batch.enumerated() where prediction.output == nil && prediction.status == nil {
             if validation.violations.count < 50 { validation.add("[\(index)].output", "an output or a status is required") }
         }
+        // Out of range here only from a journal written before the bound
+        // (decision 92): refused, so the uploader drops it instead of every
+        // later batch of its request failing.
+        for (index, prediction) in batch.enumerated() {
+            guard case .number(let value)? = prediction.output, !IngestRules.isStorable(value) else { continue }
+            if validation.violations.count < 50 { validation.add("[\(index)].output", "must be a number from -1e30 to 1e30") }
+        }
         // A key twice in one batch: the first is stored, the rest count as duplicates.
         var seen = Set<PredictionKey>()
         seen.reserveCapacity(batch.count)
@@ -77,6 +84,12 @@ public struct PostgresMLDataStore: MLDataStore {
 
     public func ingest(outcomes batch: [Outcome]) async throws -> IngestResult {
         guard !batch.isEmpty else { return IngestResult(accepted: 0, duplicates: 0) }
+        var validation = Validation()
+        for (index, outcome) in batch.enumerated() {
+            guard case .number(let value) = outcome.actual, !IngestRules.isStorable(value) else { continue }
+            if validation.violations.count < 50 { validation.add("[\(index)].actual", "must be a number from -1e30 to 1e30") }
+        }
+        try validation.throwIfInvalid()
         var seen = Set<OutcomeKey>()
         seen.reserveCapacity(batch.count)
         let outcomes = batch.filter { seen.insert(OutcomeKey(region: $0.region, endpoint: $0.endpoint, requestID: $0.requestID)).inserted }

@@ -101,6 +101,22 @@ import Testing
         }
     }
 
+    /// Outputs and actuals past ±1e30 are refused (decision 92): the
+    /// scoreboard raises them to the fourth power.
+    @Test func outputsAndActualsPastTheBound_are422() throws {
+        let output = #"{"deployment_id":"\#(Self.deployment)","request_id":"r1","output":1e31,"latency_ms":1,"at":"2026-11-29T10:00:00Z"}"#
+        #expect(try Self.refusedFields("[\(output)]") == ["[0].output"])
+        let fine = output.replacingOccurrences(of: "1e31", with: "-1e30")
+        #expect(try Self.refusedFields("[\(fine)]").isEmpty)
+        let outcome = #"[{"region":"eu-west-1","endpoint":"churn","request_id":"r1","actual":-2e30,"at":"2026-11-29T10:00:00Z"}]"#
+        do {
+            _ = try IngestParser(now: Self.now).outcomes(try IngestParser.objects(Array(outcome.utf8), ndjson: false))
+            Issue.record("accepted")
+        } catch DomainError.invalidFields(let violations) {
+            #expect(violations.map(\.field) == ["[0].actual"])
+        }
+    }
+
     @Test func numbers_readExactlyAsTheStandardLibrary() throws {
         let texts = ["0", "-0", "0.1", "0.7", "3.5", "-0.0001", "123456789012345", "1234567890123456789", "0.30000000000000004",
                      "1.7976931348623157e308", "5e-324", "2.5E+3", "1e-7", "0.000001234567890123456", "9007199254740993"]

@@ -22,6 +22,15 @@ import Testing
         #expect(torchserve("[1,2]") == nil)
         #expect(torchserve(#"{"code":503,"type":"ServiceUnavailableException","message":"x"}"#) == nil)
         #expect(torchserve(#"{"a":"b"}"#) == nil)
+        // JSON that does not parse (Python's NaN, a trailing comma, cut
+        // short) has no output: never its own text as a label.
+        for broken in [#"{"label":"cat","probabilities":{"cat":NaN,"dog":0.1}}"#, "[0.5,]", #"{"label":"ca"#, " [1"] {
+            #expect(torchserve(broken) == nil, "\(broken)")
+        }
+        // Numbers the store could not score (decision 92) are no output.
+        #expect(torchserve("1e200") == nil && torchserve("[-1e31]") == nil && torchserve(#"{"label":1e40}"#) == nil)
+        #expect(PredictionExtractor.output(runtime: .oip, body: Array(#"{"outputs":[{"data":[1e300]}]}"#.utf8)) == nil)
+        #expect(torchserve("1e30") == .number(1e30))
     }
 
     @Test func oip_takesTheFirstElementOfTheFirstOutput() {

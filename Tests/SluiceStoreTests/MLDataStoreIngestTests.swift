@@ -144,3 +144,36 @@ import Testing
         }
     }
 }
+
+/// Numbers near the bound are stored and scored; past it (only possible
+/// from an old journal now) they are refused, never a PostgreSQL overflow
+/// that would fail every later batch of the request (decision 92).
+@Suite struct MLDataStoreMagnitudeTests {
+    @Test func largeNumbers_scoreWithoutOverflow_andPastTheBoundAreRefused() async throws {
+        try await PostgresTokenStoreTests.withStore { _, pool in
+            try await MLDataStoreIngestTests.model(pool, task: "regression")
+            let a = try await MLDataStoreIngestTests.deploy(pool, "a", "live", endpoint: "big")
+            let b = try await MLDataStoreIngestTests.deploy(pool, "b", "stealth", endpoint: "big")
+            let data = PostgresMLDataStore(pool: pool)
+            let at = Date().addingTimeInterval(-60)
+            _ = try await data.ingest(predictions: [
+                Prediction(deploymentID: a, requestID: "r", output: .number(1e30), latencyMS: 1, at: at),
+                Prediction(deploymentID: b, requestID: "r", output: .number(-1e30), latencyMS: 1, at: at),
+            ])
+            let stored = try await data.ingest(outcomes: [Outcome(region: "eu-west-1", endpoint: "big", requestID: "r", actual: .number(0), at: at)])
+            #expect(stored.accepted == 1)
+            for exact in [false, true] {
+                let board = try await data.scoreboard(
+                    region: "eu-west-1", endpoint: "big", since: at.addingTimeInterval(-7200), until: Date().addingTimeInterval(60), exact: exact)
+                #expect(!board.deployments.isEmpty)
+            }
+            _ = try await data.paired(region: "eu-west-1", endpoint: "big", since: at.addingTimeInterval(-7200), until: Date(), live: a)
+            await #expect(throws: DomainError.self) {
+                try await data.ingest(predictions: [Prediction(deploymentID: a, requestID: "s", output: .number(1e200), latencyMS: 1, at: at)])
+            }
+            await #expect(throws: DomainError.self) {
+                try await data.ingest(outcomes: [Outcome(region: "eu-west-1", endpoint: "big", requestID: "s", actual: .number(-1e31), at: at)])
+            }
+        }
+    }
+}
