@@ -42,10 +42,10 @@ public struct PostgresMLDataStore: MLDataStore {
             if validation.violations.count < 50 { validation.add("[\(index)].deployment_id", "no such deployment") }
         }
         try validation.throwIfInvalid()
-        try await partitions.ensure(table: "predictions", days: PartitionCache.days(predictions.lazy.map(\.at)), pool: pool)
         let columns = try PredictionColumns(predictions, places: places)
         let endpoints = Set(places.values.map { "\($0.region)/\($0.endpoint)" })
-        let inserted = try await store(count: predictions.count, endpoints: endpoints) { connection in
+        let days = PartitionCache.days(predictions.lazy.map(\.at))
+        let inserted = try await store(count: predictions.count, endpoints: endpoints, table: "predictions", days: days) { connection in
             try await connection.queryPrepared("""
                 WITH input AS (
                     SELECT * FROM unnest(\(columns.deploymentID)::uuid[], \(columns.requestID)::text[],
@@ -93,10 +93,10 @@ public struct PostgresMLDataStore: MLDataStore {
         var seen = Set<OutcomeKey>()
         seen.reserveCapacity(batch.count)
         let outcomes = batch.filter { seen.insert(OutcomeKey(region: $0.region, endpoint: $0.endpoint, requestID: $0.requestID)).inserted }
-        try await partitions.ensure(table: "outcomes", days: PartitionCache.days(outcomes.lazy.map(\.at)), pool: pool)
         let columns = try OutcomeColumns(outcomes)
         let endpoints = Set(outcomes.map { "\($0.region)/\($0.endpoint)" })
-        let inserted = try await store(count: outcomes.count, endpoints: endpoints) { connection in
+        let days = PartitionCache.days(outcomes.lazy.map(\.at))
+        let inserted = try await store(count: outcomes.count, endpoints: endpoints, table: "outcomes", days: days) { connection in
             try await connection.queryPrepared("""
                 WITH input AS (
                     SELECT * FROM unnest(\(columns.region)::text[], \(columns.endpoint)::text[],
@@ -152,19 +152,34 @@ extension PostgresMLDataStore {
     /// stored items (0-based, in batch order) to the rollups: its
     /// statement's snapshot, taken once the lock is held, sees every batch
     /// that finished before it. Returns how many items were stored.
+    ///
+    /// The day partitions of `table` for `days` are made sure of first. If
+    /// one this process knew of was dropped since (another replica's
+    /// retention), the insert finds no partition (23514): the cache is
+    /// forgotten, the partitions made again and the batch stored once more.
     func store(
-        count: Int, endpoints: Set<String>,
+        count: Int, endpoints: Set<String>, table: String, days: Set<String>,
         insert: (PGConnection) async throws -> PGRows,
         rollup: (PGConnection, [Int]) async throws -> Void
     ) async throws -> Int {
-        try await pool.retryingSerializationFailures {
-            try await pool.withTransaction { connection in
-                let stored = try Self.storedIndexes(try await insert(connection), count: count)
-                guard !stored.isEmpty else { return 0 }
-                try await Self.lock(endpoints: endpoints, on: connection)
-                try await rollup(connection, stored)
-                return stored.count
+        func attempt() async throws -> Int {
+            try await pool.retryingSerializationFailures {
+                try await pool.withTransaction { connection in
+                    let stored = try Self.storedIndexes(try await insert(connection), count: count)
+                    guard !stored.isEmpty else { return 0 }
+                    try await Self.lock(endpoints: endpoints, on: connection)
+                    try await rollup(connection, stored)
+                    return stored.count
+                }
             }
+        }
+        try await partitions.ensure(table: table, days: days, pool: pool)
+        do {
+            return try await attempt()
+        } catch let error as PGError where error.sqlState == "23514" {
+            partitions.reset()
+            try await partitions.ensure(table: table, days: days, pool: pool)
+            return try await attempt()
         }
     }
 

@@ -176,4 +176,39 @@ import Testing
             }
         }
     }
+
+    /// A row in the last half microsecond of a day is stored (rounded) in
+    /// the next day's partition, which must be the one made sure of.
+    @Test func theLastHalfMicrosecondOfADay_goesToTheNextDaysPartition() async throws {
+        try await PostgresTokenStoreTests.withStore { _, pool in
+            try await MLDataStoreIngestTests.model(pool, task: "regression")
+            let a = try await MLDataStoreIngestTests.deploy(pool, "a", "live", endpoint: "edge")
+            let midnight = (Date().timeIntervalSince1970 / 86_400).rounded(.down) * 86_400
+            let late = Date(timeIntervalSince1970: midnight - 0.0000003)
+            let stored = try await PostgresMLDataStore(pool: pool).ingest(predictions: [
+                Prediction(deploymentID: a, requestID: "r", output: .number(1), latencyMS: 1, at: late),
+            ])
+            #expect(stored.accepted == 1)
+        }
+    }
+
+    /// Another replica's retention drops a partition this store knew of:
+    /// the next batch for that day makes it again, no 500.
+    @Test func aPartitionDroppedByAnotherReplica_isMadeAgain() async throws {
+        try await PostgresTokenStoreTests.withStore { _, pool in
+            try await MLDataStoreIngestTests.model(pool, task: "regression")
+            let a = try await MLDataStoreIngestTests.deploy(pool, "a", "live", endpoint: "old")
+            let ingesting = PostgresMLDataStore(pool: pool)
+            let retaining = PostgresMLDataStore(pool: pool)
+            let old = Date().addingTimeInterval(-500 * 86_400)
+            _ = try await ingesting.ingest(predictions: [Prediction(deploymentID: a, requestID: "r1", output: .number(1), latencyMS: 1, at: old)])
+            #expect(try await retaining.applyRetention(now: Date()) > 0)
+            let again = try await ingesting.ingest(predictions: [
+                Prediction(deploymentID: a, requestID: "r2", output: .number(1), latencyMS: 1, at: old),
+            ])
+            #expect(again.accepted == 1)
+            let outcomes = try await ingesting.ingest(outcomes: [Outcome(region: "eu-west-1", endpoint: "old", requestID: "r2", actual: .number(1), at: old)])
+            #expect(outcomes.accepted == 1)
+        }
+    }
 }
