@@ -68,8 +68,12 @@ public struct Promoter: Sendable {
         var comparison: PairedComparison?
         if let live, let first {
             // Every request both have answered since the candidate's first.
+            // The comparison reads hourly rollups from the start of `since`'s
+            // hour: after a version change, from the next whole hour, so no
+            // answer of the previous version is counted.
+            let pairedSince = since.map { $0 >= first ? Self.nextWholeHour($0) : first } ?? first
             let paired = try await data.paired(
-                region: region, endpoint: endpoint, since: first, until: now.addingTimeInterval(IngestRules.maxFutureSkew),
+                region: region, endpoint: endpoint, since: pairedSince, until: now.addingTimeInterval(IngestRules.maxFutureSkew),
                 live: live.id)
             comparison = paired[candidate.id]?[policy.scoreMetric(for: task)]
         }
@@ -80,6 +84,12 @@ public struct Promoter: Sendable {
         return PromotionEvidence(
             policy: policy, liveDeploymentID: live?.id, comparison: comparison, scoredSeconds: scored,
             approvals: approvers, checks: checks, forced: force, reason: reason)
+    }
+
+    /// `date` if it is a whole UTC hour, else the next one.
+    static func nextWholeHour(_ date: Date) -> Date {
+        let hours = (date.timeIntervalSince1970 / 3600).rounded(.up)
+        return Date(timeIntervalSince1970: hours * 3600)
     }
 
     /// Promotes every stealth deployment of an endpoint with `auto_promote`

@@ -15,7 +15,7 @@ struct PromotionAPITests {
     }
 
     /// One live and two stealth deployments with 600 scored requests.
-    static func scoredEndpoint() async throws -> Endpoint {
+    static func scoredEndpoint(ago: TimeInterval = 7200) async throws -> Endpoint {
         let server = try await APIServer.start()
         try await server.seedModelVersion(model: "churn")
         let endpoint = Endpoint(
@@ -23,7 +23,7 @@ struct PromotionAPITests {
             better: try server.deploy("better", model: "churn", mode: "stealth", endpoint: "churn"),
             worse: try server.deploy("worse", model: "churn", mode: "stealth", endpoint: "churn"))
         let traffic = Traffic.classification(seed: 3, count: 600)
-        let at = ScoreboardAPITests.iso(Date().addingTimeInterval(-7200))
+        let at = ScoreboardAPITests.iso(Date().addingTimeInterval(-ago))
         for (key, id) in [("live", endpoint.live), ("better", endpoint.better), ("worse", endpoint.worse)] {
             _ = try server.send("POST", "/v1/predictions", body: try APIServer.encode(traffic.predictions(key, deployment: id, at: at)))
         }
@@ -189,6 +189,22 @@ struct PromotionAPITests {
         #expect(try server.send("POST", "/v1/deployments/\(endpoint.better)/approvals", token: bob).status == 201)
         let again = try server.send("POST", "/v1/deployments/\(endpoint.better)/promote", token: alice)
         #expect(!APIServer.errorFields(again).contains("approvals"), "\(again)")
+    }
+
+    /// The comparison reads hourly rollups; after a version change it
+    /// starts at the next whole hour, so answers of the previous version
+    /// from earlier in the same hour are not counted.
+    @Test func newVersion_doesNotInheritTheSameHoursPairs() async throws {
+        let endpoint = try await Self.scoredEndpoint(ago: 30)
+        let server = endpoint.server
+        defer { server.stop() }
+        try await server.seedModelVersion(model: "churn", version: 2)
+        try Self.setPolicy(server, #"{"min_outcomes":100,"min_duration":"0s","required_approvals":0,"require_significance":false,"min_improvement":0}"#)
+        #expect(try server.send("PATCH", "/v1/deployments/\(endpoint.better)", body: #"{"version":2}"#).status == 200)
+        let refused = try server.send("POST", "/v1/deployments/\(endpoint.better)/promote")
+        APIServer.expectProblem(refused, 409)
+        #expect(APIServer.errorFields(refused).contains("min_outcomes"), "\(refused)")
+        #expect(try Self.liveID(server) == endpoint.live)
     }
 
     @Test func twoPromotionsRacing_leaveExactlyOneLive() async throws {
