@@ -1,5 +1,6 @@
 public import Logging
 public import SluiceDomain
+import Synchronization
 
 /// Where the gateway's routes come from: every routing document, and a
 /// signal whenever they may have changed. `SluiceApp` implements it on
@@ -20,6 +21,9 @@ public struct RouteReloader: Sendable {
     let table: RouteTable
     let interval: Duration
     let logger: Logger
+    /// Loads started and the latest applied, so that a slow load cannot
+    /// replace the result of one started after it.
+    private let order = LoadOrder()
 
     /// A reloader of `table` from `source`.
     public init(source: any RouteSource, table: RouteTable, interval: Duration, logger: Logger) {
@@ -29,13 +33,17 @@ public struct RouteReloader: Sendable {
         self.logger = logger
     }
 
-    /// Loads once; returns whether it worked. A failure keeps the table.
+    /// Loads once; returns whether it worked. A failure keeps the table, and
+    /// so does a result older than one already applied (the change signal
+    /// and the periodic reload run at once).
     @discardableResult
     public func reload() async -> Bool {
+        let ticket = order.start()
         do {
             let documents = try await source.loadAll()
-            table.replace(documents)
-            logger.debug("routes loaded", metadata: ["endpoints": "\(documents.count)"])
+            if order.apply(ticket, { table.replace(documents) }) {
+                logger.debug("routes loaded", metadata: ["endpoints": "\(documents.count)"])
+            }
             return true
         } catch {
             logger.warning("routes not reloaded; serving the last ones", metadata: ["reason": "\(error)"])
@@ -74,6 +82,32 @@ public struct RouteReloader: Sendable {
                 logger.debug("route change subscription failed", metadata: ["reason": "\(error)"])
             }
             do { try await Task.sleep(for: .seconds(1)) } catch { return }
+        }
+    }
+}
+
+/// The order of route loads: each takes a ticket when it starts, and a
+/// result is applied only if no later-started load was applied before it.
+final class LoadOrder: Sendable {
+    private let state = Mutex((started: UInt64(0), applied: UInt64(0)))
+
+    /// A ticket for a load starting now.
+    func start() -> UInt64 {
+        state.withLock { state in
+            state.started += 1
+            return state.started
+        }
+    }
+
+    /// Runs `apply` for the load with `ticket` unless a later one was
+    /// applied already; returns whether it ran. Under the lock, so two
+    /// results never interleave.
+    func apply(_ ticket: UInt64, _ apply: () -> Void) -> Bool {
+        state.withLock { state in
+            guard ticket > state.applied else { return false }
+            state.applied = ticket
+            apply()
+            return true
         }
     }
 }

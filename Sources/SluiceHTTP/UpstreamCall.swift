@@ -8,7 +8,7 @@ final class UpstreamCall: @unchecked Sendable {
     let noBody: Bool
     /// Monotonic nanoseconds after which the call fails as `.timeout`.
     let deadline: UInt64
-    let completion: @Sendable (Result<UpstreamResponse, UpstreamError>) -> Void
+    private let onComplete: @Sendable (Result<UpstreamResponse, UpstreamError>) -> Void
     /// Whether the call was sent again on a fresh connection after a reused
     /// one turned out to be closed; it is not sent a third time.
     var resent = false
@@ -23,6 +23,18 @@ final class UpstreamCall: @unchecked Sendable {
         self.maxBody = maxBody
         self.noBody = noBody
         self.deadline = deadline
-        self.completion = completion
+        self.onComplete = completion
+    }
+
+    /// Tells the caller how the call ended. A connect failure of a resend
+    /// is reported as `.receiveFailed`: the first send reached a server,
+    /// which may have acted on it, so callers that retry only calls that
+    /// never reached one (a failed connect) must not send it elsewhere.
+    func completion(_ result: Result<UpstreamResponse, UpstreamError>) {
+        if resent, case .failure(let error) = result, error.code == .connectFailed {
+            return onComplete(.failure(UpstreamError(
+                .receiveFailed, "the connection broke after the request was sent, and sending it again failed: \(error.message)")))
+        }
+        onComplete(result)
     }
 }

@@ -17,6 +17,8 @@ final class ScriptedUpstream: Sendable {
         case respondAndClose(String)
         /// Close without answering.
         case close
+        /// Stop listening (later connects are refused), then close without answering.
+        case closeAndStopListening
         /// Answer nothing until the client gives up.
         case hang
         /// Write the first answer, then, a moment later, a second one nobody asked for.
@@ -99,6 +101,11 @@ final class ScriptedUpstream: Sendable {
                 _ = Self.write(fd, text)
                 return
             case .close:
+                return
+            case .closeAndStopListening:
+                state.withLock { state in
+                    if state.listening { Glibc.shutdown(listener.fd, Int32(SHUT_RDWR)) }
+                }
                 return
             case .respondTwice(let first, let second):
                 guard Self.write(fd, first) else { return }

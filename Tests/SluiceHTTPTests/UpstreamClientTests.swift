@@ -82,6 +82,25 @@ import Testing
         #expect(silent.requests.count == 3)
     }
 
+    /// A kept connection that broke after the request went out, whose
+    /// resend then cannot connect (the server died of the request): the
+    /// request reached a server, so the failure is not `.connectFailed`,
+    /// which callers take as "never sent" and retry elsewhere.
+    @Test func resendThatCannotConnect_isNotAConnectFailure() async throws {
+        let server = try ScriptedUpstream { request in
+            request.head.contains("/second") ? .closeAndStopListening : .respond(Self.ok)
+        }
+        defer { server.stop() }
+        let client = try UpstreamClient()
+        defer { client.shutdown() }
+        _ = try await client.execute(try Self.request(server, "/first"), timeout: .seconds(5))
+        let error = await #expect(throws: UpstreamError.self) {
+            try await client.execute(try Self.request(server, "/second"), timeout: .seconds(5))
+        }
+        #expect(error?.code == .receiveFailed, "\(String(describing: error))")
+        #expect(server.requests.count == 2)
+    }
+
     /// A kept connection on which the server wrote after its answer (a
     /// handler answering twice) is not reused: those bytes must never be
     /// taken for the next call's answer.
