@@ -106,8 +106,15 @@ public struct SluiceConfiguration: Sendable, Equatable {
         default: throw Invalid(variable: "SLUICE_DATABASE_WAIT", problem: "must be loop or queue")
         }
         config.adminToken = value("SLUICE_ADMIN_TOKEN")
-        if let token = config.adminToken, token.utf8.count < 16 {
-            throw Invalid(variable: "SLUICE_ADMIN_TOKEN", problem: "must be at least 16 characters")
+        if let token = config.adminToken {
+            // What a bearer token can be (AuthMiddleware): anything else would
+            // be stored and could never sign in, locking admins out.
+            guard (16...512).contains(token.utf8.count) else {
+                throw Invalid(variable: "SLUICE_ADMIN_TOKEN", problem: "must be 16 to 512 characters")
+            }
+            guard token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw Invalid(variable: "SLUICE_ADMIN_TOKEN", problem: "must be printable ASCII without spaces or line breaks")
+            }
         }
         try readKubeflowAndWebhooks(value, into: &config)
         if let workers = value("SLUICE_WORKERS") { config.workers = try onOff(workers, "SLUICE_WORKERS") }
@@ -148,8 +155,11 @@ public struct SluiceConfiguration: Sendable, Equatable {
         return config
     }
 
-    /// The URL Kubeflow calls back.
-    public var effectivePublicURL: String { publicURL ?? "http://\(host):\(port)" }
+    /// The URL Kubeflow calls back: `SLUICE_PUBLIC_URL`, else the listening
+    /// address (an IPv6 literal in brackets).
+    public var effectivePublicURL: String {
+        publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
 
     static func validHost(_ host: String, _ name: String) throws(Invalid) -> String {
         let isV4 = host.split(separator: ".", omittingEmptySubsequences: false).count == 4

@@ -57,10 +57,26 @@ struct CLIConfig: Codable, Equatable {
     static func resolve(url: String?, token: String?, environment: [String: String]) throws(CLIError) -> CLIConfig {
         let saved = (url != nil && token != nil) ? nil : try load(environment)
         let resolvedURL = url ?? environment["SLUICE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.url
-        let resolvedToken = token ?? environment["SLUICE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.token
-        guard let resolvedURL, let resolvedToken else {
+        // A saved token belongs to the server it was saved for: it is never
+        // sent to another one named by --url or SLUICE_URL.
+        let savedToken = saved.flatMap { saved in resolvedURL.map { Self.sameServer($0, saved.url) } == true ? saved.token : nil }
+        let resolvedToken = token ?? environment["SLUICE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } ?? savedToken
+        guard let resolvedURL else {
             throw CLIError(CLIError.usage, "no server configured: run sluice login --url URL --token TOKEN, or set SLUICE_URL and SLUICE_TOKEN")
         }
+        guard let resolvedToken else {
+            throw CLIError(CLIError.usage, "no token for \(resolvedURL): run sluice login --url \(resolvedURL) --token TOKEN, or set SLUICE_TOKEN")
+        }
         return CLIConfig(url: resolvedURL, token: resolvedToken)
+    }
+
+    /// Whether two server URLs name the same server (a trailing `/` aside).
+    static func sameServer(_ a: String, _ b: String) -> Bool {
+        func trimmed(_ url: String) -> String {
+            var text = url
+            while text.hasSuffix("/") { text.removeLast() }
+            return text.lowercased()
+        }
+        return trimmed(a) == trimmed(b)
     }
 }

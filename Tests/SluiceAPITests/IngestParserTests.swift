@@ -163,5 +163,11 @@ import Testing
                      "2026-11-27T18:09:32", "2026-11-27T18:09:32.Z", "2026-11-27T18:09:32+0530", "0000-01-01T00:00:00Z"] {
             #expect(APITime.rfc3339(text) == nil, "\(text)")
         }
+        // What is not RFC 3339 is refused outright, never moved to a nearby
+        // date as Foundation's ISO 8601 parser did (2026-02-30 → March 2).
+        for text in ["2026-02-30T00:00:00Z", "2026-11-27T24:00:00Z", "2026-11-27T18:09:32+05", "2026-11-27T18:09:32GMT", "20261127T180932Z"] {
+            #expect(APITime.parse(text) == nil, "\(text)")
+        }
+        #expect(APITime.parse("2026-11-27t18:09:32z") == APITime.parse("2026-11-27T18:09:32Z"))
     }
 }

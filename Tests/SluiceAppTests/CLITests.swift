@@ -43,6 +43,12 @@ struct CLITests {
         #expect(try cli.run(["datasets", "list"]).status == 0)
         // The environment wins over the file.
         #expect(try cli.run(["datasets", "list"], environment: ["SLUICE_TOKEN": "wrong"]).status == 1)
+        // The saved token belongs to its server: never sent to another one.
+        let elsewhere = try cli.run(["datasets", "list", "--url", "http://127.0.0.1:1"])
+        #expect(elsewhere.status == 64 && elsewhere.error.contains("no token for http://127.0.0.1:1"), "\(elsewhere)")
+        let viaEnvironment = try cli.run(["datasets", "list"], environment: ["SLUICE_URL": "http://127.0.0.1:1"])
+        #expect(viaEnvironment.status == 64, "\(viaEnvironment)")
+        #expect(try cli.run(["datasets", "list", "--url", url + "/"]).status == 0)
 
         // XDG_CONFIG_HOME moves the file.
         let xdg = cli.home.appendingPathComponent("xdg")

@@ -61,6 +61,12 @@ import Testing
         #expect(try SluiceConfiguration.fromEnvironment([:]).gateway.maxAnswer == 8 << 20)
     }
 
+    /// Kubeflow's callback URL from the listening address: an IPv6 literal
+    /// goes in brackets.
+    @Test func effectivePublicURL_bracketsAnIPv6Host() throws {
+        #expect(try SluiceConfiguration.fromEnvironment(["SLUICE_HOST": "::1"]).effectivePublicURL == "http://[::1]:8080")
+    }
+
     /// `on`, the older spelling of the synced acknowledgement, keeps its meaning.
     @Test(arguments: [("fsync", JournalAcknowledgement.fsync), ("on", .fsync), ("ON", .fsync), ("write", .write), ("off", .off)])
     func acknowledgementValues(text: String, expected: JournalAcknowledgement) throws {
@@ -74,6 +80,7 @@ import Testing
         "SLUICE_EC2_AMI=ubuntu", "SLUICE_RECONCILE_INTERVAL=0", "SLUICE_RECONCILE_LEASE=1", "SLUICE_RECONCILE_LEASE=soon", "SLUICE_KUBEFLOW_AUTH=basic",
         "SLUICE_KUBEFLOW_URL=ftp://kfp.example.com", "SLUICE_KUBEFLOW_URL=http://kfp.example.com/?x=1", "SLUICE_PUBLIC_URL=sluice.example.com",
         "SLUICE_PUBLIC_URL=https://sluice.example.com/#frag", "SLUICE_KUBEFLOW_TOKEN=no-url-for-it", "SLUICE_BITBUCKET_SECRET= padded ",
+        "SLUICE_ADMIN_TOKEN=abcdefghijklmnop\n", "SLUICE_ADMIN_TOKEN=abcdefgh ijklmnop", "SLUICE_ADMIN_TOKEN=" + String(repeating: "a", count: 513),
     ])
     func invalidValue_namesTheVariable(assignment: String) {
         let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
