@@ -39,9 +39,14 @@ enum PGConnInfo {
         if let name = configuration.applicationName, value("application_name") == nil {
             set("application_name", name)
         }
-        // Notice a dead peer on an idle TCP connection (the listener's above all).
-        for (keyword, defaultValue) in [("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3")]
-        where value(keyword) == nil {
+        // Notice a dead peer on an idle TCP connection (the listener's above
+        // all), and one that stopped acknowledging what was sent (a server
+        // gone without a reset: a statement would otherwise wait out TCP's
+        // retransmissions, about 15 minutes): 60 s without an acknowledgement
+        // drops the connection.
+        for (keyword, defaultValue) in [
+            ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"), ("tcp_user_timeout", "60000"),
+        ] where value(keyword) == nil {
             set(keyword, defaultValue)
         }
         return pairs

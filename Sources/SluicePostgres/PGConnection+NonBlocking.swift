@@ -71,6 +71,14 @@ extension PGConnection {
                 guard PQconsumeInput(handle) == 1 else { throw lost(handle, query) }
             }
             guard let result = PQgetResult(handle) else { break }
+            // COPY cannot run here: libpq hands out a COPY result on every
+            // call, so the loop would never end. The reader abandons it and throws.
+            let status = PQresultStatus(result)
+            if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH {
+                if let previous = last { PQclear(previous) }
+                last = result
+                break
+            }
             if let previous = last {
                 // Keep an error over what follows it, as PQexec does.
                 if PQresultStatus(previous) == PGRES_FATAL_ERROR {

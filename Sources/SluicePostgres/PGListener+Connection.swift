@@ -33,7 +33,14 @@ extension PGListener {
                 try execute("LISTEN \(quoted)")
             } catch let error as PGError where error.code == .connectionLost {
                 dropConnection()
-                try connect()  // once: the server may have restarted since the last input
+                do {
+                    try connect()  // once: the server may have restarted since the last input
+                } catch {
+                    // Still down: the other channels' streams must not be
+                    // left without a connection; reconnect as after a drop.
+                    scheduleReconnect()
+                    throw error
+                }
             }
             listening.insert(channel)
         }

@@ -39,6 +39,32 @@ import Testing
         try await Task(executorPreference: loop) { try await body() }.value
     }
 
+    /// COPY through `query` on a loop is refused, as on the queue, instead
+    /// of spinning the loop forever (libpq hands out a COPY result on every
+    /// call); the connection is usable afterwards.
+    @Test func copyThroughQuery_onALoop_isRefused() async throws {
+        let database = try await TestPostgres.shared().createDatabase()
+        let box = Box()
+        let pool = Self.pool(database, box, size: 1)
+        let group = try EventLoopGroup(count: 1)
+        defer { group.shutdown() }
+        try await pool.query("CREATE TABLE rows (id int)")
+        for sql in ["COPY rows FROM STDIN", "COPY rows TO STDOUT"] {
+            let refused = try await Self.onLoop(group.loops[0]) { () -> Bool in
+                do {
+                    _ = try await pool.query(PGQuery(unsafeSQL: sql))
+                    return false
+                } catch {
+                    return true
+                }
+            }
+            #expect(refused, "\(sql)")
+        }
+        let count = try await Self.onLoop(group.loops[0]) { try await pool.query("SELECT count(*) AS n FROM rows") }
+        #expect(try count.first?.decode("n", as: Int.self) == 0)
+        await pool.close()
+    }
+
     @Test func statementsOnALoopWaitThereAndAnswerAsOnTheQueue() async throws {
         let database = try await TestPostgres.shared().createDatabase()
         let box = Box()
