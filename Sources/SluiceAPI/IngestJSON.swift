@@ -49,6 +49,8 @@ struct IngestJSONObject {
 /// Where a body stopped being JSON (a byte offset), for a 400's detail.
 struct IngestJSONError: Error, Equatable {
     var offset: Int
+    /// An array or object held more entries than the reader allows.
+    var tooMany = false
 }
 
 /// A recursive-descent reader of one JSON text (RFC 8259 §2–§8): whitespace
@@ -57,10 +59,18 @@ struct IngestJSONError: Error, Equatable {
 /// hostile body cannot exhaust the stack.
 struct IngestJSONReader {
     static let maxDepth = 64
+    /// The most entries of an array or object below the top level: more
+    /// than any item of an ingest batch has (1,000 class probabilities).
+    static let maxNestedEntries = 1_024
 
-    /// Parses `bytes` as one JSON text.
-    static func parse(_ bytes: ArraySlice<UInt8>) throws(IngestJSONError) -> IngestJSON {
+    /// Parses `bytes` as one JSON text whose top-level array, if it is one,
+    /// holds at most `maxElements` elements. Past either bound the reader
+    /// stops at once (`tooMany`): a tree costs some 25 times its text, so a
+    /// 16 MiB body of `[0,0,…]` would otherwise take hundreds of megabytes
+    /// before its length was refused.
+    static func parse(_ bytes: ArraySlice<UInt8>, maxElements: Int = .max) throws(IngestJSONError) -> IngestJSON {
         var reader = IngestJSONReader(bytes: bytes)
+        reader.maxTopLevel = maxElements
         reader.skipWhitespace()
         let value = try reader.value(depth: 0)
         reader.skipWhitespace()
@@ -70,6 +80,7 @@ struct IngestJSONReader {
 
     private let bytes: ArraySlice<UInt8>
     private var index: Int
+    private var maxTopLevel = Int.max
 
     private init(bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
@@ -126,6 +137,7 @@ struct IngestJSONReader {
             guard peek == UInt8(ascii: ":") else { throw failure }
             index += 1
             skipWhitespace()
+            guard object.members.count < Self.maxNestedEntries else { throw IngestJSONError(offset: index - bytes.startIndex, tooMany: true) }
             object.members.append((key, try value(depth: depth)))
             skipWhitespace()
             switch peek {
@@ -144,8 +156,10 @@ struct IngestJSONReader {
             index += 1
             return elements
         }
+        let limit = depth == 1 ? maxTopLevel : Self.maxNestedEntries
         while true {
             skipWhitespace()
+            guard elements.count < limit else { throw IngestJSONError(offset: index - bytes.startIndex, tooMany: true) }
             elements.append(try value(depth: depth))
             skipWhitespace()
             switch peek {

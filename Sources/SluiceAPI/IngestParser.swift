@@ -9,6 +9,8 @@ struct IngestParser {
     let now: Date
 
     /// The items of `body` as JSON objects, read by ``IngestJSONReader``.
+    static let tooManyItems = DomainError.invalid(field: "body", reason: "must hold at most \(IngestRules.maxBatch) items")
+
     static func objects(_ body: [UInt8], ndjson: Bool) throws -> [IngestJSONObject] {
         var items: [IngestJSON] = []
         if ndjson {
@@ -19,22 +21,29 @@ struct IngestParser {
                 start = index + 1
                 line += 1
                 if slice.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
-                guard let item = try? IngestJSONReader.parse(slice) else {
+                guard items.count < IngestRules.maxBatch else { throw Self.tooManyItems }
+                let item: IngestJSON
+                do {
+                    item = try IngestJSONReader.parse(slice)
+                } catch {
+                    if error.tooMany { throw DomainError.invalid(field: "body", reason: "line \(line) holds too many entries") }
                     throw APIProblem(.badRequest, detail: "line \(line) is not valid JSON")
                 }
                 items.append(item)
             }
         } else {
-            guard let parsed = try? IngestJSONReader.parse(body[...]) else {
+            let parsed: IngestJSON
+            do {
+                parsed = try IngestJSONReader.parse(body[...], maxElements: IngestRules.maxBatch)
+            } catch {
+                if error.tooMany { throw Self.tooManyItems }
                 throw APIProblem(.badRequest, detail: "the body is not valid JSON")
             }
             guard case .array(let array) = parsed else { throw DomainError.invalid(field: "body", reason: "must be a JSON array") }
             items = array
         }
         guard !items.isEmpty else { throw DomainError.invalid(field: "body", reason: "must hold at least one item") }
-        guard items.count <= IngestRules.maxBatch else {
-            throw DomainError.invalid(field: "body", reason: "must hold at most \(IngestRules.maxBatch) items")
-        }
+        guard items.count <= IngestRules.maxBatch else { throw Self.tooManyItems }
         var validation = Validation()
         var objects: [IngestJSONObject] = []
         objects.reserveCapacity(items.count)

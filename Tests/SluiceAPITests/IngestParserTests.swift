@@ -117,6 +117,27 @@ import Testing
         }
     }
 
+    /// A body with more items than a batch may hold is refused as soon as
+    /// the reader passes the bound, not after building a tree some 25 times
+    /// its size; entries of nested arrays and objects are bounded too.
+    @Test func oversizedBodies_stopTheReaderAtTheBound() throws {
+        let zeros = Array(("[" + String(repeating: "0,", count: 3_000_000) + "0]").utf8)
+        #expect {
+            _ = try IngestJSONReader.parse(zeros[...], maxElements: IngestRules.maxBatch)
+        } throws: { error in
+            (error as? IngestJSONError)?.tooMany == true
+        }
+        #expect(throws: DomainError.self) { _ = try IngestParser.objects(zeros, ndjson: false) }
+        let wide = "{" + (0..<2_000).map { "\"k\($0)\":0" }.joined(separator: ",") + "}"
+        #expect {
+            _ = try IngestJSONReader.parse(Array(wide.utf8)[...])
+        } throws: { error in
+            (error as? IngestJSONError)?.tooMany == true
+        }
+        let lines = Array(String(repeating: "{}\n", count: IngestRules.maxBatch + 1).utf8)
+        #expect(throws: DomainError.self) { _ = try IngestParser.objects(lines, ndjson: true) }
+    }
+
     @Test func numbers_readExactlyAsTheStandardLibrary() throws {
         let texts = ["0", "-0", "0.1", "0.7", "3.5", "-0.0001", "123456789012345", "1234567890123456789", "0.30000000000000004",
                      "1.7976931348623157e308", "5e-324", "2.5E+3", "1e-7", "0.000001234567890123456", "9007199254740993"]
