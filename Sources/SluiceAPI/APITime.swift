@@ -12,7 +12,7 @@ enum APITime {
         return rfc3339(text)
     }
 
-    /// RFC 3339 §5.6 `YYYY-MM-DDTHH:MM:SS[.1-9 digits](Z|±HH:MM)` (`T` and
+    /// RFC 3339 §5.6 `YYYY-MM-DDTHH:MM:SS[.digits](Z|±HH:MM)` (`T` and
     /// `Z` in either case, §5.6's note), read without Foundation (whose
     /// ISO 8601 parser cost microseconds per item of an ingest batch) and
     /// checked field by field (days of the month, leap years).
@@ -25,7 +25,7 @@ enum APITime {
 
     private static func rfc3339<Bytes: RandomAccessCollection<UInt8>>(bytes: Bytes) -> Date? where Bytes.Index == Int {
         let count = bytes.count
-        guard count >= 20, count <= 36 else { return nil }
+        guard count >= 20, count <= 40 else { return nil }
         let base = bytes.startIndex
         func digits(_ offset: Int, _ width: Int) -> Int? {
             var value = 0
@@ -51,11 +51,12 @@ enum APITime {
             let start = offset
             var nanos = 0
             while offset < count, byte(offset) >= UInt8(ascii: "0"), byte(offset) <= UInt8(ascii: "9") {
-                nanos = nanos * 10 + Int(byte(offset) - UInt8(ascii: "0"))
+                // RFC 3339 allows any number of digits; past nanoseconds they are dropped.
+                if offset - start < 9 { nanos = nanos * 10 + Int(byte(offset) - UInt8(ascii: "0")) }
                 offset += 1
             }
-            let width = offset - start
-            guard (1...9).contains(width) else { return nil }
+            let width = min(offset - start, 9)
+            guard width >= 1 else { return nil }
             var scale = 1.0
             for _ in 0..<width { scale *= 10 }
             fraction = Double(nanos) / scale

@@ -49,8 +49,11 @@ struct IngestJSONObject {
 /// Where a body stopped being JSON (a byte offset), for a 400's detail.
 struct IngestJSONError: Error, Equatable {
     var offset: Int
-    /// An array or object held more entries than the reader allows.
+    /// An array or object held more entries than the reader allows, or the
+    /// body more values.
     var tooMany = false
+    /// It was the top-level array that held too many elements.
+    var tooManyItems = false
 }
 
 /// A recursive-descent reader of one JSON text (RFC 8259 §2–§8): whitespace
@@ -69,8 +72,22 @@ struct IngestJSONReader {
     /// 16 MiB body of `[0,0,…]` would otherwise take hundreds of megabytes
     /// before its length was refused.
     static func parse(_ bytes: ArraySlice<UInt8>, maxElements: Int = .max) throws(IngestJSONError) -> IngestJSON {
+        var budget = maxValues
+        return try parse(bytes, maxElements: maxElements, budget: &budget)
+    }
+
+    /// The most JSON values one body may hold (2^20): a batch of 10,000
+    /// items with 100 class probabilities each holds about 1.06 million
+    /// fewer. It bounds the tree whatever the nesting.
+    static let maxValues = 1 << 20
+
+    /// ``parse(_:maxElements:)`` taking its values from `budget`, shared by
+    /// the lines of one NDJSON body.
+    static func parse(_ bytes: ArraySlice<UInt8>, maxElements: Int = .max, budget: inout Int) throws(IngestJSONError) -> IngestJSON {
         var reader = IngestJSONReader(bytes: bytes)
         reader.maxTopLevel = maxElements
+        reader.budget = budget
+        defer { budget = reader.budget }
         reader.skipWhitespace()
         let value = try reader.value(depth: 0)
         reader.skipWhitespace()
@@ -81,6 +98,7 @@ struct IngestJSONReader {
     private let bytes: ArraySlice<UInt8>
     private var index: Int
     private var maxTopLevel = Int.max
+    private var budget = IngestJSONReader.maxValues
 
     private init(bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
@@ -110,6 +128,8 @@ struct IngestJSONReader {
 
     private mutating func value(depth: Int) throws(IngestJSONError) -> IngestJSON {
         guard depth < Self.maxDepth, let byte = peek else { throw failure }
+        budget -= 1
+        guard budget >= 0 else { throw IngestJSONError(offset: index - bytes.startIndex, tooMany: true) }
         switch byte {
         case UInt8(ascii: "{"): return .object(try object(depth: depth + 1))
         case UInt8(ascii: "["): return .array(try array(depth: depth + 1))
@@ -159,7 +179,9 @@ struct IngestJSONReader {
         let limit = depth == 1 ? maxTopLevel : Self.maxNestedEntries
         while true {
             skipWhitespace()
-            guard elements.count < limit else { throw IngestJSONError(offset: index - bytes.startIndex, tooMany: true) }
+            guard elements.count < limit else {
+                throw IngestJSONError(offset: index - bytes.startIndex, tooMany: true, tooManyItems: depth == 1)
+            }
             elements.append(try value(depth: depth))
             skipWhitespace()
             switch peek {

@@ -10,9 +10,12 @@ struct IngestParser {
 
     /// The items of `body` as JSON objects, read by ``IngestJSONReader``.
     static let tooManyItems = DomainError.invalid(field: "body", reason: "must hold at most \(IngestRules.maxBatch) items")
+    static let tooManyValues = DomainError.invalid(
+        field: "body", reason: "holds more than \(IngestJSONReader.maxValues) JSON values, or an array or object of more than 1024 entries")
 
     static func objects(_ body: [UInt8], ndjson: Bool) throws -> [IngestJSONObject] {
         var items: [IngestJSON] = []
+        var budget = IngestJSONReader.maxValues
         if ndjson {
             var start = 0
             var line = 0
@@ -24,9 +27,9 @@ struct IngestParser {
                 guard items.count < IngestRules.maxBatch else { throw Self.tooManyItems }
                 let item: IngestJSON
                 do {
-                    item = try IngestJSONReader.parse(slice)
+                    item = try IngestJSONReader.parse(slice, budget: &budget)
                 } catch {
-                    if error.tooMany { throw DomainError.invalid(field: "body", reason: "line \(line) holds too many entries") }
+                    if error.tooMany { throw Self.tooManyValues }
                     throw APIProblem(.badRequest, detail: "line \(line) is not valid JSON")
                 }
                 items.append(item)
@@ -34,9 +37,9 @@ struct IngestParser {
         } else {
             let parsed: IngestJSON
             do {
-                parsed = try IngestJSONReader.parse(body[...], maxElements: IngestRules.maxBatch)
+                parsed = try IngestJSONReader.parse(body[...], maxElements: IngestRules.maxBatch, budget: &budget)
             } catch {
-                if error.tooMany { throw Self.tooManyItems }
+                if error.tooMany { throw error.tooManyItems ? Self.tooManyItems : Self.tooManyValues }
                 throw APIProblem(.badRequest, detail: "the body is not valid JSON")
             }
             guard case .array(let array) = parsed else { throw DomainError.invalid(field: "body", reason: "must be a JSON array") }

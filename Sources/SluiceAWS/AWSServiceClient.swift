@@ -47,9 +47,9 @@ public struct AWSServiceClient: Sendable {
     /// - Throws: ``AWSError`` for any other status (after the retries the
     ///   policy allows), `HTTPClientError` when the transport gave up,
     ///   ``CredentialError`` or ``SigV4Error`` before anything was sent.
-    package func send(_ request: AWSServiceRequest) async throws -> HTTPClientResponse {
+    package func send(_ request: AWSServiceRequest, timeout: Duration? = nil) async throws -> HTTPClientResponse {
         let signed = try await sign(request)
-        let response = try await http.execute(signed, timeout: timeout)
+        let response = try await http.execute(signed, timeout: timeout ?? self.timeout)
         guard (200..<300).contains(response.status) else {
             throw AWSError.parse(service: service, status: response.status, headers: response.headers, body: response.body)
         }

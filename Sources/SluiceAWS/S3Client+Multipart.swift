@@ -7,8 +7,8 @@ extension S3Client {
     /// `PutObject`; a longer body goes as a multipart upload of parts of
     /// ``partSize(ofPart:)``, ``partConcurrency`` of them in flight, each sent (and retried)
     /// from its own buffer; the next part is read when a slot frees, into the
-    /// buffer of the part that finished, so at most `partConcurrency × partSize`
-    /// bytes are held. If any step fails, the upload is aborted
+    /// buffer of the part that finished, so at most `partConcurrency` parts
+    /// are held. If any step fails, the upload is aborted
     /// (`AbortMultipartUpload`) and the error rethrown. Returns the ETag.
     @discardableResult
     public func upload(
@@ -71,8 +71,16 @@ extension S3Client {
     /// `UploadPart` number `number` (1...10,000); returns its ETag.
     public func uploadPart(bucket: String, key: String, uploadID: String, number: Int, body: [UInt8]) async throws -> String {
         let query = [("partNumber", String(number)), ("uploadId", uploadID)]
-        let response = try await client.send(request("PUT", bucket: bucket, key: key, query: query, body: .bytes(body)))
+        let response = try await client.send(
+            request("PUT", bucket: bucket, key: key, query: query, body: .bytes(body)), timeout: Self.timeout(uploading: body.count, base: client.timeout))
         return response.header("ETag") ?? ""
+    }
+
+    /// The time allowed to send `bytes`: the client's timeout, or one
+    /// second per MiB if longer (a 1 GiB part of a very large output gets
+    /// 17 minutes, not 60 s; parts grow with the part count).
+    static func timeout(uploading bytes: Int, base: Duration) -> Duration {
+        max(base, .seconds(bytes >> 20))
     }
 
     /// `CompleteMultipartUpload` with the parts' numbers and ETags; returns the object's ETag.

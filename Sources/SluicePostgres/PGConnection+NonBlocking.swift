@@ -72,12 +72,15 @@ extension PGConnection {
             }
             guard let result = PQgetResult(handle) else { break }
             // COPY cannot run here: libpq hands out a COPY result on every
-            // call, so the loop would never end. The reader abandons it and throws.
+            // call, so the loop would never end, and draining a COPY's
+            // output would block the loop. The connection is left in COPY,
+            // which the pool sees as broken and closes.
             let status = PQresultStatus(result)
             if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH {
-                if let previous = last { PQclear(previous) }
-                last = result
-                break
+                PQclear(result)
+                var error = PGError(code: .queryFailed, message: "COPY cannot run through query(); use copyIn")
+                error.sql = query.sql
+                throw error
             }
             if let previous = last {
                 // Keep an error over what follows it, as PQexec does.

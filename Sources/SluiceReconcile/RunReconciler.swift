@@ -92,9 +92,14 @@ public struct RunReconciler: Reconciler {
                     id: run.id, condition: condition("Submitted", "True", "FoundByName", "Kubeflow run \(found.engineRunID)"), polls: 0)
                 return .requeue(after: run.cancelRequested ? .zero : pollDelay(after: 0))
             }
-            // The last create timed out: Kubeflow may store it late. Until
-            // that cannot happen any more, look it up again, never resubmit.
-            if run.conditions[type: "Submitted"]?.reason == "AnswerLost" {
+            // Unless the last create is known not to have reached Kubeflow
+            // (a refused connection, recorded after the intent), it may
+            // still be stored late (a timeout, a lost answer, a pass killed
+            // mid-call): until that cannot happen any more, look the run
+            // up again, never resubmit.
+            let submitted = run.conditions[type: "Submitted"]
+            let notSent = submitted?.reason == "NotSent" && (submitted?.lastTransitionTime ?? .distantPast) >= attempted
+            if !notSent {
                 let wait = Self.seconds(settings.submitSettle) - Date().timeIntervalSince(attempted)
                 if wait > 0 { return .requeue(after: .milliseconds(Int64(wait * 1000) + 1)) }
             }
@@ -143,10 +148,14 @@ public struct RunReconciler: Reconciler {
         let observed: PipelineRunObservation
         do {
             observed = try await engine({ try await runner.submit(submission) }, work)
-        } catch let error as PipelineRunnerError where error.code == .unavailable && error.outcomeUnknown {
-            try await store.recordCondition(id: run.id, condition: condition(
+        } catch let error as PipelineRunnerError where error.code == .unavailable {
+            // Whether the create may have reached Kubeflow decides how soon
+            // it may be sent again (see the top of this function).
+            let lost = condition(
                 "Submitted", "Unknown", "AnswerLost",
-                "the create's answer was lost (\(error.message)); the run is looked up by its name before any new submission"), polls: nil)
+                "the create's answer was lost (\(error.message)); the run is looked up by its name before any new submission")
+            let unsent = condition("Submitted", "False", "NotSent", "Kubeflow could not be reached: \(error.message)")
+            try await store.recordCondition(id: run.id, condition: error.outcomeUnknown ? lost : unsent, polls: nil)
             throw error
         } catch let error as PipelineRunnerError where error.code != .unavailable {
             return try await fail(work, "Kubeflow refused the run: \(error.message)")

@@ -44,7 +44,11 @@ public struct PostgresDatasetStore: DatasetStore {
     /// already made keep what they were made from. `changes` names the
     /// fields for the audit event.
     static func update(name: String, spec: DatasetSpec, changes: [String], actor: String, on connection: PGConnection) async throws -> Dataset {
-        try await checkPrefixes(of: name, spec, on: connection)
+        // Only a move is checked: an edit of the gates of a dataset that
+        // overlapped before decision 86 must still go through.
+        if changes.contains("source_uri") || changes.contains("destination_uri") {
+            try await checkPrefixes(of: name, spec, on: connection)
+        }
         let rows = try await connection.query("""
             UPDATE datasets SET client = \(spec.client), source_uri = \(spec.sourceURI), destination_uri = \(spec.destinationURI),
                 format = \(spec.format.rawValue), fund_column = \(spec.fundColumn), gates = \(spec.gates.map { PGJSON($0) })
@@ -67,7 +71,15 @@ public struct PostgresDatasetStore: DatasetStore {
     static func checkPrefixes(of name: String, _ spec: DatasetSpec, on connection: PGConnection) async throws {
         try await connection.query("SELECT pg_advisory_xact_lock(hashtext('dataset-prefixes'))")
         guard let source = S3URI(spec.sourceURI), let destination = S3URI(spec.destinationURI) else { return }
-        let others = try await connection.query("SELECT name, source_uri, destination_uri FROM datasets WHERE name <> \(name) ORDER BY name")
+        // Other datasets as they are, and as their unfinished versions still
+        // use them (a version keeps the prefixes it was requested with).
+        let others = try await connection.query("""
+            SELECT name, source_uri, destination_uri FROM datasets WHERE name <> \(name)
+            UNION
+            SELECT d.name, v.source_uri, v.destination_uri FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id
+            WHERE d.name <> \(name) AND v.status IN ('pending', 'copying', 'profiling') AND v.source_uri IS NOT NULL
+            ORDER BY name
+            """)
         for other in others {
             let otherName = try other.decode("name", as: String.self)
             let otherSource = S3URI(try other.decode("source_uri", as: String.self))

@@ -56,7 +56,9 @@ public struct PostgresEndpointStore: EndpointStore {
 
     public func approve(deployment: UUID, approver: String, comment: String?) async throws {
         try await pool.withTransaction { connection in
-            let current = try await Self.deployment(deployment, on: connection, lock: false)
+            // Locked: a version change (which withdraws open approvals,
+            // decision 84) either sees this approval or waits for it.
+            let current = try await Self.deployment(deployment, on: connection, lock: true)
             guard current.spec.mode == .stealth, current.deletionRequestedAt == nil else {
                 throw DomainError.conflict("only a stealth deployment that is not being deleted can be approved for promotion")
             }

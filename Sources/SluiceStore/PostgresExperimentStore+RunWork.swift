@@ -9,13 +9,20 @@ extension PostgresExperimentStore: RunWorkStore {
             SELECT \(unsafeSQL: Self.runColumns), r.submit_attempted_at, r.polls,
                    coalesce(r.kubeflow, e.kubeflow) AS kubeflow, coalesce(r.code_repository, e.code_repository) AS code_repository,
                    coalesce(r.code_branch, e.code_branch) AS code_branch, coalesce(r.image, e.image) AS image, d.name AS dataset,
-                   e.parameters AS experiment_parameters, e.trigger AS experiment_trigger, d.destination_uri,
-                   coalesce(
-                       (SELECT v.version FROM dataset_versions v
-                        WHERE v.dataset_id = d.id AND v.version = r.dataset_version AND v.status = 'ready'),
-                       (SELECT max(v.version) FROM dataset_versions v WHERE v.dataset_id = d.id AND v.status = 'ready')
-                   ) AS ready_version
+                   e.parameters AS experiment_parameters, e.trigger AS experiment_trigger,
+                   coalesce(ready.destination_uri, d.destination_uri) AS destination_uri, ready.version AS ready_version
             FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN datasets d ON d.id = coalesce(r.dataset_id, e.dataset_id)
+            -- The version the run trains on, and where that version was
+            -- written (its pinned destination, decision 83; the dataset's
+            -- may have moved since).
+            LEFT JOIN LATERAL (
+                SELECT v.version, v.destination_uri FROM dataset_versions v
+                WHERE v.dataset_id = d.id AND v.status = 'ready'
+                  AND v.version = coalesce(
+                      (SELECT w.version FROM dataset_versions w
+                       WHERE w.dataset_id = d.id AND w.version = r.dataset_version AND w.status = 'ready'),
+                      (SELECT max(w.version) FROM dataset_versions w WHERE w.dataset_id = d.id AND w.status = 'ready'))
+            ) ready ON true
             WHERE r.id = \(id)
             """)
         guard let row = rows.first else { return nil }

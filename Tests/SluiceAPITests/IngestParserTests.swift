@@ -136,6 +136,20 @@ import Testing
         }
         let lines = Array(String(repeating: "{}\n", count: IngestRules.maxBatch + 1).utf8)
         #expect(throws: DomainError.self) { _ = try IngestParser.objects(lines, ndjson: true) }
+        // Nesting cannot get round the bounds: the whole body has a budget
+        // of values, in an array and across the lines of NDJSON.
+        let row = "[" + String(repeating: "0,", count: 1_023) + "0]"
+        let nested = Array(("[" + Array(repeating: row, count: 1_100).joined(separator: ",") + "]").utf8)
+        #expect {
+            _ = try IngestParser.objects(nested, ndjson: false)
+        } throws: { error in
+            guard case DomainError.invalid(_, let reason) = error else { return false }
+            return reason.contains("JSON values")
+        }
+        let longLine = Array(("[" + String(repeating: "0,", count: 1_100_000) + "0]\n").utf8)
+        #expect(throws: DomainError.self) { _ = try IngestParser.objects(longLine, ndjson: true) }
+        let manyLines = Array(String(repeating: row + "\n", count: 1_100).utf8)
+        #expect(throws: DomainError.self) { _ = try IngestParser.objects(manyLines, ndjson: true) }
     }
 
     @Test func numbers_readExactlyAsTheStandardLibrary() throws {
@@ -190,5 +204,7 @@ import Testing
             #expect(APITime.parse(text) == nil, "\(text)")
         }
         #expect(APITime.parse("2026-11-27t18:09:32z") == APITime.parse("2026-11-27T18:09:32Z"))
+        // Any number of fractional digits (RFC 3339 `1*DIGIT`); past nanoseconds they are dropped.
+        #expect(APITime.parse("2026-11-27T18:09:32.1234567890123Z") == APITime.parse("2026-11-27T18:09:32.123456789Z"))
     }
 }

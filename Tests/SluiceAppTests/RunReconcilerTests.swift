@@ -306,17 +306,24 @@ struct RunReconcilerTests {
         }
     }
 
-    /// A run canceled between a pass's read and its intent is not submitted.
+    /// A run whose submission was attempted stays pending when canceled
+    /// (Kubeflow may have it); a pass that read it before the cancel cannot
+    /// record a new intent, and the next pass, finding no run by its name,
+    /// ends it without submitting.
     @Test func intentAfterACancel_isRefused_andNothingIsSubmitted() async throws {
-        try await Self.withHarness { h in
+        var settings = RunReconciler.Settings()
+        settings.submitSettle = .zero
+        try await Self.withHarness(settings: settings) { h in
             try await h.readyVersion()
             let id = try h.startRun()
             let runID = try #require(UUID(uuidString: id))
-            #expect(try h.server.send("POST", "/v1/experiments/churn/runs/\(id)/cancel").status == 202)
-            #expect(try h.run(id)["status"] as? String == "canceled")
             let intent = RunSubmitIntent(imageDigest: h.digest, datasetVersion: 1, callbackToken: "t")
+            #expect(try await h.store.recordSubmitIntent(id: runID, intent: intent))  // as a pass that then crashed
+            #expect(try h.server.send("POST", "/v1/experiments/churn/runs/\(id)/cancel").status == 202)
+            #expect(try h.run(id)["status"] as? String == "pending")
             #expect(try await !h.store.recordSubmitIntent(id: runID, intent: intent))
             #expect(try await h.reconciler.reconcile(key: id) == .done)
+            #expect(try h.run(id)["status"] as? String == "canceled")
             #expect(h.fake.createRequests.isEmpty)
         }
     }
@@ -341,7 +348,15 @@ struct RunReconcilerTests {
                 "code": ["repository": "data-science/churn", "branch": "next"], "image": image.replacingOccurrences(of: ":v1", with: ":v2"),
                 "dataset": "quotes", "parameters": ["learning_rate": 0.1], "trigger": "manual",
             ]]
-            let applied = try h.server.send("POST", "/v1/apply", body: try APIServer.encode(["documents": [quotes, moved]]))
+            // The version the run trains on was written to trades' first
+            // destination (pinned, as a version requested now would be);
+            // the dataset then moves.
+            try await h.pool.query("UPDATE dataset_versions SET destination_uri = 's3://rnd/acme/trades/'")
+            let tradesMoved: [String: Any] = ["kind": "Dataset", "metadata": ["name": "trades"], "spec": [
+                "client": "acme", "source_uri": "s3://staging/acme/trades/", "destination_uri": "s3://rnd/acme/trades-moved/",
+                "format": "csv", "fund_column": "fund_id",
+            ]]
+            let applied = try h.server.send("POST", "/v1/apply", body: try APIServer.encode(["documents": [quotes, tradesMoved, moved]]))
             #expect(applied.status == 200, "\(applied)")
             _ = try await h.reconciler.reconcile(key: id)
             #expect(try h.run(id)["status"] as? String == "submitted")

@@ -80,11 +80,20 @@ import Testing
             await #expect(throws: PromotionBasisChanged.self) {
                 try await endpoints.promote(deployment: candidate, actor: "t", action: "promoted", basis: basis, evidence: Self.evidence(live: nil))
             }
+            // Everything else as it is now; only the counted approval is gone.
+            let (fresh, freshLive) = try await endpoints.promotionPair(deployment: candidate)
             let approvals = PromotionBasis(
-                candidateResourceVersion: read.resourceVersion, liveID: nil, liveResourceVersion: nil, approvals: ["bob"])
+                candidateResourceVersion: fresh.resourceVersion, liveID: freshLive?.id, liveResourceVersion: freshLive?.resourceVersion,
+                approvals: ["bob"])
             await #expect(throws: PromotionBasisChanged.self) {
-                try await endpoints.promote(deployment: candidate, actor: "t", action: "promoted", basis: approvals, evidence: Self.evidence(live: nil))
+                try await endpoints.promote(
+                    deployment: candidate, actor: "t", action: "promoted", basis: approvals, evidence: Self.evidence(live: freshLive?.id))
             }
+            // With the approval open, the same basis goes through.
+            try await endpoints.approve(deployment: candidate, approver: "bob", comment: nil)
+            let promoted = try await endpoints.promote(
+                deployment: candidate, actor: "t", action: "promoted", basis: approvals, evidence: Self.evidence(live: freshLive?.id))
+            #expect(promoted.spec.mode == .live)
             let lives = try await pool.query("SELECT count(*) AS n FROM deployments WHERE endpoint = 'race' AND mode = 'live'")
             #expect(try lives.first?.decode("n", as: Int.self) == 1)
         }
