@@ -23,9 +23,10 @@ public struct RunReconciler: Reconciler {
         /// How soon a run blocked on something outside Sluice (no ready
         /// dataset version, no Kubeflow or AWS configured) is looked at again. Default 1 minute.
         public var blockedRecheck: Duration = .seconds(60)
-        /// How long after a create whose answer was lost (a timeout) the run
-        /// is only looked up, not submitted again: Kubeflow may still store
-        /// it. Default 2 minutes (four times the client's 30 s timeout).
+        /// How long after a submit intent the run is only looked up by name,
+        /// not submitted again, unless the create is known not to have
+        /// reached Kubeflow: it may still be stored late. Default 2 minutes
+        /// (four times the client's 30 s timeout; decision 89).
         public var submitSettle: Duration = .seconds(120)
 
         /// The defaults.
