@@ -49,7 +49,7 @@ public struct EndpointsController: Sendable {
             validation.text(comment, "comment", max: 2000)
             try validation.throwIfInvalid()
         }
-        try await store.approve(deployment: id, approver: caller.name, comment: body.comment)
+        try await store.approve(deployment: id, approver: caller.name, comment: body.comment, ifMatch: ETag.ifMatch(request.headers))
         return try APIJSON.response(.created, ["approvers": try await store.approvers(of: id)])
     }
 

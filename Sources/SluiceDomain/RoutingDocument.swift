@@ -74,8 +74,10 @@ public struct RouteTarget: Sendable, Equatable, Encodable {
 public protocol EndpointStore: Sendable {
     func policy(region: String, endpoint: String) async throws -> PromotionPolicy
     func putPolicy(_ policy: PromotionPolicy, actor: String) async throws -> PromotionPolicy
-    /// Records `approver`'s approval of promoting `deployment`.
-    func approve(deployment: UUID, approver: String, comment: String?) async throws
+    /// Records `approver`'s approval of promoting `deployment`; with
+    /// `ifMatch` (the deployment's ETag version) only if the deployment is
+    /// still the one the approver saw (412 otherwise).
+    func approve(deployment: UUID, approver: String, comment: String?, ifMatch: Int64?) async throws
     /// Open approvals of `deployment`.
     func approvers(of deployment: UUID) async throws -> [String]
     /// The stealth `deployment` and its endpoint's live deployment, read

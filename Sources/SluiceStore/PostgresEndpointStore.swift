@@ -54,11 +54,13 @@ public struct PostgresEndpointStore: EndpointStore {
         return stored
     }
 
-    public func approve(deployment: UUID, approver: String, comment: String?) async throws {
+    public func approve(deployment: UUID, approver: String, comment: String?, ifMatch: Int64?) async throws {
         try await pool.withTransaction { connection in
             // Locked: a version change (which withdraws open approvals,
-            // decision 84) either sees this approval or waits for it.
+            // decision 84) either sees this approval or waits for it; with
+            // If-Match, an approval of what the approver saw only.
             let current = try await Self.deployment(deployment, on: connection, lock: true)
+            try StoreSupport.checkIfMatch(ifMatch, current: current.resourceVersion, resource: "deployment \(current.name)")
             guard current.spec.mode == .stealth, current.deletionRequestedAt == nil else {
                 throw DomainError.conflict("only a stealth deployment that is not being deleted can be approved for promotion")
             }

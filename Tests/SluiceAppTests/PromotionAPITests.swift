@@ -176,6 +176,7 @@ struct PromotionAPITests {
         let alice = try server.token("deployer")
         let bob = try server.token("deployer")
         #expect(try server.send("POST", "/v1/deployments/\(endpoint.better)/approvals", token: bob).status == 201)
+        let beforeChange = try #require(try server.send("GET", "/v1/deployments/\(endpoint.better)").header("etag"))
         let patched = try server.send("PATCH", "/v1/deployments/\(endpoint.better)", body: #"{"version":2}"#)
         #expect(patched.status == 200, "\(patched)")
         let refused = try server.send("POST", "/v1/deployments/\(endpoint.better)/promote", token: alice)
@@ -185,8 +186,14 @@ struct PromotionAPITests {
         let updated = APIServer.items(try server.send("GET", "/v1/events?resource=deployment/\(endpoint.better)"))
             .first { $0["action"] as? String == "deployment.updated" }
         #expect((updated?["detail"] as? [String: Any])?["approvals_withdrawn"] as? String == "1")
+        // An approval naming what the approver saw (the ETag of the old
+        // version) is refused: it would count for a version nobody showed them.
+        APIServer.expectProblem(try server.send(
+            "POST", "/v1/deployments/\(endpoint.better)/approvals", token: bob, headers: ["If-Match": beforeChange]), 412)
         // Bob may approve the new version: his approval of the old one is spent.
-        #expect(try server.send("POST", "/v1/deployments/\(endpoint.better)/approvals", token: bob).status == 201)
+        let current = try #require(try server.send("GET", "/v1/deployments/\(endpoint.better)").header("etag"))
+        #expect(try server.send(
+            "POST", "/v1/deployments/\(endpoint.better)/approvals", token: bob, headers: ["If-Match": current]).status == 201)
         let again = try server.send("POST", "/v1/deployments/\(endpoint.better)/promote", token: alice)
         #expect(!APIServer.errorFields(again).contains("approvals"), "\(again)")
     }

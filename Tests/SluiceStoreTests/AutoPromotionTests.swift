@@ -90,7 +90,7 @@ import Testing
                     deployment: candidate, actor: "t", action: "promoted", basis: approvals, evidence: Self.evidence(live: freshLive?.id))
             }
             // With the approval open, the same basis goes through.
-            try await endpoints.approve(deployment: candidate, approver: "bob", comment: nil)
+            try await endpoints.approve(deployment: candidate, approver: "bob", comment: nil, ifMatch: nil)
             let promoted = try await endpoints.promote(
                 deployment: candidate, actor: "t", action: "promoted", basis: approvals, evidence: Self.evidence(live: freshLive?.id))
             #expect(promoted.spec.mode == .live)
