@@ -70,9 +70,7 @@ public struct KubeflowPipelineRunner: PipelineRunner {
     static func translate(_ error: KubeflowError, doing what: String) -> PipelineRunnerError {
         if error.isNotFound { return PipelineRunnerError(.notFound, "Kubeflow does not know the run (\(what)): \(error.debugDescription)") }
         if error.isTransient {
-            // Only a connection never made proves the request went nowhere.
-            let unsent = error.code == .transport && error.detail == "connectFailed"
-            return PipelineRunnerError(.unavailable, "\(what): \(error.debugDescription)", outcomeUnknown: !unsent)
+            return PipelineRunnerError(.unavailable, "\(what): \(error.debugDescription)", outcomeUnknown: !error.neverSent)
         }
         return PipelineRunnerError(.rejected, "\(what): \(error.debugDescription)")
     }

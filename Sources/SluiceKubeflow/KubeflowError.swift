@@ -41,6 +41,10 @@ public struct KubeflowError: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 
+    /// Whether the request surely never reached the server: the connection
+    /// was refused or never made. Any other failure may have been acted on.
+    public var neverSent: Bool { code == .transport && detail == "connectFailed" }
+
     /// Whether the server said the run does not exist.
     public var isNotFound: Bool { code == .httpStatus && (status == 404 || body?.code == 5) }
 

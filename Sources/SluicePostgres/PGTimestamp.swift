@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Timestamps as text. Out: RFC 3339 UTC with microseconds. In: PostgreSQL's
 /// ISO output (`DateStyle=ISO`, which every connection sets, with
@@ -59,7 +59,7 @@ enum PGTimestamp {
     /// Whole seconds since 1970 and microseconds (0..<1,000,000), rounded
     /// to the nearest microsecond; throws for years outside 1...9999 (the
     /// seconds of 0001-01-01 and of 10000-01-01) and for non-finite dates.
-    private static func split(_ date: Date) throws -> (seconds: Int64, micros: Int64) {
+    static func split(_ date: Date) throws -> (seconds: Int64, micros: Int64) {
         let t = date.timeIntervalSince1970
         guard t.isFinite, t > -1e15, t < 1e15 else { throw PGError(code: .encoding, message: "date is not finite or out of range") }
         var seconds = Int64(t.rounded(.down))
@@ -115,7 +115,7 @@ enum PGTimestamp {
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
         a >= 0 ? a / b : (a - b + 1) / b
     }
 
@@ -175,5 +175,16 @@ enum PGTimestamp {
             if skip("-") { return -1 }
             return nil
         }
+    }
+}
+
+extension Date {
+    /// The UTC day (days since 1970-01-01) of this instant as PostgreSQL
+    /// stores it: rounded to the microsecond first, so the last half
+    /// microsecond of a day belongs to the next one. `nil` for an instant
+    /// that cannot be stored (not finite, a year outside 1...9999).
+    public var pgUTCDay: Int? {
+        guard let (seconds, _) = try? PGTimestamp.split(self) else { return nil }
+        return Int(PGTimestamp.floorDivide(seconds, 86_400))
     }
 }

@@ -101,7 +101,7 @@ public struct RunReconciler: Reconciler {
             let submitted = run.conditions[type: "Submitted"]
             let notSent = submitted?.reason == "NotSent" && (submitted?.lastTransitionTime ?? .distantPast) >= attempted
             if !notSent {
-                let wait = Self.seconds(settings.submitSettle) - Date().timeIntervalSince(attempted)
+                let wait = WorkerSettings.seconds(settings.submitSettle) - Date().timeIntervalSince(attempted)
                 if wait > 0 { return .requeue(after: .milliseconds(Int64(wait * 1000) + 1)) }
             }
         }
@@ -224,11 +224,6 @@ public struct RunReconciler: Reconciler {
 
     func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> Condition {
         Condition(type: type, status: status, reason: reason, message: message, lastTransitionTime: Date())
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     /// 32 random bytes from the system's CSPRNG, as 64 hex digits.

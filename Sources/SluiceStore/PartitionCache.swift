@@ -26,17 +26,13 @@ final class PartitionCache: Sendable {
         format(dayNumber(date))
     }
 
-    /// Days since 1970-01-01 UTC of `date` as it is stored: rounded to the
-    /// microsecond first, as SluicePostgres sends it, so that the last half
-    /// microsecond of a day counts for the next, where PostgreSQL puts the
-    /// row. Cheap enough for every item of a batch, which then formats
-    /// only its distinct days.
+    /// Days since 1970-01-01 UTC of `date` as it is stored (SluicePostgres
+    /// rounds to the microsecond, so the last half microsecond of a day
+    /// counts for the next, where PostgreSQL puts the row). Cheap enough
+    /// for every item of a batch, which then formats only its distinct
+    /// days. An instant that cannot be stored fails when bound instead.
     static func dayNumber(_ date: Date) -> Int {
-        let t = date.timeIntervalSince1970
-        guard t.isFinite, abs(t) < 1e15 else { return 0 }
-        var seconds = t.rounded(.down)
-        if ((t - seconds) * 1_000_000).rounded() >= 1_000_000 { seconds += 1 }
-        return Int((seconds / 86_400).rounded(.down))
+        date.pgUTCDay ?? 0
     }
 
     /// The distinct `YYYY-MM-DD` days of `dates`.

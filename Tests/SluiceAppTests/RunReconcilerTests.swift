@@ -250,18 +250,13 @@ struct RunReconcilerTests {
 
     /// A runner whose submit reaches Kubeflow and then "crashes" before
     /// Sluice hears the answer, once.
-    final class CrashAfterSubmit: PipelineRunner, @unchecked Sendable {
+    /// A runner that passes every call to the real one; subclasses change `submit`.
+    class ForwardingRunner: PipelineRunner, @unchecked Sendable {
         let inner: any PipelineRunner
         let lock = NSLock()
-        var crashed = false
         init(_ inner: any PipelineRunner) { self.inner = inner }
 
-        func submit(_ submission: PipelineSubmission) async throws -> PipelineRunObservation {
-            let observed = try await inner.submit(submission)
-            let crash = lock.withLock { defer { crashed = true }; return !crashed }
-            if crash { throw PipelineRunnerError(.unavailable, "connection reset after the request was sent") }
-            return observed
-        }
+        func submit(_ submission: PipelineSubmission) async throws -> PipelineRunObservation { try await inner.submit(submission) }
 
         func find(marker: String, pipeline: KubeflowPipelineRef) async throws -> PipelineRunObservation? {
             try await inner.find(marker: marker, pipeline: pipeline)
@@ -269,6 +264,17 @@ struct RunReconcilerTests {
 
         func observe(engineRunID: String) async throws -> PipelineRunObservation { try await inner.observe(engineRunID: engineRunID) }
         func cancel(engineRunID: String) async throws { try await inner.cancel(engineRunID: engineRunID) }
+    }
+
+    final class CrashAfterSubmit: ForwardingRunner, @unchecked Sendable {
+        var crashed = false
+
+        override func submit(_ submission: PipelineSubmission) async throws -> PipelineRunObservation {
+            let observed = try await inner.submit(submission)
+            let crash = lock.withLock { defer { crashed = true }; return !crashed }
+            if crash { throw PipelineRunnerError(.unavailable, "connection reset after the request was sent") }
+            return observed
+        }
     }
 
     @Test func submissionLostAfterKubeflowCreatedIt_isFoundByMarker_notRepeated() async throws {
@@ -373,13 +379,10 @@ struct RunReconcilerTests {
 
     /// A runner whose create times out on Sluice's side while Kubeflow
     /// stores the run a moment later, once.
-    final class LateCreate: PipelineRunner, @unchecked Sendable {
-        let inner: any PipelineRunner
-        let lock = NSLock()
+    final class LateCreate: ForwardingRunner, @unchecked Sendable {
         var timedOut = false
-        init(_ inner: any PipelineRunner) { self.inner = inner }
 
-        func submit(_ submission: PipelineSubmission) async throws -> PipelineRunObservation {
+        override func submit(_ submission: PipelineSubmission) async throws -> PipelineRunObservation {
             let first = lock.withLock { defer { timedOut = true }; return !timedOut }
             guard first else { return try await inner.submit(submission) }
             let inner = self.inner
@@ -389,13 +392,6 @@ struct RunReconcilerTests {
             }
             throw PipelineRunnerError(.unavailable, "creating the run: Kubeflow could not be reached (timeout)", outcomeUnknown: true)
         }
-
-        func find(marker: String, pipeline: KubeflowPipelineRef) async throws -> PipelineRunObservation? {
-            try await inner.find(marker: marker, pipeline: pipeline)
-        }
-
-        func observe(engineRunID: String) async throws -> PipelineRunObservation { try await inner.observe(engineRunID: engineRunID) }
-        func cancel(engineRunID: String) async throws { try await inner.cancel(engineRunID: engineRunID) }
     }
 
     /// A create that timed out may still be stored by Kubeflow: until the
