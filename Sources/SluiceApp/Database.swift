@@ -79,7 +79,9 @@ final class Database: Sendable {
         if let dir = environment["SLUICE_MIGRATIONS_DIR"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
         let local = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("migrations")
         if FileManager.default.fileExists(atPath: local.path) { return local }
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // The running executable, not `argv[0]`: invoked through PATH
+        // (`sluice migrate` in a container shell), `argv[0]` is a bare name.
+        let binary = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).resolvingSymlinksInPath()
         let installed = binary.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/sluice/migrations")
         return installed
     }

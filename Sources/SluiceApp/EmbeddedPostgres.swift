@@ -5,7 +5,8 @@ import Logging
 /// is unset, a private PostgreSQL cluster in `.sluice/postgres`, initialised
 /// on first use, listening only on a Unix socket in that folder, run as the
 /// `postgres` user when Sluice runs as root (PostgreSQL refuses root), and
-/// stopped when Sluice exits. The data survives restarts.
+/// stopped when the process that started it exits. The data survives
+/// restarts.
 struct EmbeddedPostgres: Sendable {
     /// Why the cluster could not be started.
     struct Failure: Error, CustomStringConvertible {
@@ -17,6 +18,8 @@ struct EmbeddedPostgres: Sendable {
     let binDirectory: URL
     let asPostgresUser: Bool
     let logger: Logger
+    /// Whether this process started the server (set from ``start()``).
+    var startedHere = false
     static let port = 5432
     static let database = "sluice"
     static let user = "sluice"
@@ -64,8 +67,17 @@ struct EmbeddedPostgres: Sendable {
 
     /// Initialises (first time), starts (unless already running) and
     /// creates the database. Runs the tools off the cooperative pool.
-    func start() async throws {
+    /// Returns whether this call started the server: only the process that
+    /// started it stops it, so a `sluice migrate`, a second `sluice serve`
+    /// or a test run in the same folder leaves a running server's database
+    /// alone when it exits.
+    func start() async throws -> Bool {
         try await Self.blocking { try startBlocking() }
+    }
+
+    /// Stops the cluster if this process started it.
+    func release() async {
+        if startedHere { await stop() }
     }
 
     /// Stops the cluster (fast shutdown).
@@ -75,7 +87,7 @@ struct EmbeddedPostgres: Sendable {
         }
     }
 
-    private func startBlocking() throws {
+    private func startBlocking() throws -> Bool {
         let fm = FileManager.default
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         if asPostgresUser {
@@ -110,6 +122,7 @@ struct EmbeddedPostgres: Sendable {
         if exists.trimmingCharacters(in: .whitespacesAndNewlines) != "1" {
             try run("createdb", ["-h", directory.path, "-p", String(Self.port), "-U", Self.user, Self.database])
         }
+        return !running
     }
 
     /// Runs a PostgreSQL tool (or an absolute command), as `postgres` when needed.

@@ -15,21 +15,35 @@ struct MigrationService: Service {
     let afterMigrating: @Sendable () async throws -> Void
 
     func run() async throws {
+        if !alreadyMigrated {
+            // A shutdown while the database is still unreachable ends the
+            // retries (the sleep or the attempt is cancelled): the process
+            // exits instead of retrying for ever.
+            do {
+                try await cancelWhenGracefulShutdown { try await retryUntilMigrated() }
+            } catch is CancellationError {
+                return
+            }
+        }
+        // Nothing more to do; stay until the group shuts down.
+        try? await gracefulShutdown()
+    }
+
+    private func retryUntilMigrated() async throws {
         var delay = Duration.milliseconds(250)
-        while !alreadyMigrated {
+        while true {
             do {
                 let applied = try await database.migrate()
                 logger.notice("database migrated", metadata: ["applied": "\(applied.map(\.fileName))"])
                 try await afterMigrating()
-                break
+                return
             } catch {
                 if Database.isFatalMigrationError(error) { throw error }
+                try Task.checkCancellation()
                 logger.warning("database not ready, retrying", metadata: ["reason": "\(Database.describe(error))"])
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(10))
             }
         }
-        // Nothing more to do; stay until the group shuts down.
-        try? await gracefulShutdown()
     }
 }

@@ -25,11 +25,11 @@ public struct SluiceMigrate: Sendable {
         do {
             let applied = try await database.migrate().map(\.fileName)
             await database.pool.close()
-            await embedded?.stop()
+            await embedded?.release()
             return applied
         } catch {
             await database.pool.close()
-            await embedded?.stop()
+            await embedded?.release()
             throw StartFailure(description: "migrations: \(Database.describe(error))")
         }
     }

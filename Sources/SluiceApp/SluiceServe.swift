@@ -65,19 +65,21 @@ public struct SluiceServe: Sendable {
         do {
             try await serve(databaseURL: embedded?.url ?? configuration.databaseURL ?? "", aws: aws)
         } catch {
-            await embedded?.stop()
+            await embedded?.release()
             throw error
         }
-        await embedded?.stop()
+        await embedded?.release()
     }
 
     /// Starts the embedded cluster when no `SLUICE_DATABASE_URL` is set.
     func startEmbeddedDatabaseIfNeeded() async throws -> EmbeddedPostgres? {
         guard configuration.databaseURL == nil else { return nil }
         let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let embedded = try EmbeddedPostgres.make(root: root, logger: logger)
-        try await embedded.start()
-        logger.notice("embedded database started", metadata: ["path": "\(embedded.directory.path)"])
+        var embedded = try EmbeddedPostgres.make(root: root, logger: logger)
+        embedded.startedHere = try await embedded.start()
+        logger.notice(
+            embedded.startedHere ? "embedded database started" : "embedded database already running; left running at exit",
+            metadata: ["path": "\(embedded.directory.path)"])
         return embedded
     }
 
@@ -149,9 +151,12 @@ public struct SluiceServe: Sendable {
             services.append(.init(service: ReconcileService(worker: worker, listener: listener, logger: logger), successTerminationBehavior: .ignore))
         }
         services.append(.init(service: service))
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        // A drain that does not end (a service that ignores the shutdown)
+        // is cancelled rather than waited for until SIGKILL.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(60)
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch {

@@ -95,6 +95,17 @@ struct DatabaseLifecycleTests {
         await server.destroy()
     }
 
+    @Test func shutdownWhileTheDatabaseIsUnreachable_exitsCleanly() async throws {
+        // Nothing listens on port 1: every migration attempt is refused.
+        let sluice = try await SluiceProcess.serve(environment: ["SLUICE_DATABASE_URL": "postgres://sluice@127.0.0.1:1/sluice"])
+        #expect(try Self.get("/readyz", port: sluice.port).status == 503)
+        try await Task.sleep(for: .seconds(1))
+        // Before, the retries ignored the shutdown and the process ran until SIGKILL.
+        let started = ContinuousClock.now
+        #expect(sluice.terminate(timeout: 30) == 0)
+        #expect(ContinuousClock.now - started < .seconds(25))
+    }
+
     @Test func editedMigration_stopsTheStart_namingTheFile() async throws {
         let database = try await TestPostgres.shared().createDatabase()
         let migrations = try Self.migrationsFolder(["9001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
@@ -140,7 +151,17 @@ struct DatabaseLifecycleTests {
             try SluiceProcess(environment: env.merging(["SLUICE_LOG_LEVEL": "notice"]) { $1 }, currentDirectory: folder)
         }.value
         #expect(try Self.get("/readyz", port: second.port).status == 200)
+        // `sluice migrate` beside the running server uses its cluster and
+        // leaves it running: only the process that started it stops it.
+        let migrate = try await Task.detached {
+            try SluiceProcess(arguments: ["migrate"], environment: env, currentDirectory: folder, waitForListening: false)
+        }.value
+        #expect(migrate.waitForExit(timeout: 30) == 0)
+        #expect(migrate.standardOutputText.contains("database is up to date"))
+        #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("postmaster.pid").path))
+        #expect(try Self.get("/readyz", port: second.port).status == 200)
         #expect(second.terminate() == 0)
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("postmaster.pid").path))
         #expect(second.standardError.contains(#""applied":"[]""#))
         #expect(!second.standardError.contains("initialising"))
     }
