@@ -77,14 +77,21 @@ public struct DeploymentReconciler: Reconciler {
                 return .requeue(after: settings.steadyInterval)
             }
             let remaining = try await cloud(deployment) { try await fleet.instances(deployment: deployment.id, region: deployment.spec.region) }
-            if !remaining.isEmpty {
-                let ids = remaining.map(\.id)
+            // The listing filters by tag, and EC2's listings are eventually
+            // consistent: an instance launched by the pass just before may
+            // not be listed yet. The instances an earlier pass recorded as
+            // its own and that teardown has not terminated are terminated
+            // too (one already gone counts as terminated).
+            let listed = Set(remaining.map(\.id))
+            let unlisted = deployment.status.instances.filter { !listed.contains($0.id) && $0.state != "shutting-down" && $0.state != "terminated" }
+            if !remaining.isEmpty || !unlisted.isEmpty {
+                let ids = remaining.map(\.id) + unlisted.map(\.id)
                 try await cloud(deployment) { try await fleet.terminate(ids, region: deployment.spec.region) }
                 var status = deployment.status
                 status.phase = .deleting
                 status.instances = remaining.map {
                     DeploymentInstance(id: $0.id, state: "shutting-down", revision: $0.revision ?? 0, address: nil)
-                }
+                } + unlisted.map { DeploymentInstance(id: $0.id, state: "shutting-down", revision: $0.revision, address: nil) }
                 try await store.record(
                     id: deployment.id, status: status, observedGeneration: deployment.generation,
                     events: [DeploymentEvent(action: "deployment.instances_terminated", detail: ["instances": ids.joined(separator: ","), "reason": "deleted"])])

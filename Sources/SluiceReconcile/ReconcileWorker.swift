@@ -45,6 +45,8 @@ public struct ReconcileWorker: Sendable {
                     continue
                 }
                 let items: [WorkItem]
+                // The lease runs from no later than this instant.
+                let claimed = ContinuousClock.now
                 do {
                     items = try await queue.claim(
                         kinds: Array(reconcilers.keys), worker: identity, lease: settings.lease, limit: free)
@@ -56,7 +58,7 @@ public struct ReconcileWorker: Sendable {
                 for item in items {
                     await inFlight.add()
                     group.addTask {
-                        await process(item)
+                        await process(item, claimedAt: claimed)
                         await inFlight.remove()
                         await doorbell.ring()
                     }
@@ -69,8 +71,9 @@ public struct ReconcileWorker: Sendable {
         }
     }
 
-    /// One item: reconcile under a renewed lease, then tell the queue.
-    func process(_ item: WorkItem) async {
+    /// One item, claimed at `claimedAt` (when the claim was sent): reconcile
+    /// under a renewed lease, then tell the queue.
+    func process(_ item: WorkItem, claimedAt: ContinuousClock.Instant) async {
         guard let reconciler = reconcilers[item.kind] else { return }
         let started = ContinuousClock.now
         let result: Result<ReconcileOutcome, any Error> = await withTaskGroup(of: Result<ReconcileOutcome, any Error>?.self) { group in
@@ -81,7 +84,7 @@ public struct ReconcileWorker: Sendable {
                     return .failure(error)
                 }
             }
-            group.addTask { await keepLease(item) }
+            group.addTask { await keepLease(item, claimedAt: claimedAt) }
             // The reconcile's result, or nil when the lease was lost first
             // (another worker may act now, so this one stops).
             let first = await group.next() ?? nil
@@ -89,26 +92,74 @@ public struct ReconcileWorker: Sendable {
             return first ?? .failure(CancellationError())
         }
         let elapsed = ContinuousClock.now - started
-        await settle(item, result, elapsed: elapsed)
+        // Recorded even when the worker is being cancelled (shutdown): in
+        // a cancelled task the pool refuses at once, and the item would stay
+        // leased, its outcome lost, until the lease ran out.
+        await Task { await settle(item, result, elapsed: elapsed) }.value
     }
 
     /// Renews the lease every third of its length; returns (`nil`) when it
-    /// was lost or when cancelled because the reconcile ended.
-    func keepLease(_ item: WorkItem) async -> Result<ReconcileOutcome, any Error>? {
+    /// was lost or when cancelled because the reconcile ended. A renewal
+    /// that fails is tried again every tenth of the lease; once the lease
+    /// may have run out (a tenth before its end, counted from when the last
+    /// claim or renewal that succeeded was sent) the reconcile stops, since
+    /// another worker may then claim the item and act on it too.
+    func keepLease(_ item: WorkItem, claimedAt: ContinuousClock.Instant) async -> Result<ReconcileOutcome, any Error>? {
+        let margin = settings.lease / 10
+        var validUntil = claimedAt + settings.lease
+        var next = claimedAt + settings.lease / 3
         while true {
             do {
-                try await Task.sleep(for: settings.lease / 3)
+                try await Task.sleep(until: min(next, validUntil - margin), clock: .continuous)
             } catch {
                 return nil
             }
-            do {
-                if try await !queue.renew(item, lease: settings.lease) {
-                    logger.error("lease lost; stopping reconcile", metadata: ["kind": "\(item.kind.rawValue)", "key": "\(item.key)"])
-                    return nil
-                }
-            } catch {
+            let sent = ContinuousClock.now
+            switch await renew(item, before: validUntil - margin) {
+            case .renewed:
+                validUntil = sent + settings.lease
+                next = sent + settings.lease / 3
+            case .lost:
+                logger.error("lease lost; stopping reconcile", metadata: ["kind": "\(item.kind.rawValue)", "key": "\(item.key)"])
+                return nil
+            case .failed(let error):
                 logger.warning("lease renewal failed", metadata: ["key": "\(item.key)", "reason": "\(error)"])
+                next = ContinuousClock.now + margin
+            case .late:
+                if !Task.isCancelled {
+                    logger.error("lease could not be renewed in time; stopping reconcile", metadata: [
+                        "kind": "\(item.kind.rawValue)", "key": "\(item.key)",
+                    ])
+                }
+                return nil
             }
+        }
+    }
+
+    /// What became of one renewal.
+    enum Renewal: Sendable {
+        case renewed, lost, late
+        case failed(any Error)
+    }
+
+    /// Renews `item`'s lease, unless `deadline` comes first (a renewal
+    /// stuck waiting for a connection must not outlast the lease).
+    func renew(_ item: WorkItem, before deadline: ContinuousClock.Instant) async -> Renewal {
+        await withTaskGroup(of: Renewal.self) { group in
+            group.addTask {
+                do {
+                    return try await queue.renew(item, lease: settings.lease) ? .renewed : .lost
+                } catch {
+                    return .failed(error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                return .late
+            }
+            let first = await group.next() ?? .late
+            group.cancelAll()
+            return first
         }
     }
 

@@ -177,6 +177,28 @@ struct DeploymentReconcilerTests {
         #expect(try await cloud.instances(id).isEmpty)
     }
 
+    @Test func deletion_terminatesTheInstancesItRecorded_evenWhenTheListingMissesThem() async throws {
+        let cloud = try await Cloud.make()
+        // No steady-state passes: nothing looks at the fleet between the
+        // retagging and the deletion.
+        let server = try await Self.start(cloud, environment: ["SLUICE_RECONCILE_INTERVAL": "3600"])
+        defer { server.stop() }
+        try Self.register(server, cloud)
+        let id = try Self.deploy(server, name: "unlisted", replicas: 1)
+        try await Self.waitFor(server, id, "ready") { Self.phase($0) == "ready" }
+        let instance = try #require(try await cloud.instances(id).first)
+        // EC2's listings are eventually consistent: a tag-filtered listing
+        // may miss an instance launched a moment ago. Retagging makes
+        // moto's listing miss it the same way.
+        try await cloud.ec2.createTags(resourceIDs: [instance.id], tags: ["sluice:deployment": "not-listed"])
+        #expect(try await cloud.instances(id).isEmpty)
+        #expect(try server.send("DELETE", "/v1/deployments/\(id)").status == 202)
+        try await Self.waitFor(server, id, "deleted") { $0["gone"] as? Bool == true }
+        // Before, the deletion finished on the empty listing and the instance ran on.
+        let after = try await cloud.ec2.describeInstances(instanceIDs: [instance.id])
+        #expect(after.map(\.state).allSatisfy { $0 == "shutting-down" || $0 == "terminated" } && after.count == 1, "\(after)")
+    }
+
     @Test func cli_waitsForReady_thenForTheTeardown() async throws {
         let cloud = try await Cloud.make()
         let server = try await Self.start(cloud)

@@ -74,9 +74,14 @@ struct DatasetHarness {
         return try await datasets.version(dataset: name, version: requested.version)
     }
 
-    /// Reconciles the dataset until it says `.done`.
-    func runUntilIdle(id: UUID, maxPasses: Int = 10) async throws {
-        for _ in 0..<maxPasses where try await reconciler.reconcile(key: id.uuidString.lowercased()) != .done {}
+    /// Reconciles the dataset until it says `.done`; a reconciler that is
+    /// still not done after `maxPasses` is a failure (a `where` clause
+    /// here once ran every pass regardless, so it could not be one).
+    func runUntilIdle(id: UUID, maxPasses: Int = 10, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        for _ in 0..<maxPasses {
+            if try await reconciler.reconcile(key: id.uuidString.lowercased()) == .done { return }
+        }
+        Issue.record("the dataset reconciler was not done after \(maxPasses) passes", sourceLocation: sourceLocation)
     }
 
     /// Every object under `prefix` of the R&D bucket, with its bytes.

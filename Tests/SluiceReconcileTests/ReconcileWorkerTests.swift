@@ -114,6 +114,55 @@ import Testing
         }
     }
 
+    /// The real queue, except that no renewal gets through (the database
+    /// is unreachable for them).
+    struct UnrenewableQueue: WorkQueue {
+        let base: PostgresWorkQueue
+        func enqueue(_ kind: WorkKind, key: String) async throws { try await base.enqueue(kind, key: key) }
+        func claim(kinds: [WorkKind], worker: String, lease: Duration, limit: Int) async throws -> [WorkItem] {
+            try await base.claim(kinds: kinds, worker: worker, lease: lease, limit: limit)
+        }
+        func renew(_ item: WorkItem, lease: Duration) async throws -> Bool { throw DomainError.unavailable("database unreachable") }
+        func complete(_ item: WorkItem, requeueAfter: Duration?) async throws { try await base.complete(item, requeueAfter: requeueAfter) }
+        func fail(_ item: WorkItem, error: String, retryAfter: Duration) async throws {
+            try await base.fail(item, error: error, retryAfter: retryAfter)
+        }
+        func park(_ item: WorkItem, error: String) async throws { try await base.park(item, error: error) }
+        func depth() async throws -> [WorkKind: Int] { try await base.depth() }
+        func resync(retryingParkedAfter: Duration) async throws -> Int { try await base.resync(retryingParkedAfter: retryingParkedAfter) }
+    }
+
+    /// A reconcile that runs 5 s unless cancelled, and records when it was.
+    final class Stoppable: Reconciler, Sendable {
+        let stoppedAfter = Mutex<Duration?>(nil)
+        var kind: WorkKind { .deployment }
+        func reconcile(key: String) async throws -> ReconcileOutcome {
+            let started = ContinuousClock.now
+            do {
+                try await Task.sleep(for: .seconds(5))
+            } catch {
+                stoppedAfter.withLock { $0 = ContinuousClock.now - started }
+                throw error
+            }
+            return .done
+        }
+    }
+
+    @Test func aLeaseThatCannotBeRenewed_stopsTheReconcile_beforeItRunsOut() async throws {
+        try await Self.withQueue { _, queue in
+            try await queue.enqueue(.deployment, key: "stranded")
+            let stoppable = Stoppable()
+            // Before, failed renewals were only logged: the reconcile ran on
+            // past its lease, while another worker could claim the item.
+            let worker = ReconcileWorker(
+                queue: UnrenewableQueue(base: queue), reconcilers: [stoppable],
+                settings: Self.settings { $0.lease = .seconds(1) }, identity: "w", logger: Logger(label: "test"))
+            try await Self.run([worker]) { stoppable.stoppedAfter.withLock { $0 } != nil }
+            let stopped = stoppable.stoppedAfter.withLock { $0 }
+            #expect(stopped.map { $0 >= .milliseconds(300) && $0 < .seconds(1) } == true, "stopped after \(String(describing: stopped))")
+        }
+    }
+
     @Test func aLongReconcile_keepsItsLease() async throws {
         try await Self.withQueue { _, queue in
             try await queue.enqueue(.deployment, key: "slow")
