@@ -18,8 +18,14 @@ struct AutoPromotionService: Service {
                 while true {
                     try await Task.sleep(for: interval)
                     do {
-                        for id in try await promoter.autoPromote() {
+                        let pass = try await promoter.autoPromote()
+                        for id in pass.promoted {
                             logger.notice("deployment auto-promoted", metadata: ["deployment_id": "\(id.uuidString.lowercased())"])
+                        }
+                        for (id, error) in pass.failed {
+                            logger.warning("auto-promotion check failed; will retry", metadata: [
+                                "deployment_id": "\(id.uuidString.lowercased())", "reason": "\(error)",
+                            ])
                         }
                     } catch is CancellationError {
                         throw CancellationError()

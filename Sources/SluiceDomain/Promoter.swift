@@ -27,16 +27,31 @@ public struct Promoter: Sendable {
     public func promote(
         deployment id: UUID, actor: String, force: Bool = false, reason: String? = nil, recordRefusal: Bool = true
     ) async throws -> (Deployment, PromotionEvidence) {
+        try await promote(deployment: id, actor: actor, force: force, reason: reason, recordRefusal: recordRefusal, automatic: false)
+    }
+
+    /// ``promote(deployment:actor:force:reason:recordRefusal:)``; when
+    /// `automatic`, only a candidate that serves its current spec (phase
+    /// `ready`, generation observed) on an endpoint whose policy still has
+    /// `auto_promote` (checked again under the swap's locks, through the
+    /// policy's version) is promoted, else ``NotEligibleForAutoPromotion``.
+    func promote(
+        deployment id: UUID, actor: String, force: Bool, reason: String?, recordRefusal: Bool, automatic: Bool
+    ) async throws -> (Deployment, PromotionEvidence) {
         for _ in 0..<3 {
             let (candidate, live) = try await endpoints.promotionPair(deployment: id)
+            if automatic && (candidate.status.phase != .ready || candidate.observedGeneration != candidate.generation) {
+                throw NotEligibleForAutoPromotion()
+            }
             let evidence = try await self.evidence(candidate: candidate, live: live, actor: actor, force: force, reason: reason)
+            if automatic && !evidence.policy.autoPromote { throw NotEligibleForAutoPromotion() }
             if !evidence.failed.isEmpty && !force {
                 if recordRefusal { try await endpoints.recordRefusal(deployment: id, actor: actor, evidence: evidence) }
                 throw PromotionRefusal(evidence: evidence)
             }
             let basis = PromotionBasis(
                 candidateResourceVersion: candidate.resourceVersion, liveID: live?.id, liveResourceVersion: live?.resourceVersion,
-                approvals: force ? [] : evidence.approvals)
+                approvals: force ? [] : evidence.approvals, policyResourceVersion: evidence.policy.resourceVersion)
             do {
                 let promoted = try await endpoints.promote(
                     deployment: id, actor: actor, action: force ? "promotion_forced" : "promoted", basis: basis, evidence: evidence)
@@ -93,25 +108,49 @@ public struct Promoter: Sendable {
     }
 
     /// Promotes every stealth deployment of an endpoint with `auto_promote`
-    /// whose rules all pass; refusals are not recorded (they would repeat
-    /// every pass). Returns the deployments promoted.
-    public func autoPromote(actor: String = "auto-promoter") async throws -> [UUID] {
-        var promoted: [UUID] = []
+    /// that serves its current spec and whose rules all pass; refusals are
+    /// not recorded (they would repeat every pass). A candidate that fails
+    /// (its queries, or deleted meanwhile) does not stop the others.
+    public func autoPromote(actor: String = "auto-promoter") async throws -> AutoPromotionPass {
+        var pass = AutoPromotionPass()
         for id in try await endpoints.autoPromotionCandidates() {
             do {
-                _ = try await promote(deployment: id, actor: actor, recordRefusal: false)
-                promoted.append(id)
+                _ = try await promote(deployment: id, actor: actor, force: false, reason: nil, recordRefusal: false, automatic: true)
+                pass.promoted.append(id)
             } catch is PromotionRefusal {
                 continue
+            } catch is NotEligibleForAutoPromotion {
+                continue
+            } catch is CancellationError {
+                throw CancellationError()
             } catch let error as DomainError {
                 // Promoted or deleted meanwhile: nothing to do.
-                if case .conflict = error { continue }
-                throw error
+                switch error {
+                case .conflict, .notFound: continue
+                default: pass.failed.append((id, error))
+                }
+            } catch {
+                pass.failed.append((id, error))
             }
         }
-        return promoted
+        return pass
     }
 }
+
+/// What one auto-promotion pass did.
+public struct AutoPromotionPass: Sendable {
+    /// The deployments promoted.
+    public var promoted: [UUID] = []
+    /// Candidates whose check failed (logged; retried next pass).
+    public var failed: [(id: UUID, error: any Error)] = []
+
+    /// An empty pass.
+    public init() {}
+}
+
+/// A candidate the auto-promoter leaves alone: not serving its current
+/// spec, or its endpoint's policy no longer has `auto_promote`.
+struct NotEligibleForAutoPromotion: Error {}
 
 /// What a promotion's evidence was computed on: the swap happens only if
 /// the candidate and the live deployment are still these, unchanged, and
@@ -122,13 +161,20 @@ public struct PromotionBasis: Sendable, Equatable {
     public var liveResourceVersion: Int64?
     /// The approvers the evidence counted (none when forced).
     public var approvals: [String]
+    /// The version of the endpoint policy the rules came from (0: the
+    /// defaults, no stored policy); nil: not checked.
+    public var policyResourceVersion: Int64?
 
     /// A basis.
-    public init(candidateResourceVersion: Int64, liveID: UUID?, liveResourceVersion: Int64?, approvals: [String]) {
+    public init(
+        candidateResourceVersion: Int64, liveID: UUID?, liveResourceVersion: Int64?, approvals: [String],
+        policyResourceVersion: Int64? = nil
+    ) {
         self.candidateResourceVersion = candidateResourceVersion
         self.liveID = liveID
         self.liveResourceVersion = liveResourceVersion
         self.approvals = approvals
+        self.policyResourceVersion = policyResourceVersion
     }
 }
 

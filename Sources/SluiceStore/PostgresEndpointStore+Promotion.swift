@@ -27,6 +27,15 @@ extension PostgresEndpointStore {
             guard candidate.resourceVersion == basis.candidateResourceVersion, live?.id == basis.liveID,
                 live?.resourceVersion == basis.liveResourceVersion
             else { throw PromotionBasisChanged() }
+            if let version = basis.policyResourceVersion {
+                // The rules checked are still the endpoint's; the row is
+                // share-locked, so a policy change waits for the swap.
+                let rows = try await connection.query("""
+                    SELECT resource_version FROM endpoint_policies
+                    WHERE region = \(candidate.spec.region) AND endpoint = \(candidate.spec.endpoint) FOR SHARE
+                    """)
+                guard try rows.first?.decode("resource_version", as: Int64.self) ?? 0 == version else { throw PromotionBasisChanged() }
+            }
             if !basis.approvals.isEmpty {
                 let open = try await connection.query("""
                     SELECT DISTINCT approver FROM promotion_approvals WHERE deployment_id = \(id) AND consumed_at IS NULL

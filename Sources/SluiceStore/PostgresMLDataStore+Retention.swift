@@ -36,6 +36,7 @@ extension PostgresMLDataStore {
         let oldest = now.addingTimeInterval(-Double(longest) * 86_400)
         let cutoff = Date(timeIntervalSince1970: Double(PartitionCache.dayNumber(oldest)) * 86_400)
         let cutoffDay = PartitionCache.day(cutoff).replacingOccurrences(of: "-", with: "")
+        var allDropped = true
         for table in ["predictions", "outcomes"] {
             let children = try await pool.query("""
                 SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -45,12 +46,17 @@ extension PostgresMLDataStore {
                 let name = try child.decode("relname", as: String.self)
                 let suffix = name.dropFirst(table.count + 1)
                 guard name.hasPrefix(table + "_"), suffix.count == 8, suffix.allSatisfy(\.isNumber), suffix < cutoffDay else { continue }
-                let counted = try await pool.query("SELECT count(*) AS n FROM \(unsafeSQL: name)")
-                removed += try counted.first?.decode("n", as: Int.self) ?? 0
                 // `name` comes from the catalog and matches `<table>_YYYYMMDD`.
-                try await pool.query("DROP TABLE \(unsafeSQL: name)")
+                switch try await dropPartition(name) {
+                case .dropped(let rows): removed += rows
+                case .alreadyGone: break
+                case .busy: allDropped = false
+                }
             }
         }
+        // A partition left for the next pass keeps its keys and rollups:
+        // a stored row is always found through its key.
+        guard allDropped else { return removed }
         try await pool.query("DELETE FROM prediction_keys WHERE at < \(cutoff)")
         try await pool.query("DELETE FROM outcome_keys WHERE at < \(cutoff)")
         for table in ["score_rollup", "class_rollup", "latency_rollup", "pair_rollup"] {
@@ -94,5 +100,34 @@ extension PostgresMLDataStore {
             }
         }
         return removed
+    }
+
+    /// What became of one partition past every retention.
+    enum PartitionDrop {
+        case dropped(rows: Int)
+        /// Another replica's retention dropped it first.
+        case alreadyGone
+        /// Its parent was locked (a long read of the store): left for the
+        /// next pass.
+        case busy
+    }
+
+    /// Counts and drops the partition `name` (from the catalog). `DROP`
+    /// locks the parent table, and every insert queues behind a waiting
+    /// `DROP`: so it waits for its lock 2 s at most instead of holding up
+    /// ingest behind a long read.
+    func dropPartition(_ name: String) async throws -> PartitionDrop {
+        do {
+            return try await pool.withTransaction { connection in
+                try await connection.query("SET LOCAL lock_timeout = '2s'")
+                let counted = try await connection.query("SELECT count(*) AS n FROM \(unsafeSQL: name)")
+                try await connection.query("DROP TABLE IF EXISTS \(unsafeSQL: name)")
+                return .dropped(rows: try counted.first?.decode("n", as: Int.self) ?? 0)
+            }
+        } catch let error as PGError where error.sqlState == "42P01" {
+            return .alreadyGone
+        } catch let error as PGError where error.sqlState == "55P03" {
+            return .busy
+        }
     }
 }

@@ -39,16 +39,23 @@ import Testing
             // A policy that refuses: nothing happens.
             _ = try await endpoints.putPolicy(PromotionPolicy(region: "eu-west-1", endpoint: "auto", minOutcomes: 1000,
                 minDurationSeconds: 0, requiredApprovals: 0, autoPromote: true), actor: "admin")
-            #expect(try await promoter.autoPromote().isEmpty)
+            #expect(try await promoter.autoPromote().promoted.isEmpty)
             _ = try await endpoints.putPolicy(PromotionPolicy(region: "eu-west-1", endpoint: "auto", minOutcomes: 100,
                 minDurationSeconds: 0, requiredApprovals: 0, autoPromote: true), actor: "admin")
             _ = try await endpoints.putPolicy(PromotionPolicy(region: "eu-west-1", endpoint: "manual", minOutcomes: 100,
                 minDurationSeconds: 0, requiredApprovals: 0, autoPromote: false), actor: "admin")
-            #expect(try await promoter.autoPromote() == [ids["auto-better"]].compactMap { $0 })
+            // A candidate that does not serve its current spec yet is left alone.
+            #expect(try await promoter.autoPromote().promoted.isEmpty)
+            try await pool.query("""
+                UPDATE deployments SET status = jsonb_set(status, '{phase}', '"ready"'), observed_generation = generation
+                WHERE mode = 'stealth'
+                """)
+            #expect(try await promoter.autoPromote().promoted == [ids["auto-better"]].compactMap { $0 })
             #expect(try await endpoints.routing(region: "eu-west-1", endpoint: "auto").live?.deploymentID == ids["auto-better"])
             #expect(try await endpoints.routing(region: "eu-west-1", endpoint: "manual").live?.deploymentID == ids["manual-live"])
             // The demoted one is worse: the next pass leaves the endpoint alone.
-            #expect(try await promoter.autoPromote().isEmpty)
+            let last = try await promoter.autoPromote()
+            #expect(last.promoted.isEmpty && last.failed.isEmpty)
         }
     }
 }
@@ -64,6 +71,30 @@ import Testing
         PromotionEvidence(
             policy: PromotionPolicy(region: "eu-west-1", endpoint: "race"), liveDeploymentID: live, comparison: nil,
             scoredSeconds: 0, approvals: [], checks: [], forced: true, reason: "test")
+    }
+
+    /// A policy changed (here: `auto_promote` turned off) after the
+    /// evidence was computed: the swap refuses and the next look at the
+    /// policy leaves the candidate alone.
+    @Test func aPolicyChangedAfterTheEvidence_isRefusedBeforeTheSwap() async throws {
+        try await PostgresTokenStoreTests.withStore { _, pool in
+            try await MLDataStoreIngestTests.model(pool, task: "regression")
+            let candidate = try await MLDataStoreIngestTests.deploy(pool, "candidate", "stealth", endpoint: "race")
+            let endpoints = PostgresEndpointStore(pool: pool)
+            let policy = try await endpoints.putPolicy(
+                PromotionPolicy(region: "eu-west-1", endpoint: "race", requiredApprovals: 0, autoPromote: true), actor: "admin")
+            let (read, _) = try await endpoints.promotionPair(deployment: candidate)
+            let basis = PromotionBasis(
+                candidateResourceVersion: read.resourceVersion, liveID: nil, liveResourceVersion: nil, approvals: [],
+                policyResourceVersion: policy.resourceVersion)
+            _ = try await endpoints.putPolicy(
+                PromotionPolicy(region: "eu-west-1", endpoint: "race", requiredApprovals: 0, autoPromote: false), actor: "admin")
+            await #expect(throws: PromotionBasisChanged.self) {
+                try await endpoints.promote(deployment: candidate, actor: "t", action: "promoted", basis: basis, evidence: Self.evidence(live: nil))
+            }
+            let still = try await PostgresDeploymentStore(pool: pool).get(id: candidate)
+            #expect(still.spec.mode == .stealth)
+        }
     }
 
     /// A live deployment that appeared, or an approval consumed, after the

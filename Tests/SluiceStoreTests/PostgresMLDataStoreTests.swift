@@ -3,6 +3,7 @@ import SluiceDomain
 import SluicePostgres
 import SluiceStore
 import SluiceTesting
+import Synchronization
 import Testing
 
 /// `PostgresMLDataStore` partitions and retention against a real PostgreSQL.
@@ -76,6 +77,38 @@ import Testing
                 return p
             })
             #expect(later.accepted == 1)
+        }
+    }
+
+    /// A partition whose parent is locked by a long read is left for the
+    /// next pass, with its keys, instead of queueing every insert behind the
+    /// `DROP`.
+    @Test func retention_leavesABusyPartitionForTheNextPass() async throws {
+        try await Self.withStore { store, pool, short, _ in
+            let now = Date()
+            _ = try await store.ingest(predictions: Self.predictions(short, ages: [600, 1], now: now))
+            final class Flag: Sendable { let value = Mutex(false) }
+            let flag = Flag()
+            let pass: Task<Int, any Error> = try await pool.withTransaction { reader in
+                // A long read of the store holds a lock on `predictions`.
+                _ = try await reader.query("SELECT count(*) AS n FROM predictions")
+                let pass = Task {
+                    defer { flag.value.withLock { $0 = true } }
+                    return try await store.applyRetention(now: now)
+                }
+                let deadline = ContinuousClock.now + .seconds(20)
+                while !flag.value.withLock({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                // Before, the DROP waited for the reader (and every insert behind it).
+                #expect(flag.value.withLock { $0 }, "retention waited for the reader's lock")
+                return pass
+            }
+            #expect(try await pass.value == 0)
+            let keys = try await pool.query("SELECT count(*) AS n FROM prediction_keys")
+            #expect(try keys.first?.decode("n", as: Int.self) == 2, "the busy partition's key is kept")
+            // The next pass drops it.
+            #expect(try await store.applyRetention(now: now) == 1)
+            let left = try await pool.query("SELECT count(*) AS n FROM prediction_keys")
+            #expect(try left.first?.decode("n", as: Int.self) == 1)
         }
     }
 
