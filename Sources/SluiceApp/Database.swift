@@ -9,6 +9,9 @@ final class Database: Sendable {
     let pool: PGPool
     let migrator: PGMigrator
     private let state = Mutex<(migrated: Bool, problem: String?)>((false, "migrations not applied yet"))
+    /// The detailed reason last logged by ``readinessProblem(timeout:)``.
+    private let lastLogged = Mutex<String?>(nil)
+    let logger: Logger
 
     init(url: String, migrations: URL, poolSize: Int = 10, waitOnLoop: Bool = true, logger: Logger) {
         var configuration = PGPoolConfiguration(url: url)
@@ -21,6 +24,7 @@ final class Database: Sendable {
         if waitOnLoop { configuration.socketWaiter = EventLoopSocketWaiter() }
         pool = PGPool(configuration: configuration, logger: logger)
         migrator = PGMigrator(pool: pool, directory: migrations)
+        self.logger = logger
     }
 
     /// Applies pending migrations and records the outcome.
@@ -30,7 +34,9 @@ final class Database: Sendable {
             state.withLock { $0 = (true, nil) }
             return applied
         } catch {
-            state.withLock { $0 = (false, "migrations not applied: \(Self.describe(error))") }
+            // `/readyz` answers anyone: the category only (`PGError`'s
+            // description); the server's message goes to the log.
+            state.withLock { $0 = (false, "migrations not applied: \(error)") }
             throw error
         }
     }
@@ -39,12 +45,16 @@ final class Database: Sendable {
     /// Bounded by `timeout`, so `/readyz` never hangs on a dead database.
     func readinessProblem(timeout: Duration = .seconds(2)) async -> String? {
         let ping: String? = await withTaskGroup(of: String?.self) { group in
-            group.addTask { [pool] in
+            group.addTask { [self] in
                 do {
                     _ = try await pool.query("SELECT 1")
                     return nil
                 } catch {
-                    return "database unreachable: \(Self.describe(error))"
+                    let detail = Self.describe(error)
+                    if lastLogged.withLock({ last in defer { last = detail }; return last != detail }) {
+                        logger.warning("readiness: database unreachable", metadata: ["reason": "\(detail)"])
+                    }
+                    return "database unreachable: \(error)"
                 }
             }
             group.addTask {

@@ -1,6 +1,7 @@
 import Foundation
 public import SluiceAWS
 public import SluiceGateway
+import SluicePostgres
 
 /// The service's configuration: environment first, flags second (flags
 /// win), validated once at start. A bad value stops the process with one
@@ -91,6 +92,10 @@ public struct SluiceConfiguration: Sendable, Equatable {
         config.databaseURL = try value("SLUICE_DATABASE_URL").map { url throws(Invalid) in
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
                 throw Invalid(variable: "SLUICE_DATABASE_URL", problem: "must be a postgres:// URL")
+            }
+            // Not echoed: it may hold a password.
+            guard PGConnectionConfiguration.isValidURL(url) else {
+                throw Invalid(variable: "SLUICE_DATABASE_URL", problem: "is not a valid connection URL (unknown parameter or bad syntax)")
             }
             return url
         }

@@ -24,13 +24,24 @@ struct ClientOptions: ParsableArguments {
     }
 
     /// `GET path` as a table of its `items` (or the JSON), with the next
-    /// page's token on standard error.
+    /// page's token on standard error. With `-o id`, every page is followed
+    /// (`--limit` is then the page size), so `for x in $(sluice … list -o id)`
+    /// sees every item.
     func list(_ client: APIClient, _ path: String, query: [(String, String?)] = [], page: PageOptions, _ columns: [Column]) async throws {
+        if output == .id {
+            var token = page.pageToken
+            repeat {
+                let bytes = try await client.send("GET", path, query: query + [("limit", page.limit.map(String.init)), ("page_token", token)])
+                let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
+                for item in object["items"] as? [[String: Any]] ?? [] { Output.line(Output.text(item["id"] ?? item["name"] ?? item["version"])) }
+                token = object["next_page_token"] as? String
+            } while token != nil
+            return
+        }
         let bytes = try await client.send("GET", path, query: query + page.query)
         if output == .json { return Output.raw(bytes) }
         let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
         let items = object["items"] as? [[String: Any]] ?? []
-        if output == .id { return items.forEach { Output.line(Output.text($0["id"] ?? $0["name"] ?? $0["version"])) } }
         Output.table(items, columns)
         if let next = object["next_page_token"] as? String {
             Output.error("more results: add --page-token \(next)")

@@ -13,6 +13,8 @@ struct DatasetsCommand: AsyncParsableCommand {
     ]
     /// The states a version never leaves.
     static let terminal: Set<String> = ["ready", "quarantined", "failed"]
+    /// The terminal states that are not a success (`--wait` exits 1).
+    static let unsuccessful: Set<String> = ["quarantined", "failed"]
 
     static func path(_ name: String) -> String { "/v1/datasets/\(CLI.segment(name))" }
 
@@ -87,6 +89,8 @@ struct DatasetsCommand: AsyncParsableCommand {
                     bytes = try await waiting.poll(
                         client, DatasetsCommand.path(name) + "/versions/\(version)", label: "\(name) version \(version)",
                         terminal: DatasetsCommand.terminal)
+                    options.print(bytes)
+                    return try WaitOptions.requireSuccess(bytes, label: "\(name) version \(version)", failed: DatasetsCommand.unsuccessful)
                 }
                 options.print(bytes)
             }

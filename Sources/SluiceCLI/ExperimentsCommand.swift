@@ -80,6 +80,8 @@ struct RunsCommand: AsyncParsableCommand {
 
     /// The states a run never leaves.
     static let terminal: Set<String> = ["succeeded", "failed", "canceled"]
+    /// The terminal states that are not a success (`--wait` exits 1).
+    static let unsuccessful: Set<String> = ["failed", "canceled"]
 
     static func path(_ experiment: String) -> String { ExperimentsCommand.path(experiment) + "/runs" }
 
@@ -99,6 +101,8 @@ struct RunsCommand: AsyncParsableCommand {
                     let id = object?["id"] as? String ?? ""
                     bytes = try await waiting.poll(
                         client, RunsCommand.path(experiment) + "/\(CLI.segment(id))", label: "run \(id)", terminal: RunsCommand.terminal)
+                    options.print(bytes)
+                    return try WaitOptions.requireSuccess(bytes, label: "run \(id)", failed: RunsCommand.unsuccessful)
                 }
                 options.print(bytes)
             }

@@ -17,6 +17,17 @@ struct WaitOptions: ParsableArguments {
         if !(pollInterval > 0 && pollInterval <= 60) { throw ValidationError("--poll-interval must be from 0 to 60 seconds") }
     }
 
+    /// After ``poll(_:_:label:terminal:gone:status:)`` and printing its
+    /// answer: a wait that ended in one of `failed` (a run `failed` or
+    /// `canceled`, a dataset version `quarantined` or `failed`) exits 1, so
+    /// `sluice runs start X --wait && next-step` stops there.
+    static func requireSuccess(_ bytes: [UInt8], label: String, failed: Set<String>) throws(CLIError) {
+        let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
+        guard let status = object["status"] as? String, failed.contains(status) else { return }
+        let reason = (object["reason"] as? String).map { ": \($0)" } ?? ""
+        throw CLIError(CLIError.apiFailure, "\(label) ended \(status)\(reason)")
+    }
+
     /// Polls `path` until its status (by default its `status` field) is in
     /// `terminal`; returns the last answer. With `gone`, a 404 ends the wait
     /// as that status (a deletion finished). On a terminal standard error one

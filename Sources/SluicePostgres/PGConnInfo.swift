@@ -74,3 +74,18 @@ enum PGConnInfo {
         }
     }
 }
+
+extension PGConnectionConfiguration {
+    /// Whether libpq accepts `url` as a connection string (nothing is
+    /// connected): a typo in a parameter name (`sslmod=`) is found at start,
+    /// not on every connection attempt.
+    public static func isValidURL(_ url: String) -> Bool {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let parsed = PQconninfoParse(url, &errorMessage) else {
+            if let errorMessage { PQfreemem(errorMessage) }
+            return false
+        }
+        PQconninfoFree(parsed)
+        return true
+    }
+}

@@ -2,8 +2,8 @@ import Foundation
 import SluiceTesting
 
 /// Runs the real `sluice` binary as a client command.
-struct CLIRunner {
-    struct Result: CustomStringConvertible {
+struct CLIRunner: Sendable {
+    struct Result: CustomStringConvertible, Sendable {
         var status: Int32
         var output: String
         var error: String

@@ -1,4 +1,5 @@
 import Foundation
+import SluicePostgres
 import SluiceTesting
 import Testing
 
@@ -72,6 +73,15 @@ struct CLITests {
         let list = try cli.run(["datasets", "list", "-o", "json"])
         let page = try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [String: Any]
         #expect((page?["items"] as? [[String: Any]])?.count == 1)
+        // `-o id` follows every page (here of one item each).
+        #expect(try cli.run([
+            "datasets", "create", "--name", "quotes", "--client", "acme", "--source-uri", "s3://staging/acme-q/",
+            "--destination-uri", "s3://rnd/acme-q/", "--format", "csv", "--fund-column", "fund_id",
+        ]).status == 0)
+        let ids = try cli.run(["datasets", "list", "-o", "id", "--limit", "1"])
+        let lines = ids.output.split(separator: "\n")
+        #expect(ids.status == 0 && lines.count == 2 && Set(lines).count == 2, "\(ids)")
+        #expect(try cli.run(["datasets", "delete", "quotes"]).status == 0)
         let table = try cli.run(["datasets", "list"])
         #expect(table.output.hasPrefix("NAME"), "\(table)")
         #expect(table.output.contains("trades  acme"))
@@ -91,6 +101,17 @@ struct CLITests {
         let waited = try cli.run(["datasets", "snapshot", "trades", "--wait", "--timeout", "1", "--poll-interval", "0.2"])
         #expect(waited.status == 75, "\(waited)")
         #expect(waited.error.contains("pending"))
+        // A wait that ends in failure exits 1, after printing the version:
+        // `snapshot --wait && train` must not go on.
+        let failing = Task.detached {
+            try cli.run(["datasets", "snapshot", "trades", "--wait", "--timeout", "30", "--poll-interval", "0.2", "-o", "json"])
+        }
+        try await Task.sleep(for: .seconds(1))
+        _ = try await server.query("UPDATE dataset_versions SET status = 'failed', reason = 'source bucket missing' WHERE version = 3")
+        let failed = try await failing.value
+        #expect(failed.status == 1, "\(failed)")
+        #expect(failed.error.contains("ended failed: source bucket missing"), "\(failed)")
+        #expect((try JSONSerialization.jsonObject(with: Data(failed.output.utf8)) as? [String: Any])?["status"] as? String == "failed")
 
         #expect(try cli.run(["datasets", "delete", "trades"]).status == 0)
         #expect(try cli.run(["datasets", "get", "trades"]).status == 1)

@@ -81,6 +81,7 @@ import Testing
         "SLUICE_KUBEFLOW_URL=ftp://kfp.example.com", "SLUICE_KUBEFLOW_URL=http://kfp.example.com/?x=1", "SLUICE_PUBLIC_URL=sluice.example.com",
         "SLUICE_PUBLIC_URL=https://sluice.example.com/#frag", "SLUICE_KUBEFLOW_TOKEN=no-url-for-it", "SLUICE_BITBUCKET_SECRET= padded ",
         "SLUICE_ADMIN_TOKEN=abcdefghijklmnop\n", "SLUICE_ADMIN_TOKEN=abcdefgh ijklmnop", "SLUICE_ADMIN_TOKEN=" + String(repeating: "a", count: 513),
+        "SLUICE_DATABASE_URL=mysql://u@h/db", "SLUICE_DATABASE_URL=postgres://u:p@db/sluice?sslmod=require",
     ])
     func invalidValue_namesTheVariable(assignment: String) {
         let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
