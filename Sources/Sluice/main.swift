@@ -34,7 +34,7 @@ extension SluiceCommand {
             try await body(Logger(label: "sluice"))
         } catch {
             FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
-            throw ExitCode(1)
+            throw ExitCode((error as? StartFailure)?.exitCode ?? 1)
         }
     }
 

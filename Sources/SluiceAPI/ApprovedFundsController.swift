@@ -26,8 +26,9 @@ public struct ApprovedFundsController: Sendable {
         let client = try context.name("client", of: "client")
         let body = try APIJSON.decode(PutRequest.self, from: request.body)
         try ApprovedFunds.validate(fundIDs: body.fundIDs)
-        let (funds, created) = try await store.put(client: client, fundIDs: body.fundIDs ?? [], actor: caller.name)
-        return try APIJSON.response(created ? .created : .ok, funds)
+        let ifMatch = ETag.ifMatch(request.headers).map { Int(clamping: $0) }
+        let (funds, created) = try await store.put(client: client, fundIDs: body.fundIDs ?? [], ifMatch: ifMatch, actor: caller.name)
+        return try APIJSON.response(created ? .created : .ok, funds, headers: ETag.header(Int64(funds.version)))
     }
 
     /// `GET` → the latest version, or `?version=n`.
@@ -42,7 +43,8 @@ public struct ApprovedFundsController: Sendable {
             }
             version = parsed
         }
-        return try APIJSON.response(.ok, try await store.get(client: client, version: version))
+        let funds = try await store.get(client: client, version: version)
+        return try APIJSON.response(.ok, funds, headers: ETag.header(Int64(funds.version)))
     }
 
     /// `GET .../versions` → every version, newest first.

@@ -69,7 +69,7 @@ enum AWSStartup {
             credentials = try CredentialProviderChain.standard(
                 environment: ProcessInfo.processInfo.environment, configuration: aws, http: http)
         } catch {
-            throw StartFailure(description: "invalid configuration: \(error.detail)")
+            throw StartFailure(description: "invalid configuration: \(error.detail)", exitCode: 2)
         }
         logger.notice(
             "aws configured",

@@ -40,7 +40,8 @@ enum KubeflowStartup {
         let authentication: KubeflowAuthentication
         if configuration.kubeflowSigV4 {
             guard let aws else {
-                throw StartFailure(description: "invalid configuration: SLUICE_KUBEFLOW_AUTH: sigv4 needs AWS credentials (AWS_* variables)")
+                throw StartFailure(
+                    description: "invalid configuration: SLUICE_KUBEFLOW_AUTH: sigv4 needs AWS credentials (AWS_* variables)", exitCode: 2)
             }
             authentication = .sigV4(credentials: aws.credentials, region: aws.configuration.region)
         } else {

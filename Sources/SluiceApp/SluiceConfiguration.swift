@@ -157,6 +157,9 @@ public struct SluiceConfiguration: Sendable, Equatable {
                 throw Invalid(variable: variable.hasPrefix("AWS_") ? String(variable) : "AWS_*", problem: error.detail)
             }
         }
+        if config.kubeflowSigV4 && config.kubeflowURL != nil && config.aws == nil {
+            throw Invalid(variable: "SLUICE_KUBEFLOW_AUTH", problem: "sigv4 needs AWS credentials (AWS_* variables)")
+        }
         return config
     }
 

@@ -168,6 +168,9 @@ public struct SluiceServe: Sendable {
 }
 
 /// A start-up failure with a one-line reason.
-struct StartFailure: Error, CustomStringConvertible {
-    let description: String
+public struct StartFailure: Error, CustomStringConvertible {
+    public let description: String
+    /// The process's exit status: 2 for configuration found bad only at
+    /// start (operations.md), else 1.
+    public var exitCode: Int32 = 1
 }

@@ -5,6 +5,9 @@ public protocol ApprovedFundsStore: Sendable {
     /// Stores `fundIDs` as the client's next version unless they equal the
     /// current list; returns the current version and whether it is new.
     func put(client: String, fundIDs: [String], actor: String) async throws -> (ApprovedFunds, created: Bool)
+    /// ``put(client:fundIDs:actor:)`` only if the current version is
+    /// `ifMatch` (never when there is none yet); else ``DomainError/preconditionFailed(_:)``.
+    func put(client: String, fundIDs: [String], ifMatch: Int?, actor: String) async throws -> (ApprovedFunds, created: Bool)
     /// The latest version, or a specific one; ``DomainError/notFound(_:)`` when absent.
     func get(client: String, version: Int?) async throws -> ApprovedFunds
     /// Every version of the client's list, newest first.

@@ -11,14 +11,28 @@ public struct PostgresApprovedFundsStore: ApprovedFundsStore {
     }
 
     public func put(client: String, fundIDs: [String], actor: String) async throws -> (ApprovedFunds, created: Bool) {
-        try await pool.withTransaction { connection in try await Self.put(client: client, fundIDs: fundIDs, actor: actor, on: connection) }
+        try await put(client: client, fundIDs: fundIDs, ifMatch: nil, actor: actor)
+    }
+
+    public func put(client: String, fundIDs: [String], ifMatch: Int?, actor: String) async throws -> (ApprovedFunds, created: Bool) {
+        try await pool.withTransaction { connection in
+            try await Self.put(client: client, fundIDs: fundIDs, ifMatch: ifMatch, actor: actor, on: connection)
+        }
     }
 
     /// ``put(client:fundIDs:actor:)`` inside the caller's transaction.
-    static func put(client: String, fundIDs: [String], actor: String, on connection: PGConnection) async throws -> (ApprovedFunds, created: Bool) {
+    static func put(
+        client: String, fundIDs: [String], ifMatch: Int? = nil, actor: String, on connection: PGConnection
+    ) async throws -> (ApprovedFunds, created: Bool) {
         // One writer per client at a time, so version numbers never collide.
         try await connection.query("SELECT pg_advisory_xact_lock(hashtext('approved_funds'), hashtext(\(client)))")
-        if let existing = try await current(client: client, on: connection), existing.fundIDs == fundIDs {
+        let existing = try await current(client: client, on: connection)
+        if let ifMatch, ifMatch != existing?.version {
+            throw DomainError.preconditionFailed(
+                existing.map { "the approved funds of \(client) are at version \($0.version), not \(ifMatch)" }
+                    ?? "\(client) has no approved funds yet")
+        }
+        if let existing, existing.fundIDs == fundIDs {
             return (existing, false)
         }
         let rows = try await connection.query("""

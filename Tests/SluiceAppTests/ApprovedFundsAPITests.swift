@@ -28,6 +28,19 @@ struct ApprovedFundsAPITests {
         let versions = APIServer.items(try server.send("GET", "/v1/clients/acme/approved-funds/versions"))
         #expect(versions.map { $0["version"] as? Int } == [2, 1])
 
+        // The ETag is the version; If-Match stores only over that version.
+        #expect(try server.send("GET", "/v1/clients/acme/approved-funds").header("ETag") == "\"2\"")
+        #expect(try server.send("GET", "/v1/clients/acme/approved-funds?version=1").header("ETag") == "\"1\"")
+        let stale = try server.send(
+            "PUT", "/v1/clients/acme/approved-funds", body: #"{"fund_ids":["F0009"]}"#, headers: ["If-Match": "\"1\""])
+        APIServer.expectProblem(stale, 412)
+        APIServer.expectProblem(try server.send(
+            "PUT", "/v1/clients/newco/approved-funds", body: #"{"fund_ids":["F0009"]}"#, headers: ["If-Match": "\"1\""]), 412)
+        let current = try server.send(
+            "PUT", "/v1/clients/acme/approved-funds", body: #"{"fund_ids":["F0003"]}"#, headers: ["If-Match": "\"2\""])
+        #expect(current.status == 200 && current.header("ETag") == "\"2\"", "\(current)")
+        #expect(APIServer.json(try server.send("GET", "/v1/clients/acme/approved-funds"))["fund_ids"] as? [String] == ["F0003"])
+
         APIServer.expectProblem(try server.send("GET", "/v1/clients/other/approved-funds"), 404)
         APIServer.expectProblem(try server.send("GET", "/v1/clients/acme/approved-funds?version=9"), 404)
         APIServer.expectProblem(try server.send("GET", "/v1/clients/acme/approved-funds?version=x"), 400)

@@ -105,6 +105,14 @@ import Testing
         #expect(defaults.kubeflowURL == nil && defaults.kubeflowToken == nil && defaults.bitbucketSecret == nil)
     }
 
+    @Test func kubeflowSigV4_withoutAWS_isRefusedAtStart() {
+        #expect {
+            _ = try SluiceConfiguration.fromEnvironment(["SLUICE_KUBEFLOW_URL": "https://kfp.example.com", "SLUICE_KUBEFLOW_AUTH": "sigv4"])
+        } throws: { error in
+            (error as? SluiceConfiguration.Invalid)?.variable == "SLUICE_KUBEFLOW_AUTH"
+        }
+    }
+
     @Test func kubeflowToken_withSpaces_isRefused_withoutEchoingIt() {
         #expect {
             _ = try SluiceConfiguration.fromEnvironment(["SLUICE_KUBEFLOW_URL": "http://kfp:8888", "SLUICE_KUBEFLOW_TOKEN": "secret value"])

@@ -111,6 +111,18 @@ struct DatabaseLifecycleTests {
         #expect(ContinuousClock.now - started < .seconds(25))
     }
 
+    @Test func badCredentialSource_stopsTheStart_withExit2() async throws {
+        // Refused when the chain is built, before anything is sent.
+        let refused = try await Task.detached {
+            try SluiceProcess(arguments: ["serve", "--port", "0"], environment: [
+                "AWS_REGION": "us-east-1", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://credentials.example.com/v1",
+                "SLUICE_DATABASE_URL": "postgres://sluice@127.0.0.1:1/sluice",
+            ], waitForListening: false)
+        }.value
+        #expect(refused.waitForExit(timeout: 20) == 2)
+        #expect(refused.standardError.contains("AWS_CONTAINER_CREDENTIALS_FULL_URI"), "\(refused.standardError)")
+    }
+
     @Test func editedMigration_stopsTheStart_namingTheFile() async throws {
         let database = try await TestPostgres.shared().createDatabase()
         let migrations = try Self.migrationsFolder(["9001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
