@@ -414,10 +414,15 @@ struct ExternalDeploymentTests {
         }
         // Deleting an external deployment launches and terminates nothing.
         let list = APIServer.items(try server.send("GET", "/v1/deployments"))
+        #expect(list.count == 2)
         for deployment in list {
             guard let id = deployment["id"] as? String else { continue }
             #expect(try server.send("DELETE", "/v1/deployments/\(id)").status == 202)
             try await DeploymentReconcilerTests.waitFor(server, id, "deleted") { $0["gone"] as? Bool == true }
+            let actions = APIServer.items(try server.send("GET", "/v1/events?resource=deployment/\(id)&limit=100"))
+                .compactMap { $0["action"] as? String }
+            #expect(!actions.isEmpty, "the audit trail of \(id) is empty")
+            #expect(!actions.contains("deployment.instances_launched") && !actions.contains("deployment.instances_terminated"), "\(actions)")
         }
     }
 }

@@ -21,11 +21,15 @@ import Testing
         let target = RouteTarget(
             deploymentID: UUID(), name: "d", model: "m", version: 1, runtime: .torchserve,
             addresses: ["http://a:1", "http://b:1/", "c:1"])
-        let picks = (0..<6).compactMap { _ in health.pick(target) }
-        #expect(Set(picks) == ["http://a:1", "http://b:1", "http://c:1"])
+        // Round robin: every pick answered, each instance in turn.
+        let picks = (0..<6).map { _ in health.pick(target) }
+        #expect(picks.allSatisfy { $0 != nil }, "\(picks)")
+        #expect(Set(picks.prefix(3).compactMap { $0 }) == ["http://a:1", "http://b:1", "http://c:1"], "\(picks)")
+        #expect(Array(picks.prefix(3)) == Array(picks.suffix(3)), "\(picks)")
         health.recordFailure("http://b:1", for: target.deploymentID)
         health.recordFailure("http://b:1", for: target.deploymentID)
-        #expect(!(0..<6).contains { _ in health.pick(target) == "http://b:1" })
+        let healthy = (0..<6).map { _ in health.pick(target) }
+        #expect(healthy.allSatisfy { $0 != nil } && Set(healthy.compactMap { $0 }) == ["http://a:1", "http://c:1"], "\(healthy)")
         health.recordProbe("http://b:1", healthy: true)
         #expect(health.isHealthy("http://b:1", for: target.deploymentID))
         health.recordProbe("http://a:1", healthy: false)

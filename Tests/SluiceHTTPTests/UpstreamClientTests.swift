@@ -208,7 +208,8 @@ import Testing
         }
         let elapsed = clock.now - started
         #expect(elapsed >= .milliseconds(300))
-        #expect(elapsed < .milliseconds(1_000))
+        // Loose: the suite runs beside others on a loaded machine.
+        #expect(elapsed < .seconds(3))
     }
 
     @Test func answerOverTheLimit_failsAsTooLarge() async throws {

@@ -140,7 +140,18 @@ import Testing
             let creation: Task<Deployment, any Error> = try await pool.withTransaction { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(hashtext('endpoint'), hashtext('eu-west-1/race'))")
                 let creation = Task { try await deployments.create(name: "late", spec: Self.spec, actor: "t") }
-                try await Task.sleep(for: .milliseconds(300))
+                // Until the creation waits on the lock (a fixed sleep could
+                // end before it started, and the test would pass anyway).
+                var waiting = false
+                for _ in 0..<200 where !waiting {
+                    let rows = try await pool.query("""
+                        SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                        """)
+                    waiting = try rows.first?.decode("n", as: Int.self) ?? 0 > 0
+                    if !waiting { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(waiting, "the creation never waited for the endpoint's lock")
                 // As a swap would, while the creation waits.
                 try await connection.query("UPDATE deployments SET mode = 'live' WHERE id = \(candidate)")
                 return creation

@@ -165,9 +165,17 @@ import Testing
             for exact in [false, true] {
                 let board = try await data.scoreboard(
                     region: "eu-west-1", endpoint: "big", since: at.addingTimeInterval(-7200), until: Date().addingTimeInterval(60), exact: exact)
-                #expect(!board.deployments.isEmpty)
+                #expect(board.deployments.count == 2)
+                for score in board.deployments {
+                    // |±1e30 - 0|: the error is the bound itself, squared 1e60, both finite.
+                    #expect(score.metrics["mae"].map { abs($0 - 1e30) <= 1e30 * 1e-12 } == true, "\(score.metrics)")
+                    #expect(score.metrics["mse"].map { abs($0 - 1e60) <= 1e60 * 1e-12 } == true, "\(score.metrics)")
+                    #expect(!score.metrics.isEmpty && score.metrics.values.allSatisfy(\.isFinite), "\(score.metrics)")
+                }
             }
-            _ = try await data.paired(region: "eu-west-1", endpoint: "big", since: at.addingTimeInterval(-7200), until: Date(), live: a)
+            let paired = try await data.paired(region: "eu-west-1", endpoint: "big", since: at.addingTimeInterval(-7200), until: Date(), live: a)
+            let versus = paired[b]?[.mae]
+            #expect(versus?.pairedRequests == 1 && versus?.difference == 0, "\(String(describing: versus))")
             await #expect(throws: DomainError.self) {
                 try await data.ingest(predictions: [Prediction(deploymentID: a, requestID: "s", output: .number(1e200), latencyMS: 1, at: at)])
             }

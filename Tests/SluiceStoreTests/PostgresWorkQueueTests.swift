@@ -80,9 +80,13 @@ import Testing
             let queue = PostgresWorkQueue(pool: pool)
             let id = try await Self.deployment(pool, "a")
             var item = try #require(try await queue.claim(kinds: [.deployment], worker: "w", lease: .seconds(30), limit: 1).first)
-            try await queue.fail(item, error: "EC2 throttled", retryAfter: .milliseconds(300))
+            // A back-off long enough that no stall of the machine ends it early;
+            // then its end is brought forward instead of slept through.
+            try await queue.fail(item, error: "EC2 throttled", retryAfter: .seconds(60))
             #expect(try await queue.claim(kinds: [.deployment], worker: "w", lease: .seconds(30), limit: 1).isEmpty, "backing off")
-            try await Task.sleep(for: .milliseconds(400))
+            let due = try await pool.query("SELECT due_at > now() + interval '50 seconds' AS later FROM work_items")
+            #expect(try due.first?.decode("later", as: Bool.self) == true, "due after the back-off")
+            try await pool.query("UPDATE work_items SET due_at = now() - interval '1 second'")
             item = try #require(try await queue.claim(kinds: [.deployment], worker: "w", lease: .seconds(30), limit: 1).first)
             #expect(item.attempts == 1)
             try await queue.park(item, error: "poison")
