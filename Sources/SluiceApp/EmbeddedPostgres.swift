@@ -62,7 +62,11 @@ struct EmbeddedPostgres: Sendable {
     }
 
     static func url(directory: URL) -> String {
-        "postgres:///\(database)?host=\(directory.path)&port=\(port)&user=\(user)"
+        // Percent-encoded: a folder may hold spaces or `&`.
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "/-._~")
+        let host = directory.path.addingPercentEncoding(withAllowedCharacters: allowed) ?? directory.path
+        return "postgres:///\(database)?host=\(host)&port=\(port)&user=\(user)"
     }
 
     /// Initialises (first time), starts (unless already running) and
@@ -108,8 +112,15 @@ struct EmbeddedPostgres: Sendable {
         }
         let running = (try? run("pg_ctl", ["-D", dataDirectory.path, "status"])) != nil
         if !running {
-            // Only a Unix socket in this folder: no TCP listener at all.
-            let options = "-k \(directory.path) -p \(Self.port) -c listen_addresses='' -c unix_socket_permissions=0700"
+            // A Unix socket's path is at most 107 bytes on Linux.
+            let socket = directory.appendingPathComponent(".s.PGSQL.\(Self.port)").path
+            guard socket.utf8.count <= 107 else {
+                throw Failure(description: "embedded database: the socket path \(socket) is over 107 bytes; run from a shorter folder or set SLUICE_DATABASE_URL")
+            }
+            // Only a Unix socket in this folder: no TCP listener at all. The
+            // folder is quoted for the shell pg_ctl starts the server with.
+            let quoted = "'" + directory.path.replacingOccurrences(of: "'", with: "'\\''") + "'"
+            let options = "-k \(quoted) -p \(Self.port) -c listen_addresses='' -c unix_socket_permissions=0700"
             try run("pg_ctl", [
                 "-D", dataDirectory.path, "-l", directory.appendingPathComponent("postgres.log").path,
                 "-w", "-t", "60", "-o", options, "start",

@@ -12,6 +12,11 @@ final class APIClient: Sendable {
         guard let url = URL(string: config.url), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             throw CLIError(CLIError.usage, "the server URL must be http(s)://host[:port], not \(config.url)")
         }
+        if url.scheme == "http", let host = url.host, !Self.isLoopback(host) {
+            // Allowed (a cluster-internal address behind its own network
+            // controls), but never silently: the token travels in clear.
+            Output.error("warning: \(config.url) is plain http: the bearer token is sent unencrypted (use https)")
+        }
         var normalized = config
         while normalized.url.hasSuffix("/") { normalized.url.removeLast() }
         self.config = normalized
@@ -27,6 +32,12 @@ final class APIClient: Sendable {
     }
 
     deinit { http.shutdown() }
+
+    /// `localhost`, `127.0.0.0/8` or `::1`.
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+    }
 
     /// Sends `method path?query` with `body` (a JSON value) and returns the
     /// 2xx body. Anything else throws: a problem document as exit 1, no
@@ -55,6 +66,16 @@ final class APIClient: Sendable {
             throw CLIError(CLIError.unavailable, "cannot reach \(config.url): \(error)")
         }
         guard (200..<300).contains(response.status) else { throw Self.problem(response, method: method, path: path) }
+        // A success that is not JSON did not come from Sluice (a sign-in
+        // page, a wrong --url path): shown as it is, not as an empty list.
+        let type = response.headers.first { $0.0.lowercased() == "content-type" }?.1.lowercased() ?? ""
+        if !response.body.isEmpty && !type.contains("json") {
+            let start = String(decoding: response.body.prefix(200), as: UTF8.self)
+                .replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
+            throw CLIError(
+                CLIError.apiFailure,
+                "\(method) \(path): \(response.status) with \(type.isEmpty ? "no content type" : type), not Sluice's JSON: \(start)")
+        }
         return response.body
     }
 
@@ -75,6 +96,15 @@ final class APIClient: Sendable {
         let title = object["title"] as? String ?? "HTTP \(response.status)"
         var text = "\(response.status) \(title)"
         if let detail = object["detail"] as? String, !detail.isEmpty { text += ": \(detail)" }
+        if object["title"] == nil {
+            // Not Sluice's answer (a proxy, a sign-in page, a redirect): say
+            // what came back instead.
+            if let location = response.headers.first(where: { $0.0.lowercased() == "location" })?.1 { text += " (Location: \(location))" }
+            let type = response.headers.first { $0.0.lowercased() == "content-type" }?.1 ?? "no content type"
+            let start = String(decoding: response.body.prefix(200), as: UTF8.self)
+                .replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
+            text += ", not a problem document (\(type))" + (start.isEmpty ? "" : ": \(start)")
+        }
         let fields = (object["errors"] as? [[String: Any]] ?? []).compactMap { error -> String? in
             guard let field = error["field"] as? String, let message = error["message"] as? String else { return nil }
             return "  \(field): \(message)"

@@ -47,8 +47,11 @@ struct ApplyCommand: AsyncParsableCommand {
 
     /// Rewrites a problem's `documents[i]...` paths as `file:line`.
     static func locate(_ error: CLIError, _ documents: [YAMLDocument]) -> CLIError {
-        guard !error.problemBody.isEmpty else { return error }
-        let object = (try? JSONSerialization.jsonObject(with: Data(error.problemBody))) as? [String: Any] ?? [:]
+        // Not a problem document (a proxy's page, no answer at all): the
+        // error as it is, and no claim about what was applied.
+        guard !error.problemBody.isEmpty,
+            let object = (try? JSONSerialization.jsonObject(with: Data(error.problemBody))) as? [String: Any], object["title"] != nil
+        else { return error }
         var lines: [String] = []
         let fields = error.fieldErrors
         for (field, message) in fields {
@@ -76,7 +79,10 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         let status = object["status"].map { Output.text($0) } ?? ""
         let title = object["title"] as? String ?? ""
-        var located = CLIError(error.exitCode, "\(status) \(title): nothing was applied\n" + lines.joined(separator: "\n"))
+        // A refusal (4xx) changed nothing: the set is applied in one
+        // transaction. After a 5xx the server cannot always know.
+        let outcome = (400..<500).contains(error.httpStatus) ? "nothing was applied" : "the outcome is unknown: run sluice diff"
+        var located = CLIError(error.exitCode, "\(status) \(title): \(outcome)\n" + lines.joined(separator: "\n"))
         located.problemBody = error.problemBody
         return located
     }

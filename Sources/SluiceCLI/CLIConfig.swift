@@ -55,12 +55,23 @@ struct CLIConfig: Codable, Equatable {
 
     /// The server and token to use: flags, then environment, then the file.
     static func resolve(url: String?, token: String?, environment: [String: String]) throws(CLIError) -> CLIConfig {
-        let saved = (url != nil && token != nil) ? nil : try load(environment)
-        let resolvedURL = url ?? environment["SLUICE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.url
+        let givenURL = url ?? environment["SLUICE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let environmentToken = environment["SLUICE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        // The file is read only when something is missing (a broken file
+        // does not stop commands that name both).
+        let saved = (givenURL != nil && (token ?? environmentToken) != nil) ? nil : try load(environment)
+        let resolvedURL = givenURL ?? saved?.url
+        // Nor does an exported token go to the server the file names: a
+        // production SLUICE_TOKEN beside a saved development server.
+        if givenURL == nil, token == nil, environmentToken != nil, let saved {
+            throw CLIError(
+                CLIError.usage,
+                "SLUICE_TOKEN is set but the server comes from the saved configuration (\(saved.url)): set SLUICE_URL too, or unset SLUICE_TOKEN")
+        }
         // A saved token belongs to the server it was saved for: it is never
         // sent to another one named by --url or SLUICE_URL.
         let savedToken = saved.flatMap { saved in resolvedURL.map { Self.sameServer($0, saved.url) } == true ? saved.token : nil }
-        let resolvedToken = token ?? environment["SLUICE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } ?? savedToken
+        let resolvedToken = token ?? environmentToken ?? savedToken
         guard let resolvedURL else {
             throw CLIError(CLIError.usage, "no server configured: run sluice login --url URL --token TOKEN, or set SLUICE_URL and SLUICE_TOKEN")
         }

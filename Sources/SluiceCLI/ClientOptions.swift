@@ -54,6 +54,16 @@ struct ClientOptions: ParsableArguments {
         print(bytes)
     }
 
+    /// What a deletion prints: a line, or for scripts `{}` (`-o json`) or
+    /// the id alone (`-o id`).
+    func deleted(_ kind: String, _ id: String, verb: String = "deleted") {
+        switch output {
+        case .json: Output.line("{}")
+        case .id: Output.line(id)
+        case .table: Output.line("\(kind) \(id) \(verb)")
+        }
+    }
+
     /// Prints an answer: raw JSON, or the object as indented lines.
     func print(_ bytes: [UInt8]) {
         if output == .json { return Output.raw(bytes) }

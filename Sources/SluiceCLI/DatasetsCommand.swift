@@ -69,7 +69,7 @@ struct DatasetsCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run { client in
                 try await client.send("DELETE", DatasetsCommand.path(name))
-                Output.line("dataset \(name) deleted")
+                options.deleted("dataset", name)
             }
         }
     }

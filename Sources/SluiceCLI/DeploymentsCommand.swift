@@ -76,7 +76,7 @@ struct DeploymentsCommand: AsyncParsableCommand {
                     bytes = try await waiting.poll(
                         client, DeploymentsCommand.path(id), label: "deployment \(id)", terminal: ["deleted"], gone: "deleted",
                         status: DeploymentsCommand.progress)
-                    if bytes.isEmpty { return Output.line("deployment \(id) deleted") }
+                    if bytes.isEmpty { return options.deleted("deployment", id) }
                 }
                 options.print(bytes)
             }

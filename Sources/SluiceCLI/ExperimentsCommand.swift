@@ -67,7 +67,7 @@ struct ExperimentsCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run { client in
                 try await client.send("DELETE", ExperimentsCommand.path(name))
-                Output.line("experiment \(name) deleted")
+                options.deleted("experiment", name)
             }
         }
     }

@@ -61,7 +61,7 @@ struct TokensCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run { client in
                 try await client.send("DELETE", "/v1/tokens/\(CLI.segment(id))")
-                Output.line("token \(id) revoked")
+                options.deleted("token", id, verb: "revoked")
             }
         }
     }

@@ -51,7 +51,7 @@ struct ModelsCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run { client in
                 try await client.send("DELETE", ModelsCommand.path(name))
-                Output.line("model \(name) deleted")
+                options.deleted("model", name)
             }
         }
     }

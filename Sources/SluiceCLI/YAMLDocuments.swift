@@ -66,7 +66,7 @@ struct YAMLDocument {
         do {
             var documents: [YAMLDocument] = []
             // Parser.nextRoot rather than compose_all, whose sequence swallows errors.
-            let parser = try Parser(yaml: text)
+            let parser = try Parser(yaml: text, resolver: Self.coreSchema)
             while let node = try parser.nextRoot() {
                 if case .scalar(let scalar) = node, scalar.string.isEmpty, node.tag.rawValue == Tag.Name.null.rawValue { continue }
                 documents.append(YAMLDocument(file: file, node: node, value: try json(node, file: file)))
@@ -107,6 +107,29 @@ struct YAMLDocument {
         return documents
     }
 
+    /// YAML 1.2's core schema, where Yams' default is YAML 1.1's: there,
+    /// `0123` is octal 83, `1:30` is 90, and `on`, `yes`, `NO` are
+    /// booleans, which would change a run's parameters without a word.
+    /// Timestamps stay strings (JSON has none).
+    static let coreSchema: Resolver = {
+        let rules = Resolver.default.removing(.merge).removing(.timestamp).removing(.value)
+        // Constant patterns: `try?` cannot fail here (the test of typed
+        // parameters would show it).
+        return (try? rules
+            .replacing(.bool, with: "^(?:true|True|TRUE|false|False|FALSE)$")
+            .replacing(.int, with: "^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+            .replacing(.float, with: #"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"#))
+            ?? rules
+    }()
+
+    /// A core-schema integer (decimal, `0o` octal, `0x` hexadecimal), read
+    /// here rather than by Yams, which reads a leading zero as octal.
+    static func coreInteger(_ text: String) -> Int? {
+        if text.hasPrefix("0o") { return Int(text.dropFirst(2), radix: 8) }
+        if text.hasPrefix("0x") { return Int(text.dropFirst(2), radix: 16) }
+        return Int(text)
+    }
+
     /// A node as a JSON value. Scalars keep YAML 1.2's core types (null,
     /// bool, int, float, str); keys must be strings.
     static func json(_ node: Node, file: String) throws(CLIError) -> Any {
@@ -115,8 +138,10 @@ struct YAMLDocument {
         case .scalar(let scalar):
             switch node.tag.rawValue {
             case Tag.Name.null.rawValue: return NSNull()
-            case Tag.Name.bool.rawValue: return node.bool.map { NSNumber(value: $0) } ?? scalar.string
-            case Tag.Name.int.rawValue: return node.int.map { NSNumber(value: $0) } ?? scalar.string
+            case Tag.Name.bool.rawValue: return NSNumber(value: scalar.string.lowercased() == "true")
+            case Tag.Name.int.rawValue:
+                guard let value = coreInteger(scalar.string) else { throw CLIError(CLIError.dataError, "\(at): \(scalar.string) is out of range") }
+                return NSNumber(value: value)
             case Tag.Name.float.rawValue:
                 guard let value = node.float, value.isFinite else { throw CLIError(CLIError.dataError, "\(at): numbers must be finite") }
                 return NSNumber(value: value)

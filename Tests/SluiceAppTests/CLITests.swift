@@ -1,4 +1,5 @@
 import Foundation
+import SluiceHTTP
 import SluicePostgres
 import SluiceTesting
 import Testing
@@ -22,9 +23,29 @@ struct CLITests {
         #expect(invalid.error.contains("422"), "\(invalid)")
         let unreachable = try cli.run(["datasets", "list"], environment: ["SLUICE_URL": "http://127.0.0.1:1"])
         #expect(unreachable.status == 69, "\(unreachable)")
+        #expect(!unreachable.error.contains("plain http"), "loopback is not warned about")
+        // Plain http to anything but loopback is warned about (0.0.0.0 is
+        // this machine, so nothing leaves it).
+        let plain = try cli.run(["datasets", "list"], environment: ["SLUICE_URL": "http://0.0.0.0:1"])
+        #expect(plain.status == 69 && plain.error.contains("is plain http: the bearer token is sent unencrypted"), "\(plain)")
         let unconfigured = try CLIRunner(server: nil).run(["datasets", "list"])
         #expect(unconfigured.status == 64, "\(unconfigured)")
         #expect(unconfigured.error.contains("sluice login"))
+
+        // Something else answering (a sign-in page, a redirect): shown as
+        // such, never as an empty list.
+        let portal = ClosureResponder { request in
+            if request.path.hasPrefix("/v1/models") {
+                return HTTPResponse(status: HTTPStatus(code: 302), headers: ["Location": "https://sso.example.com/login"], body: [])
+            }
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "text/html"], body: Array("<html>Sign in</html>".utf8))
+        }
+        try await TestServer.with(responder: portal) { _, port in
+            let page = try cli.run(["datasets", "list"], environment: ["SLUICE_URL": "http://127.0.0.1:\(port)"])
+            #expect(page.status == 1 && page.error.contains("text/html, not Sluice's JSON: <html>Sign in</html>"), "\(page)")
+            let moved = try cli.run(["models", "list"], environment: ["SLUICE_URL": "http://127.0.0.1:\(port)"])
+            #expect(moved.status == 1 && moved.error.contains("Location: https://sso.example.com/login"), "\(moved)")
+        }
     }
 
     @Test func login_checksTheToken_writesMode0600_andLaterCommandsUseIt() async throws {
@@ -43,7 +64,10 @@ struct CLITests {
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         #expect(try cli.run(["datasets", "list"]).status == 0)
         // The environment wins over the file.
-        #expect(try cli.run(["datasets", "list"], environment: ["SLUICE_TOKEN": "wrong"]).status == 1)
+        #expect(try cli.run(["datasets", "list"], environment: ["SLUICE_URL": url, "SLUICE_TOKEN": "wrong"]).status == 1)
+        // An exported token never goes to the server the file names.
+        let exported = try cli.run(["datasets", "list"], environment: ["SLUICE_TOKEN": "prod-token"])
+        #expect(exported.status == 64 && exported.error.contains("SLUICE_TOKEN is set but the server comes from the saved configuration"), "\(exported)")
         // The saved token belongs to its server: never sent to another one.
         let elsewhere = try cli.run(["datasets", "list", "--url", "http://127.0.0.1:1"])
         #expect(elsewhere.status == 64 && elsewhere.error.contains("no token for http://127.0.0.1:1"), "\(elsewhere)")
@@ -81,7 +105,8 @@ struct CLITests {
         let ids = try cli.run(["datasets", "list", "-o", "id", "--limit", "1"])
         let lines = ids.output.split(separator: "\n")
         #expect(ids.status == 0 && lines.count == 2 && Set(lines).count == 2, "\(ids)")
-        #expect(try cli.run(["datasets", "delete", "quotes"]).status == 0)
+        let deletedID = try cli.run(["datasets", "delete", "quotes", "-o", "id"])
+        #expect(deletedID.status == 0 && deletedID.output == "quotes\n", "\(deletedID)")
         let table = try cli.run(["datasets", "list"])
         #expect(table.output.hasPrefix("NAME"), "\(table)")
         #expect(table.output.contains("trades  acme"))
@@ -159,6 +184,34 @@ struct CLITests {
         let again = try cli.run(["apply", "-f", folder.path, "-o", "json"])
         let plan = try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any]
         #expect((plan?["summary"] as? [String: Int])?["unchanged"] == 3, "\(again)")
+
+        // YAML 1.2's core types: no octal from a leading zero, no
+        // sexagesimal numbers, `on` and `yes` are strings.
+        let experiment = cli.home.appendingPathComponent("experiment.yaml")
+        try """
+            kind: Experiment
+            metadata: {name: typed}
+            spec:
+              kubeflow: {pipeline_id: p-1, pipeline_version_id: v-1}
+              code: {repository: data-science/churn, branch: main}
+              image: models/churn:v1
+              dataset: trades
+              parameters: {seed: 0123, window: 1:30, use_gpu: on, shuffle: yes, ratio: .5, hex: 0x1F, octal: 0o17, exact: true, none: null, day: 2026-11-30}
+            """.write(to: experiment, atomically: true, encoding: .utf8)
+        let typed = try cli.run(["apply", "-f", experiment.path])
+        #expect(typed.status == 0, "\(typed)")
+        let stored = try cli.run(["experiments", "get", "typed", "-o", "json"])
+        let parameters = (try JSONSerialization.jsonObject(with: Data(stored.output.utf8)) as? [String: Any])?["parameters"] as? [String: Any]
+        #expect((parameters?["seed"] as? NSNumber)?.intValue == 123, "\(String(describing: parameters))")
+        #expect(parameters?["window"] as? String == "1:30")
+        #expect(parameters?["use_gpu"] as? String == "on")
+        #expect(parameters?["shuffle"] as? String == "yes")
+        #expect((parameters?["ratio"] as? NSNumber)?.doubleValue == 0.5)
+        #expect((parameters?["hex"] as? NSNumber)?.intValue == 31)
+        #expect((parameters?["octal"] as? NSNumber)?.intValue == 15)
+        #expect(parameters?["exact"] as? Bool == true)
+        #expect(parameters?["none"] is NSNull)
+        #expect(parameters?["day"] as? String == "2026-11-30")
 
         let bad = cli.home.appendingPathComponent("bad.yaml")
         try """

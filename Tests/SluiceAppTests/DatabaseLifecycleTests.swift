@@ -149,7 +149,8 @@ struct DatabaseLifecycleTests {
     }
 
     @Test func embeddedDefault_startsStopsAndKeepsItsData() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-embedded-\(UUID().uuidString)")
+        // A space and a quote in the folder: the server's options go through a shell, the URL through libpq.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice embedded's \(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let migrations = try Self.migrationsFolder(["9001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
