@@ -186,18 +186,18 @@ public struct DeploymentReconciler: Reconciler {
         // Promotion and rollback change the mode: the tags follow.
         let mistagged = observed.filter { $0.mode != deployment.spec.mode.rawValue }.map(\.id)
         if !mistagged.isEmpty {
-            try await cloud(deployment) { try await fleet.tagMode(mistagged, mode: deployment.spec.mode, region: region) }
+            try await cloud(deployment, events: events) { try await fleet.tagMode(mistagged, mode: deployment.spec.mode, region: region) }
             for index in observed.indices where mistagged.contains(observed[index].id) { observed[index].mode = deployment.spec.mode.rawValue }
         }
         if !plan.terminate.isEmpty {
-            try await cloud(deployment) { try await fleet.terminate(plan.terminate, region: region) }
+            try await cloud(deployment, events: events) { try await fleet.terminate(plan.terminate, region: region) }
             events.append(DeploymentEvent(
                 action: "deployment.instances_terminated",
                 detail: ["instances": plan.terminate.joined(separator: ","), "reason": "scale or roll"]))
             observed.removeAll { plan.terminate.contains($0.id) }
         }
         if plan.launch > 0 {
-            if let problem = try await cloud(deployment, { try await verify(work, verifier: verifier) }) {
+            if let problem = try await cloud(deployment, events: events, { try await verify(work, verifier: verifier) }) {
                 setCondition(&status, "Verified", false, problem.reason, problem.message)
                 status.phase = .degraded
                 status.instances = instances(observed, ready: ready)
@@ -205,7 +205,7 @@ public struct DeploymentReconciler: Reconciler {
                 return .requeue(after: settings.verifyInterval)
             }
             setCondition(&status, "Verified", true, "ArtifactsFound", "image digest found in ECR and artifact found in S3")
-            let launched = try await launch(work, count: plan.launch, fleet: fleet)
+            let launched = try await launch(work, count: plan.launch, fleet: fleet, events: events)
             events.append(DeploymentEvent(
                 action: "deployment.instances_launched",
                 detail: ["instances": launched.map(\.id).joined(separator: ","), "revision": "\(deployment.revision)"]))
@@ -292,7 +292,7 @@ public struct DeploymentReconciler: Reconciler {
     /// Launches `count` instances under a fresh serial: the serial is
     /// committed first, so the `ClientToken` is never reused and a retried
     /// call never launches twice.
-    func launch(_ work: DeploymentWork, count: Int, fleet: any InstanceFleet) async throws -> [FleetInstance] {
+    func launch(_ work: DeploymentWork, count: Int, fleet: any InstanceFleet, events: [DeploymentEvent] = []) async throws -> [FleetInstance] {
         let deployment = work.deployment
         let serial = try await store.nextLaunchSerial(id: deployment.id)
         let reference = ImageReference(work.image)
@@ -303,7 +303,7 @@ public struct DeploymentReconciler: Reconciler {
             deployment: deployment.id, name: deployment.name, region: deployment.spec.region, revision: deployment.revision,
             mode: deployment.spec.mode, instanceType: deployment.spec.instanceType ?? "m5.large", count: count,
             clientToken: "sluice-\(deployment.id.uuidString.lowercased())-\(serial)", userData: script)
-        let launched = try await cloud(deployment) { try await fleet.launch(launch) }
+        let launched = try await cloud(deployment, events: events) { try await fleet.launch(launch) }
         logger.notice("instances launched", metadata: [
             "deployment_id": "\(deployment.id.uuidString.lowercased())", "count": "\(launched.count)", "revision": "\(deployment.revision)",
         ])
@@ -312,14 +312,16 @@ public struct DeploymentReconciler: Reconciler {
 
     /// Runs a cloud call; a failure is recorded as a condition (so the
     /// deployment says why it is stuck) and rethrown for a retry with backoff.
-    func cloud<T: Sendable>(_ deployment: Deployment, _ body: () async throws -> T) async throws -> T {
+    /// `events` are those of actions this pass already took (instances
+    /// terminated): recorded with the failure, not lost with it.
+    func cloud<T: Sendable>(_ deployment: Deployment, events: [DeploymentEvent] = [], _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch {
             var status = deployment.status
             setCondition(&status, "CloudReachable", false, "CloudError", Self.describe(error))
             if status.phase == .pending { status.phase = .progressing }
-            try? await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: [])
+            try? await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: events)
             throw error
         }
     }

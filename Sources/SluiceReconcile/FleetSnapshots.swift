@@ -18,6 +18,11 @@ public actor FleetSnapshots {
     let maxAge: Duration
     var snapshots: [String: Snapshot] = [:]
     var refreshing: [String: Task<Snapshot, any Error>] = [:]
+    /// A listing that failed, answered again for `failureAge` instead of a
+    /// new call from every deployment's pass (a thousand at once against a
+    /// throttled or unreachable endpoint).
+    var failures: [String: (at: ContinuousClock.Instant, error: any Error)] = [:]
+    let failureAge: Duration = .seconds(5)
 
     /// Snapshots younger than `maxAge` are used.
     public init(maxAge: Duration) {
@@ -31,6 +36,7 @@ public actor FleetSnapshots {
         if let snapshot = snapshots[region], ContinuousClock.now - snapshot.taken < maxAge {
             return snapshot.byDeployment[key] ?? []
         }
+        if let failure = failures[region], ContinuousClock.now - failure.at < failureAge { throw failure.error }
         let task: Task<Snapshot, any Error>
         if let running = refreshing[region] {
             task = running
@@ -47,10 +53,12 @@ public actor FleetSnapshots {
         do {
             let snapshot = try await task.value
             refreshing[region] = nil
+            failures[region] = nil
             if (snapshots[region]?.taken).map({ $0 < snapshot.taken }) ?? true { snapshots[region] = snapshot }
             return snapshots[region]?.byDeployment[key] ?? snapshot.byDeployment[key] ?? []
         } catch {
             refreshing[region] = nil
+            if !(error is CancellationError) { failures[region] = (.now, error) }
             throw error
         }
     }

@@ -126,10 +126,10 @@ public struct PostgresWorkQueue: WorkQueue {
             WITH wanted AS (
                 SELECT 'deployment' AS kind, id::text AS key FROM deployments
                 UNION ALL
-                SELECT 'run', id::text FROM runs WHERE status NOT IN ('succeeded', 'failed', 'canceled')
+                SELECT 'run', id::text FROM runs WHERE status IN ('pending', 'submitted', 'running')
                 UNION ALL
                 SELECT DISTINCT 'dataset', dataset_id::text FROM dataset_versions
-                WHERE status NOT IN ('ready', 'quarantined', 'failed'))
+                WHERE status IN ('pending', 'copying', 'profiling'))
             INSERT INTO work_items (kind, key) SELECT kind, key FROM wanted
             ON CONFLICT (kind, key) DO NOTHING
             RETURNING 1

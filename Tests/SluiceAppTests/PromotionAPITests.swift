@@ -242,6 +242,10 @@ struct PromotionAPITests {
         #expect(policy["required_approvals"] as? Int == 1)
         let bad = try server.send("PUT", "/v1/endpoints/eu-west-1/churn/policy", body: #"{"min_duration":"soon","metric":"auc","required_approvals":11,"min_improvement":-1}"#)
         #expect(APIServer.errorFields(bad) == ["min_duration", "metric", "required_approvals", "min_improvement"])
+        // Evidence older than the retention is deleted: such a policy could never pass.
+        let unreachable = try server.send("PUT", "/v1/endpoints/eu-west-1/churn/policy", body: #"{"min_duration":"30d","retention_days":7}"#)
+        APIServer.expectProblem(unreachable, 422)
+        #expect(APIServer.errorFields(unreachable) == ["min_duration"])
         APIServer.expectProblem(try server.send("PUT", "/v1/endpoints/eu-west-1/churn/policy", token: try server.token("deployer"), body: "{}"), 403)
         try await server.seedModelVersion(model: "churn")
         _ = try server.deploy("live", model: "churn", mode: "live", endpoint: "churn")
