@@ -20,6 +20,13 @@ public struct DeploymentReconciler: Reconciler {
         /// How long a deployment whose image or artifact is missing waits
         /// before it checks again.
         public var verifyInterval: Duration = .seconds(15)
+        /// Failed health probes in a row that take a ready instance out of
+        /// routing (one slow answer does not).
+        public var probeFailuresToRemove = 3
+        /// How long a launched instance has to become ready before it is
+        /// replaced (a boot that failed: artifact refused, image pull or
+        /// model server start failed).
+        public var bootDeadline: Duration = .seconds(15 * 60)
 
         /// The defaults.
         public init() {}
@@ -31,6 +38,7 @@ public struct DeploymentReconciler: Reconciler {
     let probe: any ModelServerProbe
     let snapshots: FleetSnapshots?
     let verified: VerifiedArtifacts
+    let probeFailures: ProbeFailures
     let settings: Settings
     let logger: Logger
     let now: @Sendable () -> Date
@@ -49,6 +57,7 @@ public struct DeploymentReconciler: Reconciler {
         self.verifier = verifier
         self.probe = probe
         self.settings = settings
+        self.probeFailures = ProbeFailures(threshold: settings.probeFailuresToRemove)
         self.logger = logger
         self.now = now
     }
@@ -108,7 +117,7 @@ public struct DeploymentReconciler: Reconciler {
     func observeExternal(_ work: DeploymentWork, urls: [String]) async throws -> ReconcileOutcome {
         let deployment = work.deployment
         let runtime = deployment.spec.runtime
-        let results = await withTaskGroup(of: (Int, Bool).self) { group in
+        let probed = await withTaskGroup(of: (Int, Bool).self) { group in
             for (index, url) in urls.enumerated() {
                 group.addTask { (index, await probe.isReady(baseURL: url, runtime: runtime)) }
             }
@@ -116,6 +125,13 @@ public struct DeploymentReconciler: Reconciler {
             for await (index, ok) in group { ready[index] = ok }
             return ready
         }
+        let wasReady = Set(deployment.status.instances.filter { $0.state == "running" }.map(\.id))
+        let prefix = deployment.id.uuidString + "|"
+        var results: [Bool] = []
+        for (url, ok) in zip(urls, probed) {
+            results.append(await probeFailures.ready(prefix + url, healthy: ok, wasReady: wasReady.contains(url)))
+        }
+        await probeFailures.keep(only: Set(urls.map { prefix + $0 }), prefix: prefix)
         var status = deployment.status
         status.instances = zip(urls, results).map { url, ok in
             DeploymentInstance(id: url, state: ok ? "running" : "unreachable", revision: deployment.revision, address: url)
@@ -147,6 +163,7 @@ public struct DeploymentReconciler: Reconciler {
         }
         var events: [DeploymentEvent] = []
         let replicas = deployment.spec.replicas ?? 1
+        let wasReady = Set(deployment.status.instances.filter { $0.state == "running" }.map(\.id))
         // A shared snapshot is enough to see that nothing needs doing; any
         // action is decided again on a fresh look at this deployment.
         var observed: [FleetInstance]
@@ -160,12 +177,16 @@ public struct DeploymentReconciler: Reconciler {
         } else {
             observed = try await cloud(deployment) { try await fleet.instances(deployment: deployment.id, region: region) }
         }
-        var ready = await readyInstances(observed, runtime: deployment.spec.runtime)
-        var plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready)
+        let bootedBy = now().addingTimeInterval(-Double(settings.bootDeadline.components.seconds))
+        func overdue(_ instances: [FleetInstance]) -> Set<String> {
+            Set(instances.filter { ($0.state == "pending" || $0.state == "running") && ($0.launchedAt.map { $0 < bootedBy } ?? false) }.map(\.id))
+        }
+        var ready = await readyInstances(observed, runtime: deployment.spec.runtime, wasReady: wasReady)
+        var plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready, stuck: overdue(observed))
         if !fresh && Self.needsAction(observed, plan: plan, mode: deployment.spec.mode) {
             observed = try await cloud(deployment) { try await fleet.instances(deployment: deployment.id, region: region) }
-            ready = await readyInstances(observed, runtime: deployment.spec.runtime)
-            plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready)
+            ready = await readyInstances(observed, runtime: deployment.spec.runtime, wasReady: wasReady)
+            plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready, stuck: overdue(observed))
             fresh = true
         }
         defer {
@@ -181,7 +202,7 @@ public struct DeploymentReconciler: Reconciler {
             try await cloud(deployment) { try await fleet.terminate(stopped, region: region) }
             events.append(DeploymentEvent(action: "deployment.instances_terminated", detail: ["instances": stopped.joined(separator: ","), "reason": "stopped"]))
             observed.removeAll { stopped.contains($0.id) }
-            plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready)
+            plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready, stuck: overdue(observed))
         }
         // Promotion and rollback change the mode: the tags follow.
         let mistagged = observed.filter { $0.mode != deployment.spec.mode.rawValue }.map(\.id)
@@ -191,9 +212,22 @@ public struct DeploymentReconciler: Reconciler {
         }
         if !plan.terminate.isEmpty {
             try await cloud(deployment, events: events) { try await fleet.terminate(plan.terminate, region: region) }
-            events.append(DeploymentEvent(
-                action: "deployment.instances_terminated",
-                detail: ["instances": plan.terminate.joined(separator: ","), "reason": "scale or roll"]))
+            let late = overdue(observed)
+            let failedBoots = plan.terminate.filter { late.contains($0) && !ready.contains($0) }
+            let others = plan.terminate.filter { !failedBoots.contains($0) }
+            if !failedBoots.isEmpty {
+                events.append(DeploymentEvent(
+                    action: "deployment.instances_terminated",
+                    detail: ["instances": failedBoots.joined(separator: ","), "reason": "not ready within the boot deadline"]))
+                setCondition(
+                    &status, "Booted", false, "BootDeadlineExceeded",
+                    "\(failedBoots.joined(separator: ", ")) did not become ready within \(settings.bootDeadline.components.seconds / 60) minutes; replaced")
+            }
+            if !others.isEmpty {
+                events.append(DeploymentEvent(
+                    action: "deployment.instances_terminated",
+                    detail: ["instances": others.joined(separator: ","), "reason": "scale or roll"]))
+            }
             observed.removeAll { plan.terminate.contains($0.id) }
         }
         if plan.launch > 0 {
@@ -218,6 +252,7 @@ public struct DeploymentReconciler: Reconciler {
         removeCondition(&status, "CloudReachable")
         if converged {
             status.phase = .ready
+            removeCondition(&status, "Booted")
             setCondition(&status, "Ready", true, "ReplicasReady", "\(replicas) of \(replicas) instances of revision \(deployment.revision) ready")
         } else {
             status.phase = .progressing
@@ -242,18 +277,26 @@ public struct DeploymentReconciler: Reconciler {
     }
 
     /// The running instances that serve: all of them without health checks.
-    func readyInstances(_ observed: [FleetInstance], runtime: DeploymentRuntime) async -> Set<String> {
+    /// The running instances whose model server answers its health route;
+    /// one that was ready (`wasReady`) stays so until
+    /// ``Settings/probeFailuresToRemove`` probes in a row have failed.
+    func readyInstances(_ observed: [FleetInstance], runtime: DeploymentRuntime, wasReady: Set<String> = []) async -> Set<String> {
         let running = observed.filter { $0.state == "running" }
         guard settings.instanceHealthcheck else { return Set(running.map(\.id)) }
-        return await withTaskGroup(of: String?.self) { group in
+        let probed = await withTaskGroup(of: (String, Bool).self) { group in
             for instance in running {
                 guard let address = Self.address(instance) else { continue }
-                group.addTask { await probe.isReady(baseURL: address, runtime: runtime) ? instance.id : nil }
+                group.addTask { (instance.id, await probe.isReady(baseURL: address, runtime: runtime)) }
             }
-            var ready = Set<String>()
-            for await id in group { if let id { ready.insert(id) } }
-            return ready
+            var results: [(String, Bool)] = []
+            for await result in group { results.append(result) }
+            return results
         }
+        var ready = Set<String>()
+        for (id, ok) in probed where await probeFailures.ready(id, healthy: ok, wasReady: wasReady.contains(id)) {
+            ready.insert(id)
+        }
+        return ready
     }
 
     /// Image and artifact still exist; nil when both do.

@@ -8,7 +8,10 @@ public import SluiceDomain
 ///   terminated only when a new one is ready to take its place;
 /// - without old instances, every missing instance launches at once;
 /// - extras of the current revision go first when they are not ready,
-///   then the newest.
+///   then the newest;
+/// - an instance of the current revision that has not become ready by its
+///   boot deadline (`stuck`) is terminated and replaced: a failed boot
+///   would otherwise count as an instance for ever, and block a roll.
 public struct FleetPlan: Sendable, Equatable {
     /// Instances to terminate.
     public var terminate: [String]
@@ -17,10 +20,13 @@ public struct FleetPlan: Sendable, Equatable {
 
     /// The plan for `replicas` instances of `revision`. `ready` says which
     /// observed instances serve (running and, when checked, healthy).
-    public static func make(replicas: Int, revision: Int, observed: [FleetInstance], ready: Set<String>) -> FleetPlan {
-        let current = observed.filter { $0.revision == revision }
+    public static func make(
+        replicas: Int, revision: Int, observed: [FleetInstance], ready: Set<String>, stuck: Set<String> = []
+    ) -> FleetPlan {
+        let failed = observed.filter { $0.revision == revision && stuck.contains($0.id) && !ready.contains($0.id) }.map(\.id)
+        let current = observed.filter { $0.revision == revision && !failed.contains($0.id) }
         let old = observed.filter { $0.revision != revision }
-        var terminate: [String] = []
+        var terminate: [String] = failed
 
         // Extras of the current revision: not-ready first, then newest.
         if current.count > replicas {

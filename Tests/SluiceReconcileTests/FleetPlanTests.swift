@@ -25,6 +25,23 @@ import Testing
         #expect(FleetPlan.make(replicas: 0, revision: 1, observed: observed, ready: []).terminate.count == 3)
     }
 
+    /// A boot that failed (never ready by its deadline) is replaced, and
+    /// does not block a roll: before, it counted as an instance for ever.
+    @Test func anInstanceNeverReadyByItsDeadline_isReplaced_evenMidRoll() {
+        let observed = [Self.instance("ok", revision: 2), Self.instance("failed", revision: 2)]
+        #expect(FleetPlan.make(replicas: 2, revision: 2, observed: observed, ready: ["ok"]) == FleetPlan(terminate: [], launch: 0))
+        #expect(FleetPlan.make(replicas: 2, revision: 2, observed: observed, ready: ["ok"], stuck: ["failed"])
+            == FleetPlan(terminate: ["failed"], launch: 1))
+        // A ready instance past the deadline is fine.
+        #expect(FleetPlan.make(replicas: 2, revision: 2, observed: observed, ready: ["ok", "failed"], stuck: ["ok", "failed"])
+            == FleetPlan(terminate: [], launch: 0))
+        // Rolling from revision 1: the stuck new instance no longer holds the roll.
+        let rolling = [Self.instance("v1", revision: 1), Self.instance("v2-failed", revision: 2)]
+        #expect(FleetPlan.make(replicas: 1, revision: 2, observed: rolling, ready: ["v1"]).launch == 0)
+        #expect(FleetPlan.make(replicas: 1, revision: 2, observed: rolling, ready: ["v1"], stuck: ["v2-failed"])
+            == FleetPlan(terminate: ["v2-failed"], launch: 1))
+    }
+
     @Test func aVanishedInstance_isReplaced() {
         #expect(FleetPlan.make(replicas: 2, revision: 1, observed: [Self.instance("a", revision: 1)], ready: ["a"]).launch == 1)
     }

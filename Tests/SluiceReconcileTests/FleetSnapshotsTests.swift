@@ -40,3 +40,4 @@ import Testing
         #expect(fleet.calls.withLock { $0 } == 2)
     }
 }
+
