@@ -44,22 +44,33 @@ public struct ReconcileWorker: Sendable {
                     await doorbell.wait(timeout: settings.idlePoll)
                     continue
                 }
-                let items: [WorkItem]
+                var items: [WorkItem] = []
                 // The lease runs from no later than this instant.
                 let claimed = ContinuousClock.now
                 do {
-                    items = try await queue.claim(
-                        kinds: Array(reconcilers.keys), worker: identity, lease: settings.lease, limit: free)
+                    // Kinds at their own limit are left for later (a few
+                    // long copies must not take every slot).
+                    var open: [WorkKind] = []
+                    for kind in reconcilers.keys where await inFlight.count(of: kind) < settings.limit(of: kind) { open.append(kind) }
+                    let unlimited = open.filter { settings.kindLimits[$0] == nil }
+                    if !unlimited.isEmpty {
+                        items = try await queue.claim(kinds: unlimited, worker: identity, lease: settings.lease, limit: free)
+                    }
+                    for kind in open where settings.kindLimits[kind] != nil && items.count < free {
+                        let room = min(free - items.count, settings.limit(of: kind) - (await inFlight.count(of: kind)))
+                        guard room > 0 else { continue }
+                        items += try await queue.claim(kinds: [kind], worker: identity, lease: settings.lease, limit: room)
+                    }
                 } catch {
                     logger.warning("work queue unavailable; will retry", metadata: ["reason": "\(error)"])
                     await doorbell.wait(timeout: settings.idlePoll)
                     continue
                 }
                 for item in items {
-                    await inFlight.add()
+                    await inFlight.add(item.kind)
                     group.addTask {
                         await process(item, claimedAt: claimed)
-                        await inFlight.remove()
+                        await inFlight.remove(item.kind)
                         await doorbell.ring()
                     }
                 }
@@ -242,6 +253,14 @@ public struct ReconcileWorker: Sendable {
 /// The number of reconciles running in this process.
 actor InFlight {
     private(set) var count = 0
-    func add() { count += 1 }
-    func remove() { count -= 1 }
+    private var byKind: [WorkKind: Int] = [:]
+    func add(_ kind: WorkKind) {
+        count += 1
+        byKind[kind, default: 0] += 1
+    }
+    func remove(_ kind: WorkKind) {
+        count -= 1
+        byKind[kind, default: 1] -= 1
+    }
+    func count(of kind: WorkKind) -> Int { byKind[kind, default: 0] }
 }

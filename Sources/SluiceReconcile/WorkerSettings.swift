@@ -1,3 +1,5 @@
+public import SluiceDomain
+
 /// How a ``ReconcileWorker`` takes and retries work.
 public struct WorkerSettings: Sendable {
     /// Items reconciled at once by this process.
@@ -20,6 +22,18 @@ public struct WorkerSettings: Sendable {
     /// round of ``maxAttempts``: an outage that outlasts the retries heals
     /// without an operator, and a poison item costs a round an hour.
     public var parkedRetryInterval: Duration = .seconds(3600)
+    /// The most items of a kind reconciled at once, for kinds whose
+    /// reconciles can last hours (a dataset copy): the rest of
+    /// ``concurrency`` stays for the others, so scale-ups, repairs and
+    /// deletions never wait behind copies. Kinds not named share all of it.
+    public var kindLimits: [WorkKind: Int] = [.dataset: 8]
+
+    /// The most items of `kind` at once: its limit, at most half of
+    /// ``concurrency`` (at least one).
+    public func limit(of kind: WorkKind) -> Int {
+        guard let limit = kindLimits[kind] else { return concurrency }
+        return max(1, min(limit, concurrency / 2))
+    }
 
     /// The defaults.
     public init() {}

@@ -117,6 +117,51 @@ import Testing
         }
     }
 
+    /// Long reconciles of one kind, counting how many run at once.
+    final class LongKind: Reconciler, Sendable {
+        let kind: WorkKind
+        let delay: Duration
+        let running = Mutex(0)
+        let most = Mutex(0)
+        let done = Mutex(0)
+        init(_ kind: WorkKind, delay: Duration) {
+            self.kind = kind
+            self.delay = delay
+        }
+        func reconcile(key: String) async throws -> ReconcileOutcome {
+            let now = running.withLock { $0 += 1; return $0 }
+            most.withLock { $0 = max($0, now) }
+            try? await Task.sleep(for: delay)
+            running.withLock { $0 -= 1 }
+            done.withLock { $0 += 1 }
+            return .done
+        }
+    }
+
+    /// Dataset copies can last hours: they never take every slot, so a
+    /// deployment is reconciled while they run.
+    @Test func longKinds_leaveSlotsForTheOthers() async throws {
+        try await Self.withQueue { pool, queue in
+            for index in 0..<4 { try await queue.enqueue(.dataset, key: "copy-\(index)") }
+            let copies = LongKind(.dataset, delay: .seconds(3))
+            let deployments = LongKind(.deployment, delay: .milliseconds(10))
+            let worker = ReconcileWorker(
+                queue: queue, reconcilers: [copies, deployments], settings: Self.settings { $0.concurrency = 4 }, identity: "w",
+                logger: Logger(label: "test"))
+            let task = Task { await worker.run() }
+            defer { task.cancel() }
+            while copies.running.withLock({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            try await queue.enqueue(.deployment, key: "scale-up")
+            let deadline = ContinuousClock.now + .seconds(2)
+            while deployments.done.withLock({ $0 }) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            // Before, four copies took all four slots for their 3 s.
+            #expect(deployments.done.withLock { $0 } == 1, "the deployment waited behind the copies")
+            #expect(copies.most.withLock { $0 } == 2, "at most half the slots for copies")
+            task.cancel()
+            await task.value
+        }
+    }
+
     /// The real queue, except that no renewal gets through (the database
     /// is unreachable for them).
     struct UnrenewableQueue: WorkQueue {
