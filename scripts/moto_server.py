@@ -27,6 +27,8 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("INITIAL_NO_AUTH_ACTION_COUNT", "3")
+# Instance types are checked, as EC2 does (an unknown one is refused).
+os.environ.setdefault("MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION", "true")
 
 from moto.core import authorization  # noqa: E402  (reads the variable above)
 from moto.server import DomainDispatcherApplication, create_backend_app  # noqa: E402

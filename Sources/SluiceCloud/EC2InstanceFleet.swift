@@ -73,8 +73,21 @@ public struct EC2InstanceFleet: InstanceFleet {
             ],
             subnetID: settings.subnetID, securityGroupIDs: settings.securityGroupIDs,
             instanceProfileName: settings.instanceProfileName)
-        return try await client(launch.region).runInstances(request).map(Self.fleetInstance)
+        do {
+            return try await client(launch.region).runInstances(request).map(Self.fleetInstance)
+        } catch let error as AWSError where Self.refusalCodes.contains(error.code) || error.code.hasPrefix("InvalidAMIID.")
+            || error.code.hasPrefix("InvalidInstanceType.") {
+            throw LaunchRefused(code: error.code, message: error.message)
+        }
     }
+
+    /// `RunInstances` errors that the same call will meet again: the
+    /// request or the account must change first.
+    static let refusalCodes: Set<String> = [
+        "InvalidParameterValue", "InvalidParameterCombination", "UnauthorizedOperation", "Unsupported", "OptInRequired",
+        "VcpuLimitExceeded", "InstanceLimitExceeded", "InvalidSubnetID.NotFound", "InvalidGroup.NotFound",
+        "InvalidParameter", "AuthFailure", "PendingVerification",
+    ]
 
     /// Terminates `ids`; ones EC2 no longer knows count as terminated. EC2
     /// refuses the whole call when one id of several is unknown ("none of

@@ -79,3 +79,22 @@ public protocol ModelServerProbe: Sendable {
     /// True when `baseURL` (`http://host:port`) answers its health route with a 2xx.
     func isReady(baseURL: String, runtime: DeploymentRuntime) async -> Bool
 }
+
+/// The cloud refused a launch for a reason retrying will not fix (an
+/// instance type or image that does not exist, a missing permission, a
+/// quota): the deployment says so and waits for a change instead of
+/// retrying with backoff until it is parked.
+public struct LaunchRefused: Error, Sendable, CustomStringConvertible {
+    /// The cloud's error code (`InvalidInstanceType.NotFound`).
+    public var code: String
+    /// Its message.
+    public var message: String
+
+    /// A refusal.
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

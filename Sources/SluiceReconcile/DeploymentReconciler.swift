@@ -27,6 +27,10 @@ public struct DeploymentReconciler: Reconciler {
         /// replaced (a boot that failed: artifact refused, image pull or
         /// model server start failed).
         public var bootDeadline: Duration = .seconds(15 * 60)
+        /// How long a deployment whose launch the cloud refused (an unknown
+        /// instance type, a quota) waits before it tries again; a change
+        /// to the deployment tries at once.
+        public var refusedInterval: Duration = .seconds(300)
 
         /// The defaults.
         public init() {}
@@ -239,7 +243,20 @@ public struct DeploymentReconciler: Reconciler {
                 return .requeue(after: settings.verifyInterval)
             }
             setCondition(&status, "Verified", true, "ArtifactsFound", "image digest found in ECR and artifact found in S3")
-            let launched = try await launch(work, count: plan.launch, fleet: fleet, events: events)
+            let launched: [FleetInstance]
+            do {
+                launched = try await launch(work, count: plan.launch, fleet: fleet, events: events)
+            } catch let refused as LaunchRefused {
+                // Retrying the same launch meets the same refusal: say why,
+                // and look again after a while (a quota raised, a spec changed).
+                setCondition(&status, "Launched", false, refused.code, refused.message)
+                removeCondition(&status, "CloudReachable")
+                status.phase = .degraded
+                status.instances = instances(observed, ready: ready)
+                try await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: events)
+                return .requeue(after: settings.refusedInterval)
+            }
+            removeCondition(&status, "Launched")
             events.append(DeploymentEvent(
                 action: "deployment.instances_launched",
                 detail: ["instances": launched.map(\.id).joined(separator: ","), "revision": "\(deployment.revision)"]))
@@ -360,6 +377,9 @@ public struct DeploymentReconciler: Reconciler {
     func cloud<T: Sendable>(_ deployment: Deployment, events: [DeploymentEvent] = [], _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
+        } catch let refused as LaunchRefused {
+            // Not the cloud being unreachable: the caller says why.
+            throw refused
         } catch {
             var status = deployment.status
             setCondition(&status, "CloudReachable", false, "CloudError", Self.describe(error))

@@ -199,6 +199,31 @@ struct DeploymentReconcilerTests {
         #expect(after.map(\.state).allSatisfy { $0 == "shutting-down" || $0 == "terminated" } && after.count == 1, "\(after)")
     }
 
+    /// A launch the cloud refuses for good (an instance type that does not
+    /// exist) says so and waits for a change, instead of being retried with
+    /// backoff as "cloud unreachable" until it is parked.
+    @Test func aRefusedLaunch_saysWhy_andAChangeFixesIt() async throws {
+        let cloud = try await Cloud.make()
+        let server = try await Self.start(cloud)
+        defer { server.stop() }
+        try Self.register(server, cloud)
+        let response = try server.send("POST", "/v1/deployments", body: #"""
+            {"name":"refused","region":"us-east-1","endpoint":"churn","model":"churn","version":1,"mode":"stealth",
+             "replicas":1,"instance_type":"t3.nosuchsize"}
+            """#)
+        let id = try #require(APIServer.json(response)["id"] as? String, "\(response)")
+        let refused = try await Self.waitFor(server, id, "refused") { Self.conditions($0)["Launched"] != nil }
+        #expect(Self.phase(refused) == "degraded")
+        #expect(Self.conditions(refused)["Launched"]?["reason"] as? String == "InvalidInstanceType.NotFound", "\(refused)")
+        #expect(Self.conditions(refused)["CloudReachable"] == nil, "\(refused)")
+        #expect(try await cloud.instances(id).isEmpty)
+        #expect(try server.send("PATCH", "/v1/deployments/\(id)", body: #"{"instance_type":"t3.micro"}"#).status == 200)
+        let ready = try await Self.waitFor(server, id, "ready after the fix") { Self.phase($0) == "ready" }
+        #expect(Self.conditions(ready)["Launched"] == nil, "\(ready)")
+        #expect(try server.send("DELETE", "/v1/deployments/\(id)").status == 202)
+        try await Self.waitFor(server, id, "deleted") { $0["gone"] as? Bool == true }
+    }
+
     @Test func cli_waitsForReady_thenForTheTeardown() async throws {
         let cloud = try await Cloud.make()
         let server = try await Self.start(cloud)
