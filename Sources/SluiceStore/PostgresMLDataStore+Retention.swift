@@ -63,21 +63,40 @@ extension PostgresMLDataStore {
             try await pool.query("DELETE FROM \(unsafeSQL: table) WHERE hour < date_trunc('hour', \(cutoff)::timestamptz)")
         }
         partitions.reset()
-        // Endpoints that keep less than the longest retention: delete rows.
+        // Endpoints that keep less than the longest retention: delete rows,
+        // from where the endpoint's last pass stopped (its mark), so a pass
+        // reads the partitions of the days since, not every day kept. The
+        // first pass (no mark) starts at the oldest day kept. A row that
+        // arrives more than two days after the pass that passed its `at`
+        // stays until its day partition is dropped (the longest retention).
         for (region, endpoint, days) in shorter where days < longest {
             let limit = now.addingTimeInterval(-Double(days) * 86_400)
             try await pool.withTransaction { connection in
+                let marks = try await connection.query("""
+                    SELECT trimmed_until FROM retention_marks WHERE region = \(region) AND endpoint = \(endpoint) FOR UPDATE
+                    """)
+                // Two days before the mark: rows that arrived late, with an
+                // `at` the last pass had already passed, go too.
+                let mark = try marks.first?.decode("trimmed_until", as: Date.self)
+                let from = max(cutoff, mark.map { $0.addingTimeInterval(-2 * 86_400) } ?? cutoff)
+                guard from < limit else { return }
                 let predictions = try await connection.query("""
-                    WITH gone AS (DELETE FROM predictions WHERE region = \(region) AND endpoint = \(endpoint) AND at < \(limit)
+                    WITH gone AS (DELETE FROM predictions WHERE region = \(region) AND endpoint = \(endpoint)
+                            AND at >= \(from) AND at < \(limit)
                         RETURNING deployment_id, request_id)
                     DELETE FROM prediction_keys k USING gone g
                     WHERE k.deployment_id = g.deployment_id AND k.request_id = g.request_id RETURNING 1
                     """)
                 let outcomes = try await connection.query("""
-                    WITH gone AS (DELETE FROM outcomes WHERE region = \(region) AND endpoint = \(endpoint) AND at < \(limit)
+                    WITH gone AS (DELETE FROM outcomes WHERE region = \(region) AND endpoint = \(endpoint)
+                            AND at >= \(from) AND at < \(limit)
                         RETURNING request_id)
                     DELETE FROM outcome_keys k USING gone g
                     WHERE k.region = \(region) AND k.endpoint = \(endpoint) AND k.request_id = g.request_id RETURNING 1
+                    """)
+                try await connection.query("""
+                    INSERT INTO retention_marks (region, endpoint, trimmed_until) VALUES (\(region), \(endpoint), \(limit))
+                    ON CONFLICT (region, endpoint) DO UPDATE SET trimmed_until = EXCLUDED.trimmed_until
                     """)
                 removed += predictions.count + outcomes.count
                 // The endpoint's rollups of hours wholly before the limit.

@@ -112,6 +112,47 @@ import Testing
         }
     }
 
+    /// An endpoint with a shorter retention is trimmed from where its last
+    /// pass stopped: a later pass does not read the older partitions at all
+    /// (here one is locked, and the pass still finishes).
+    @Test func shorterRetention_trimsFromItsMark_notEveryPartition() async throws {
+        try await Self.withStore { store, pool, short, long in
+            let now = Date()
+            try await pool.query("""
+                INSERT INTO endpoint_policies (region, endpoint, retention_days) VALUES ('eu-west-1', 'short', 10), ('eu-west-1', 'long', 500)
+                """)
+            _ = try await store.ingest(predictions: Self.predictions(short, ages: [1, 20, 300], now: now))
+            _ = try await store.ingest(predictions: Self.predictions(long, ages: [300], now: now))
+            #expect(try await store.applyRetention(now: now) == 2, "short's 20- and 300-day-old rows")
+            let oldest = try await pool.query("""
+                SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = 'predictions'::regclass ORDER BY c.relname LIMIT 1
+                """)
+            let old = try #require(try oldest.first?.decode("relname", as: String.self))
+            final class Flag: Sendable { let value = Mutex(false) }
+            let flag = Flag()
+            let pass: Task<Int, any Error> = try await pool.withTransaction { holder in
+                // Something holds the old partition (a long audit of that day).
+                try await holder.query("LOCK TABLE \(unsafeSQL: old) IN ACCESS EXCLUSIVE MODE")
+                let pass = Task {
+                    defer { flag.value.withLock { $0 = true } }
+                    return try await store.applyRetention(now: now.addingTimeInterval(86_400))
+                }
+                let deadline = ContinuousClock.now + .seconds(20)
+                while !flag.value.withLock({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                // Before, every pass deleted from all days older than the limit.
+                #expect(flag.value.withLock { $0 }, "the pass read a partition older than its mark")
+                return pass
+            }
+            _ = try await pass.value
+            let left = try await pool.query("""
+                SELECT d.endpoint, count(*) AS n FROM predictions p JOIN deployments d ON d.id = p.deployment_id
+                GROUP BY d.endpoint ORDER BY d.endpoint
+                """)
+            #expect(try left.map { "\(try $0.decode("endpoint", as: String.self))=\(try $0.decode("n", as: Int.self))" } == ["long=1", "short=1"])
+        }
+    }
+
     /// Retention drops whole days: a row older than the retention whose day
     /// is kept keeps its key, so it is still found by request and a copy
     /// sent again is still a duplicate.
