@@ -29,6 +29,15 @@ import Testing
         }
     }
 
+    /// `endpoint=count` of the stored predictions, by endpoint.
+    static func storedPerEndpoint(_ pool: PGPool) async throws -> [String] {
+        let rows = try await pool.query("""
+            SELECT d.endpoint, count(*) AS n FROM predictions p JOIN deployments d ON d.id = p.deployment_id
+            GROUP BY d.endpoint ORDER BY d.endpoint
+            """)
+        return try rows.map { "\(try $0.decode("endpoint", as: String.self))=\(try $0.decode("n", as: Int.self))" }
+    }
+
     static func predictions(_ deployment: UUID, ages days: [Double], now: Date) -> [Prediction] {
         days.enumerated().map { index, age in
             Prediction(deploymentID: deployment, requestID: "r\(index)", output: .number(1), latencyMS: 1,
@@ -62,11 +71,7 @@ import Testing
             _ = try await store.ingest(outcomes: [Outcome(region: "eu-west-1", endpoint: "short", requestID: "r1", actual: .number(1), at: now.addingTimeInterval(-20 * 86_400))])
             let removed = try await store.applyRetention(now: now)
             #expect(removed == 4, "600-day-old rows by partition, short's 20-day-old prediction and outcome by delete")
-            let left = try await pool.query("""
-                SELECT d.endpoint, count(*) AS n FROM predictions p JOIN deployments d ON d.id = p.deployment_id
-                GROUP BY d.endpoint ORDER BY d.endpoint
-                """)
-            #expect(try left.map { "\(try $0.decode("endpoint", as: String.self))=\(try $0.decode("n", as: Int.self))" } == ["long=3", "short=1"])
+            #expect(try await Self.storedPerEndpoint(pool) == ["long=3", "short=1"])
             // Dropped keys free their request ids.
             let keys = try await pool.query("SELECT count(*) AS n FROM prediction_keys")
             #expect(try keys.first?.decode("n", as: Int.self) == 4)
@@ -145,11 +150,7 @@ import Testing
                 return pass
             }
             _ = try await pass.value
-            let left = try await pool.query("""
-                SELECT d.endpoint, count(*) AS n FROM predictions p JOIN deployments d ON d.id = p.deployment_id
-                GROUP BY d.endpoint ORDER BY d.endpoint
-                """)
-            #expect(try left.map { "\(try $0.decode("endpoint", as: String.self))=\(try $0.decode("n", as: Int.self))" } == ["long=1", "short=1"])
+            #expect(try await Self.storedPerEndpoint(pool) == ["long=1", "short=1"])
         }
     }
 
