@@ -40,6 +40,15 @@ struct DeploymentReconcilerTests {
                 repository: repository, bucket: bucket, digest: digest)
         }
 
+        /// Every instance ever launched for the deployment, terminated ones
+        /// included (moto keeps them): what sampling the live ones between
+        /// two polls could miss.
+        func everLaunched(_ deployment: String, revision: Int? = nil) async throws -> [EC2Instance] {
+            var filters = [EC2Filter("tag:sluice:deployment", [deployment])]
+            if let revision { filters.append(EC2Filter("tag:sluice:revision", [String(revision)])) }
+            return try await ec2.describeInstances(filters: filters)
+        }
+
         /// The deployment's instances that are not terminated, as EC2 says.
         func instances(_ deployment: String) async throws -> [EC2Instance] {
             try await ec2.describeInstances(filters: [
@@ -167,6 +176,9 @@ struct DeploymentReconcilerTests {
             return Self.phase(deployment) == "ready" && now.count == 2 && now.allSatisfy { $0.tags["sluice:revision"] == "2" }
         }
         #expect(most <= 3, "a roll keeps at most replicas + 1 instances")
+        // Exactly two of revision 2 were ever launched: none launched and
+        // terminated between two polls.
+        #expect(try await cloud.everLaunched(id, revision: 2).count == 2)
         let actions = APIServer.items(try server.send("GET", "/v1/events?resource=deployment/\(id)&limit=100")).compactMap { $0["action"] as? String }
         #expect(actions.contains("deployment.instances_launched"))
         #expect(actions.contains("deployment.instances_terminated"))
@@ -339,6 +351,9 @@ struct DeploymentCrashTests {
                 return DeploymentReconcilerTests.phase(deployment) == "ready" && count == replicas
             }
             #expect(most <= replicas, "round \(round): \(most) instances for \(replicas) replicas")
+            // Not only never seen: never launched.
+            let launched = try await cloud.everLaunched(id)
+            #expect(launched.count == replicas, "round \(round): \(launched.count) launched for \(replicas) replicas")
         }
         server.stop()
     }

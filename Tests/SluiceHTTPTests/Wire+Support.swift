@@ -86,6 +86,24 @@ enum Wire {
 
 /// Counts what a responder saw, for tests that must prove a request never
 /// reached it or is in flight.
+/// Holds the requests to one path until the test opens it: a handler
+/// that is still running when the test acts, however loaded the machine.
+final class Gate: Sendable {
+    private let isOpen = Mutex(false)
+
+    func open() { isOpen.withLock { $0 = true } }
+
+    /// Wraps `inner`; requests to `path` wait for ``open()``.
+    func holding(_ path: String, _ inner: some HTTPResponder) -> ClosureResponder {
+        ClosureResponder { request in
+            if request.path == path {
+                while !self.isOpen.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
+            }
+            return await inner.respond(to: request)
+        }
+    }
+}
+
 final class RequestLog: Sendable {
     private let paths = Mutex<[String]>([])
 

@@ -100,11 +100,13 @@ struct WireLifecycleTests {
 
     @Test func gracefulShutdown_finishesTheRequestInFlight() async throws {
         let log = RequestLog()
-        try await TestServer.with(responder: log.recording(TestServer.echo), configure: { $0.shutdownGracePeriod = .seconds(5) }) { server, port in
+        let gate = Gate()
+        let responder = log.recording(gate.holding("/slow", TestServer.echo))
+        try await TestServer.with(responder: responder, configure: { $0.shutdownGracePeriod = .seconds(5) }) { server, port in
             let idle = try await WireClient.connect(port)
             #expect(try await idle.request("GET /idle HTTP/1.1\r\nHost: x\r\n\r\n").status == 200)
             let busy = try await WireClient.connect(port)
-            try await busy.send("GET /slow?ms=500 HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await busy.send("GET /slow?ms=0 HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await Wire.eventually { log.seen.contains("/slow") })
 
             let stopping = Task { await server.shutdown() }
@@ -114,10 +116,11 @@ struct WireLifecycleTests {
             #expect(try await idle.pending().isEmpty)
             await #expect(throws: SocketError.self) { try await WireClient.connect(port) }
 
-            // The request in flight completes, told that the connection ends.
+            // The request in flight (held until now) completes, told that the connection ends.
+            gate.open()
             let response = try await busy.readResponse()
             #expect(response.status == 200)
-            #expect(response.text == "GET /slow?ms=500 0")
+            #expect(response.text == "GET /slow?ms=0 0")
             #expect(response.header("connection") == "close")
             #expect(try await busy.isClosedByServer())
             await busy.close()
@@ -132,11 +135,15 @@ struct WireLifecycleTests {
 
     @Test func gracefulShutdown_doesNotStartAPipelinedRequest() async throws {
         let log = RequestLog()
-        try await TestServer.with(responder: log.recording(TestServer.echo)) { server, port in
+        let gate = Gate()
+        try await TestServer.with(responder: log.recording(gate.holding("/slow", TestServer.echo))) { server, port in
             let client = try await WireClient.connect(port)
-            try await client.send("GET /slow?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n" + Wire.smuggled)
+            try await client.send("GET /slow?ms=0 HTTP/1.1\r\nHost: x\r\n\r\n" + Wire.smuggled)
             #expect(await Wire.eventually { log.seen == ["/slow"] })
             let stopping = Task { await server.shutdown() }
+            // Held until the shutdown has begun (the listener is closed).
+            #expect(await Wire.eventually { (try? await WireClient.connect(port)) == nil })
+            gate.open()
             // The request in flight is answered and ends the connection; the
             // one queued behind it was never started.
             let first = try await client.readResponse()
@@ -151,10 +158,13 @@ struct WireLifecycleTests {
     }
 
     @Test func concurrentShutdownCalls_allReturn() async throws {
-        try await TestServer.with(responder: TestServer.echo, configure: { $0.timeouts.linger = .milliseconds(200) }) { server, port in
+        let log = RequestLog()
+        let responder = log.recording(TestServer.echo)
+        try await TestServer.with(responder: responder, configure: { $0.timeouts.linger = .milliseconds(200) }) { server, port in
             let busy = try await WireClient.connect(port)
             try await busy.send("GET /slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\n")
-            try await Task.sleep(for: .milliseconds(50))
+            // Read and in the handler (else the shutdown takes it for idle).
+            #expect(await Wire.eventually { log.seen.contains("/slow") })
             let finished = await Wire.finishes(within: .seconds(10)) {
                 async let a: Void = server.shutdown()
                 async let b: Void = server.shutdown()
