@@ -128,8 +128,12 @@ import Testing
                 let (response, _) = try GatewayHarness.predict(port: gateway.port, endpoint: "score", body: "{}", requestID: "s\(index)")
                 #expect(response.status == 200, "request \(index): \(response.text)")
                 #expect(response.text == "0.5")
-                // Let the challengers' 503s land before the next request.
-                try await Task.sleep(for: .milliseconds(500))
+                // The challengers' results are in (stored, so counted in the
+                // server's health) before the next request.
+                let landed = try await GatewayHarness.eventually(timeout: .seconds(15)) {
+                    try await GatewayHarness.predictions(server).filter { $0.request == "s\(index)" }.count == 4
+                }
+                #expect(landed, "request \(index): the four results were not stored")
             }
             let all = try await GatewayHarness.eventually(timeout: .seconds(15)) { try await GatewayHarness.predictions(server).count == 20 }
             #expect(all)
