@@ -52,6 +52,9 @@ final class ScriptedUpstream: Sendable {
     var requests: [Request] { state.withLock { $0.requests } }
     /// Connections accepted so far.
     var connections: Int { state.withLock { $0.connections } }
+    private let secondWrites = Mutex(0)
+    /// Second answers of `.respondTwice` written so far.
+    var secondAnswersWritten: Int { secondWrites.withLock { $0 } }
 
     var base: String { "http://127.0.0.1:\(port)" }
 
@@ -111,6 +114,7 @@ final class ScriptedUpstream: Sendable {
                 guard Self.write(fd, first) else { return }
                 usleep(10_000)
                 guard Self.write(fd, second) else { return }
+                secondWrites.withLock { $0 += 1 }
             case .hang:
                 var byte: UInt8 = 0
                 _ = Glibc.read(fd, &byte, 1)

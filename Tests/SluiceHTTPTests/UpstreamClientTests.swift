@@ -121,8 +121,12 @@ import Testing
         let two = try Self.request(server, "/two")
         let second = await withCheckedContinuation { continuation in
             client.execute(one, timeout: .seconds(5)) { _ in
-                // Still on the client's loop: it cannot see the connection turn readable meanwhile.
-                usleep(50_000)
+                // Still on the client's loop: it cannot see the connection
+                // turn readable meanwhile. Until the stale bytes are written
+                // (a sleep could end first on a loaded machine).
+                let deadline = Date().addingTimeInterval(5)
+                while server.secondAnswersWritten == 0 && Date() < deadline { usleep(1_000) }
+                usleep(5_000)
                 client.execute(two, timeout: .seconds(5)) { continuation.resume(returning: $0) }
             }
         }
