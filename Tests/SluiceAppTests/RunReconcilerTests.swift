@@ -378,18 +378,28 @@ struct RunReconcilerTests {
     }
 
     /// A runner whose create times out on Sluice's side while Kubeflow
-    /// stores the run a moment later, once.
+    /// stores the run later, once: when the test calls ``land()`` (a fixed
+    /// delay could run out before the test's first look on a loaded machine).
     final class LateCreate: ForwardingRunner, @unchecked Sendable {
         var timedOut = false
+        var landing = false
+        var late: Task<Void, Never>?
+
+        /// Kubeflow stores the run that timed out now.
+        func land() { lock.withLock { landing = true } }
 
         override func submit(_ submission: PipelineSubmission) async throws -> PipelineRunObservation {
             let first = lock.withLock { defer { timedOut = true }; return !timedOut }
             guard first else { return try await inner.submit(submission) }
             let inner = self.inner
-            Task {
-                try? await Task.sleep(for: .milliseconds(1500))
+            let task = Task { [self] in
+                let deadline = ContinuousClock.now + .seconds(30)
+                while !lock.withLock({ landing }) && ContinuousClock.now < deadline && !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
                 _ = try? await inner.submit(submission)
             }
+            lock.withLock { late = task }
             throw PipelineRunnerError(.unavailable, "creating the run: Kubeflow could not be reached (timeout)", outcomeUnknown: true)
         }
     }
@@ -400,7 +410,20 @@ struct RunReconcilerTests {
     @Test func createThatTimedOut_butLandedLate_isFound_notRepeated() async throws {
         var settings = RunReconciler.Settings()
         settings.submitSettle = .seconds(10)
-        try await Self.withHarness(runner: { LateCreate($0) }, settings: settings) { h in
+        final class Made: @unchecked Sendable {
+            let lock = NSLock()
+            var runner: LateCreate?
+            var current: LateCreate? { lock.withLock { runner } }
+        }
+        let made = Made()
+        try await Self.withHarness(runner: { inner in
+            let late = LateCreate(inner)
+            made.lock.withLock { made.runner = late }
+            return late
+        }, settings: settings) { h in
+            defer {
+                if let runner = made.current { runner.lock.withLock { runner.late }?.cancel() }
+            }
             try await h.readyVersion()
             let id = try h.startRun()
             await #expect(throws: PipelineRunnerError.self) { try await h.reconciler.reconcile(key: id) }
@@ -413,7 +436,8 @@ struct RunReconcilerTests {
             #expect(after > .seconds(5) && after <= .seconds(10))
             #expect(h.fake.createRequests.isEmpty)
             // Kubeflow stores it late; the next look finds it.
-            for _ in 0..<100 where h.fake.createRequests.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            made.current?.land()
+            for _ in 0..<200 where h.fake.createRequests.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
             _ = try await h.reconciler.reconcile(key: id)
             let run = try h.run(id)
             #expect(run["status"] as? String == "submitted" && run["kubeflow_run_id"] as? String == h.fake.runIDs.first)
