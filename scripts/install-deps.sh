@@ -5,11 +5,12 @@
 #   scripts/install-deps.sh bench   — plus the load generator and comparators
 #                                     of Benchmarks/ (make bench-*)
 # Works as root or, through sudo, as a normal user. The Swift toolchain
-# itself (6.1 or newer) is a prerequisite: see README.md.
+# itself (6.2 or newer: the pinned packages need it) is a prerequisite, and
+# so is make: see README.md.
 set -euo pipefail
 
 profile=${1:-build}
-packages=(libpq-dev libssl-dev libcurl4-openssl-dev zlib1g-dev postgresql python3 python3-pip python3-venv)
+packages=(libpq-dev libssl-dev libcurl4-openssl-dev zlib1g-dev libxml2-dev pkg-config acl postgresql python3 python3-pip python3-venv)
 if [ "$profile" = test ]; then
   packages+=(curl)
 fi

@@ -8,7 +8,10 @@ venv=.sluice/venv
 req=scripts/test-requirements.txt
 stamp=$venv/.requirements.sha256
 want=$(sha256sum "$req" | cut -d' ' -f1)
-if [ ! -x "$venv/bin/python3" ]; then
+# A venv left half made (no pip: an interrupted or failed creation) is
+# made again rather than failing every later run.
+if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -m pip --version > /dev/null 2>&1; then
+  rm -rf "$venv"
   python3 -m venv "$venv" >&2
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

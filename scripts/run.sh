@@ -18,6 +18,7 @@ MSG
 # same list as AWSConfiguration.isRequested(by:)).
 if ! compgen -e | grep -qE '^AWS_(REGION|DEFAULT_REGION|PROFILE|ACCESS_KEY_ID|WEB_IDENTITY_TOKEN_FILE|ROLE_ARN|CONTAINER_CREDENTIALS_(RELATIVE|FULL)_URI|ENDPOINT_URL.*)$'; then
   mkdir -p .sluice
+  [ -x .sluice/venv/bin/python3 ] || echo "AWS: preparing the Python environment for the local emulator (first run: a few minutes; .sluice/venv.log)"
   if python=$(scripts/python-venv.sh 2>.sluice/venv.log); then
     ready=.sluice/moto-ready.json
     rm -f "$ready"

@@ -19,12 +19,14 @@ Kubernetes (deploy/kubernetes/*.yaml):
   - every document validates against the Kubernetes JSON schemas bundled in
     kubernetes-validate (strict: unknown fields fail), offline;
   - kustomization.yaml lists every manifest but the example Secret;
-  - Deployments run 2+ replicas, probe /healthz (liveness, startup) and
-    /readyz (readiness) on their container port, set resources and a
-    restricted securityContext, spread their pods, and are covered by a
-    PodDisruptionBudget and a Service; the service account carries the IRSA
-    annotation; SLUICE_* names are the documented ones; the example Secret
-    holds placeholders only.
+  - Deployments and StatefulSets run 2+ replicas, probe /healthz (liveness,
+    startup) and /readyz (readiness) on their container port, set resources
+    and a restricted securityContext, spread their pods, and are covered by
+    a PodDisruptionBudget and a Service; `sluice serve`'s service account
+    carries the IRSA annotation and the others' do not (they call no AWS
+    API); the gateway's journal is on a volume claim, not an emptyDir;
+    SLUICE_* names are the documented ones; the example Secret holds
+    placeholders only.
 
 Prints one line per failure and a closing `N passed, N failed` line; exits 1
 on any failure. `--root DIR` validates another checkout (the tests use it on
@@ -46,17 +48,17 @@ import yaml
 K8S_VERSION = os.environ.get("SLUICE_K8S_VERSION", "1.31")
 
 # The AWS actions each policy document may grant, and must grant: exactly
-# what the code calls. Sluice: S3 for dataset copies (CopyObject is
-# GetObject + PutObject; multipart upload parts are PutObject), EC2 for model
+# what the code calls. Sluice: S3 for dataset copies (multipart upload parts
+# are PutObject; ListMultipartUploads is s3:ListBucketMultipartUploads), EC2 for model
 # server instances, ECR to resolve image digests, KMS only with SSE-KMS.
 # STS AssumeRoleWithWebIdentity is the trust policy's, done by the SDK side.
 IAM_ACTIONS = {
     "sluice": {
-        "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject",
-        "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
+        "s3:ListBucket", "s3:GetObject", "s3:PutObject",
+        "s3:AbortMultipartUpload", "s3:ListBucketMultipartUploads",
         "ec2:RunInstances", "ec2:DescribeInstances", "ec2:TerminateInstances",
         "ec2:CreateTags", "iam:PassRole",
-        "ecr:DescribeImages", "ecr:BatchGetImage", "ecr:GetAuthorizationToken",
+        "ecr:BatchGetImage",
         "kms:Decrypt", "kms:GenerateDataKey",
     },
     "sluice_assume_role": {"sts:AssumeRoleWithWebIdentity"},
@@ -600,7 +602,7 @@ def check_kubernetes(root, report):
     config_maps = {d["metadata"]["name"]: d.get("data") or {} for _, _, d in by_kind.get("ConfigMap", [])}
     accounts = {d["metadata"]["name"]: d for _, _, d in by_kind.get("ServiceAccount", [])}
 
-    deployments = by_kind.get("Deployment", [])
+    deployments = by_kind.get("Deployment", []) + by_kind.get("StatefulSet", [])
     commands = set()
     for file, label, deployment in deployments:
         spec = deployment.get("spec") or {}
@@ -611,9 +613,21 @@ def check_kubernetes(root, report):
         report.check(bool(pod.get("topologySpreadConstraints") or (pod.get("affinity") or {}).get("podAntiAffinity")),
                      f"{label}: needs topologySpreadConstraints or podAntiAffinity")
         account = accounts.get(pod.get("serviceAccountName"))
-        report.check(account is not None and "eks.amazonaws.com/role-arn" in
-                     ((account.get("metadata") or {}).get("annotations") or {}),
-                     f"{label}: its service account must exist and carry eks.amazonaws.com/role-arn")
+        runs = {(c.get("args") or [None])[0] for c in pod.get("containers", [])}
+        has_role = account is not None and "eks.amazonaws.com/role-arn" in \
+            ((account.get("metadata") or {}).get("annotations") or {})
+        if "serve" in runs:
+            report.check(has_role, f"{label}: its service account must exist and carry eks.amazonaws.com/role-arn")
+        else:
+            report.check(account is not None and not has_role,
+                         f"{label}: its service account must exist and carry no AWS role (it calls no AWS API)")
+        if "gateway" in runs:
+            claims = {(t.get("metadata") or {}).get("name") for t in spec.get("volumeClaimTemplates") or []}
+            mounts = [m for c in pod.get("containers", []) for m in c.get("volumeMounts") or []]
+            journal = next((m["name"] for m in mounts if m.get("mountPath") == "/var/lib/sluice/gateway-journal"), None)
+            report.check(journal is not None and journal in claims,
+                         f"{label}: the gateway's journal must be on a volume claim of its own (a StatefulSet), "
+                         "not on a volume deleted with the pod")
         report.check(any(selects(p["spec"].get("selector"), labels) for _, _, p in by_kind.get("PodDisruptionBudget", [])),
                      f"{label}: no PodDisruptionBudget selects its pods")
         report.check(any(selects({"matchLabels": s["spec"].get("selector")}, labels) for _, _, s in by_kind.get("Service", [])),
@@ -621,7 +635,7 @@ def check_kubernetes(root, report):
         for container in pod.get("containers", []):
             check_container(label, container, pod, config_maps, documented, report)
             commands.update((container.get("args") or [])[:1])
-    report.check({"serve", "gateway"} <= commands, "deploy/kubernetes: want Deployments running `serve` and `gateway`")
+    report.check({"serve", "gateway"} <= commands, "deploy/kubernetes: want workloads running `serve` and `gateway`")
 
     jobs = by_kind.get("Job", [])
     migrate = False
@@ -655,8 +669,10 @@ MUTATIONS = [
     # (file under deploy/, text, replacement or None to delete the file, expected failure)
     ("terraform/iam.tf", '"ec2:TerminateInstances"]', '"ec2:TerminateInstances", "ec2:StopInstances"]',
      "grants ec2:StopInstances, which is not an action Sluice calls"),
-    ("terraform/iam.tf", '      "s3:ListMultipartUploadParts",\n', "",
-     "does not grant s3:ListMultipartUploadParts"),
+    ("terraform/iam.tf", '      "s3:AbortMultipartUpload",\n', "",
+     "does not grant s3:AbortMultipartUpload"),
+    ("terraform/iam.tf", 'actions   = ["s3:ListBucketMultipartUploads"]', 'actions   = ["s3:ListBucket"]',
+     "does not grant s3:ListBucketMultipartUploads"),
     ("terraform/iam.tf", '"ec2:DescribeInstances"]', '"ec2:Describe*"]', "allows the wildcard action ec2:Describe*"),
     ("terraform/iam.tf", "policy = data.aws_iam_policy_document.sluice.json", 'policy = jsonencode({ Statement = [] })',
      "aws_iam_role_policy.sluice.policy must be data.aws_iam_policy_document"),
@@ -680,12 +696,12 @@ MUTATIONS = [
      "does not parse as HCL"),
     ("kubernetes/deployment-serve.yaml", "  replicas: 2", "  replicas: 1", "replicas must be 2 or more"),
     ("kubernetes/deployment-serve.yaml", "path: /readyz", "path: /ready", "readinessProbe must GET /readyz"),
-    ("kubernetes/deployment-gateway.yaml", "              path: /healthz\n              port: http",
+    ("kubernetes/statefulset-gateway.yaml", "              path: /healthz\n              port: http",
      "              path: /healthz\n              port: 8080", "must target the container's port 8081"),
     ("kubernetes/deployment-serve.yaml", "containerPort: 8080", 'containerPort: "8080"', "schema (Kubernetes"),
     ("kubernetes/pdb-gateway.yaml", "minAvailable: 1", "minAvailabel: 1", "'minAvailabel' was unexpected"),
     ("kubernetes/pdb-serve.yaml", None, None, "no PodDisruptionBudget selects its pods"),
-    ("kubernetes/deployment-gateway.yaml", "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false",
+    ("kubernetes/statefulset-gateway.yaml", "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false",
      "readOnlyRootFilesystem must be true"),
     ("kubernetes/deployment-serve.yaml", "SLUICE_WORKERS", "SLUICE_WORKER", "SLUICE_WORKER is not a variable"),
     ("kubernetes/serviceaccount.yaml", "eks.amazonaws.com/role-arn", "example.com/role-arn",
@@ -693,6 +709,10 @@ MUTATIONS = [
     ("kubernetes/secret.example.yaml", "CHANGE-ME-to-a-long-random-token", "s3cr3t-real-token-value",
      "must be a CHANGE-ME placeholder"),
     ("kubernetes/kustomization.yaml", "  - pdb-gateway.yaml\n", "", "does not list pdb-gateway.yaml"),
+    ("kubernetes/statefulset-gateway.yaml", "      serviceAccountName: sluice-no-aws", "      serviceAccountName: sluice",
+     "carry no AWS role"),
+    ("kubernetes/statefulset-gateway.yaml", "              mountPath: /var/lib/sluice/gateway-journal",
+     "              mountPath: /var/lib/sluice/journal", "journal must be on a volume claim"),
 ]
 
 

@@ -27,10 +27,11 @@ final class Database: Sendable {
         self.logger = logger
     }
 
-    /// Applies pending migrations and records the outcome.
-    func migrate() async throws -> [PGMigration] {
+    /// Applies pending migrations and records the outcome; `lockWait`
+    /// bounds the wait for another process's migration run.
+    func migrate(lockWait: Duration? = nil) async throws -> [PGMigration] {
         do {
-            let applied = try await migrator.migrate()
+            let applied = try await migrator.migrate(lockWait: lockWait)
             state.withLock { $0 = (true, nil) }
             return applied
         } catch {

@@ -102,8 +102,8 @@ struct EmbeddedPostgres: Sendable {
             if owner != "postgres" {
                 try run("/bin/chown", ["-R", "postgres:postgres", directory.path], asPostgres: false)
             }
-            guard (try? run("/bin/test", ["-x", directory.path])) != nil else {
-                throw Failure(description: "embedded database: the postgres user cannot reach \(directory.path) (a parent folder is not searchable); run from another folder or set SLUICE_DATABASE_URL")
+            if (try? run("/bin/test", ["-x", directory.path])) == nil {
+                try letPostgresReach(directory)
             }
         }
         if !fm.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
@@ -134,6 +134,33 @@ struct EmbeddedPostgres: Sendable {
             try run("createdb", ["-h", directory.path, "-p", String(Self.port), "-U", Self.user, Self.database])
         }
         return !running
+    }
+
+    /// A checkout under `/root` (mode 0700) is common when working as
+    /// root: the `postgres` user cannot reach the cluster's folder. Each
+    /// parent folder it cannot search gets an ACL entry letting `postgres`
+    /// (that user only) pass through (`setfacl -m u:postgres:x`), which
+    /// lists or reads nothing in it; the folders are logged.
+    private func letPostgresReach(_ directory: URL) throws {
+        var ancestors: [String] = []
+        var current = directory.deletingLastPathComponent().standardizedFileURL
+        while current.path != "/" {
+            ancestors.insert(current.path, at: 0)
+            current = current.deletingLastPathComponent().standardizedFileURL
+        }
+        var granted: [String] = []
+        for folder in ancestors where (try? run("/bin/test", ["-x", folder])) == nil {
+            guard (try? run("/usr/bin/setfacl", ["-m", "u:postgres:x", folder], asPostgres: false)) != nil else {
+                throw Failure(description: "embedded database: the postgres user cannot reach \(directory.path) (\(folder) is not searchable, and setfacl from the acl package could not allow it); run from another folder or set SLUICE_DATABASE_URL")
+            }
+            granted.append(folder)
+        }
+        logger.notice("embedded database: the postgres user may now pass through these folders (setfacl u:postgres:x)", metadata: [
+            "folders": "\(granted.joined(separator: ", "))",
+        ])
+        guard (try? run("/bin/test", ["-x", directory.path])) != nil else {
+            throw Failure(description: "embedded database: the postgres user cannot reach \(directory.path) (a parent folder is not searchable); run from another folder or set SLUICE_DATABASE_URL")
+        }
     }
 
     /// Runs a PostgreSQL tool (or an absolute command), as `postgres` when needed.

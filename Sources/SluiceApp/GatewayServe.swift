@@ -87,11 +87,12 @@ public struct GatewayServe: Sendable {
         let service = HTTPServerService(server: server) { address in
             FileHandle.standardOutput.write(Data("sluice gateway listening on http://\(address)\n".utf8))
         }
-        // Stopped in reverse: the server drains first, the recorder writes last.
+        // Stopped in reverse: the server drains first, the recorder writes
+        // its last records, the uploader stores them last.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
+                .init(service: UploaderService(uploader: uploader, finalPass: .seconds(10))),
                 .init(service: RecorderService(recorder: recorder, gateway: gateway, stealthGrace: settings.stealthTimeout)),
-                .init(service: LoopService { await uploader.run() }),
                 .init(service: LoopService { await reloader.run() }),
                 .init(service: LoopService { await prober.run() }),
                 .init(service: service),

@@ -87,7 +87,11 @@ public struct SluiceServe: Sendable {
     /// stops the start; an unreachable database is retried in the background.
     static func migrateAtStart(_ database: Database, logger: Logger) async throws -> Bool {
         do {
-            let applied = try await database.migrate()
+            // Another process's migration run (the Job, a replica) is waited
+            // for 20 s at most here: the server then listens, unready, and
+            // the migrations are retried behind it, so a startup probe on
+            // `/healthz` never kills a pod that waits its turn.
+            let applied = try await database.migrate(lockWait: .seconds(20))
             logger.notice("database migrated", metadata: ["applied": "\(applied.map(\.fileName))"])
             return true
         } catch {

@@ -35,9 +35,11 @@ public struct PGMigrator: Sendable {
     }
 
     /// Applies every pending migration; returns those applied (empty when
-    /// the database was up to date).
+    /// the database was up to date). With `lockWait`, waiting longer than
+    /// that for another process's run fails (SQLSTATE 55P03) instead of
+    /// waiting as long as it lasts.
     @discardableResult
-    public func migrate() async throws -> [PGMigration] {
+    public func migrate(lockWait: Duration? = nil) async throws -> [PGMigration] {
         let migrations = try PGMigration.load(from: directory)
         let table = try PGIdentifier.quote(self.table)
         return try await pool.withConnection { connection in
@@ -45,7 +47,12 @@ public struct PGMigrator: Sendable {
             do {
                 // Waiting for another replica's run, or a long migration, is not a stuck statement.
                 try await connection.query("SET statement_timeout = 0")
+                if let lockWait {
+                    let milliseconds = max(1, lockWait.components.seconds * 1000 + lockWait.components.attoseconds / 1_000_000_000_000_000)
+                    try await connection.query("SELECT set_config('lock_timeout', \(String(milliseconds) + "ms"), false)")
+                }
                 try await connection.query("SELECT pg_advisory_lock(\(lockKey))")
+                try await connection.query("RESET lock_timeout")
                 applied = try await applyPending(migrations, table: table, on: connection)
             } catch {
                 await release(connection)
@@ -63,6 +70,7 @@ public struct PGMigrator: Sendable {
         do {
             try await connection.queryToCompletion("SELECT pg_advisory_unlock(\(lockKey))")
             try await connection.queryToCompletion("RESET statement_timeout")
+            try await connection.queryToCompletion("RESET lock_timeout")
         } catch {
             await connection.close()
         }

@@ -148,6 +148,26 @@ struct DatabaseLifecycleTests {
         #expect(refused.standardError.contains("9001_things.sql"))
     }
 
+    /// As root in a folder under a private one (a checkout in `/root`,
+    /// mode 0700): the `postgres` user is let through, and only it.
+    @Test func embeddedDefault_asRoot_underAPrivateFolder() async throws {
+        guard geteuid() == 0 else { return }  // only root runs the cluster as `postgres`
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-private-\(UUID().uuidString.prefix(8))")
+        let folder = parent.appendingPathComponent("checkout")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: parent.path)
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let migrations = try Self.migrationsFolder(["9001_things.sql": "CREATE TABLE things (id bigint PRIMARY KEY);"])
+        let sluice = try await Task.detached {
+            try SluiceProcess(environment: ["SLUICE_MIGRATIONS_DIR": migrations.path], currentDirectory: folder)
+        }.value
+        #expect(try Self.get("/readyz", port: sluice.port).status == 200)
+        #expect(sluice.terminate() == 0)
+        // Still private to everyone else.
+        let mode = try FileManager.default.attributesOfItem(atPath: parent.path)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o700 || mode?.intValue == 0o710, "\(String(describing: mode))")
+    }
+
     @Test func embeddedDefault_startsStopsAndKeepsItsData() async throws {
         // A space and a quote in the folder: the server's options go through a shell, the URL through libpq.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice embedded's \(UUID().uuidString.prefix(8))")

@@ -60,6 +60,31 @@ import Testing
         }
     }
 
+    /// A gateway stopped (a pod replaced) stores what it answered before
+    /// it exits, a stealth result that came in during the shutdown too: its
+    /// journal may not outlive it.
+    @Test func shutdown_storesEveryResult_beforeExiting() async throws {
+        let (server, journal) = try await setUp()
+        defer { server.stop() }
+        let live = FakeModel(answer: "0.5")
+        let slow = FakeModel(answer: "0.7", delay: .seconds(1))
+        try await FakeModel.serving([live, slow]) { ports in
+            _ = try GatewayHarness.deploy(server, "live", model: "fraud", mode: "live", endpoint: "score", urls: ["http://127.0.0.1:\(ports[0])"])
+            _ = try GatewayHarness.deploy(server, "slow", model: "fraud", mode: "stealth", endpoint: "score", urls: ["http://127.0.0.1:\(ports[1])"])
+            let gateway = try await GatewayHarness.start(
+                database: server.database, journal: journal, environment: ["SLUICE_GATEWAY_STEALTH_TIMEOUT_MS": "5000"])
+            let (response, _) = try GatewayHarness.predict(port: gateway.port, endpoint: "score", body: "{}", requestID: "last")
+            #expect(response.status == 200)
+            // SIGTERM while the stealth call still runs.
+            #expect(gateway.terminate(timeout: 30) == 0)
+            // Before, the uploader stopped before the recorder wrote its last
+            // records: they stayed in the journal until a restart.
+            let rows = try await GatewayHarness.predictions(server)
+            #expect(rows.map(\.name).sorted() == ["live", "slow"], "\(rows.map(\.name))")
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: journal.path)) ?? []).isEmpty)
+        }
+    }
+
     @Test func slowFailingOrDownStealth_neverDelaysOrChangesTheLiveAnswer() async throws {
         let (server, journal) = try await setUp()
         defer { server.stop() }

@@ -41,6 +41,32 @@ import Testing
         }
     }
 
+    /// With a bound on the wait, another process's run (here: its lock
+    /// held) is not waited for longer: the start goes on unready instead.
+    @Test func boundedLockWait_givesUpWhileAnotherRunHoldsTheLock() async throws {
+        let dir = try directory(standard)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await PGTest.withPool { pool, _ in
+            let migrator = PGMigrator(pool: pool, directory: dir)
+            try await pool.withConnection { holder in
+                try await holder.query("SELECT pg_advisory_lock(\(PGMigrator.defaultLockKey))")
+                let started = ContinuousClock.now
+                await #expect {
+                    try await migrator.migrate(lockWait: .milliseconds(300))
+                } throws: { error in
+                    (error as? PGError)?.sqlState == "55P03"
+                }
+                #expect(ContinuousClock.now - started < .seconds(5))
+                try await holder.query("SELECT pg_advisory_unlock(\(PGMigrator.defaultLockKey))")
+            }
+            // The setting does not stay on the pooled connection, and the
+            // next run applies everything.
+            #expect(try await migrator.migrate(lockWait: .seconds(5)).count == 3)
+            let timeout = try await pool.query("SHOW lock_timeout")
+            #expect(try timeout.first?.decode(0, as: String.self) == "0")
+        }
+    }
+
     @Test func newMigration_isAppliedOnTheNextRun() async throws {
         let dir = try directory(standard)
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -19,6 +19,9 @@ locals {
   model_repository_arns = [
     for name in var.model_repositories : aws_ecr_repository.this[name].arn
   ]
+  training_repository_arns = [
+    for name in var.training_repositories : "arn:${local.partition}:ecr:${var.region}:${local.account}:repository/${name}"
+  ]
 }
 
 # --- Sluice ---
@@ -55,12 +58,19 @@ resource "aws_iam_role" "sluice" {
 
 data "aws_iam_policy_document" "sluice" {
   # Dataset copies: list and read the Staging Zone, write the R&D Zone
-  # (multipart uploads, resumed after a restart). CopyObject needs GetObject
-  # on the source and PutObject on the destination.
+  # (multipart uploads; a copy first aborts the unfinished uploads a crashed
+  # one left under its prefix, which lists them). Listing the artifact
+  # buckets makes a missing artifact a 404, not a 403.
   statement {
     sid       = "ListBuckets"
     actions   = ["s3:ListBucket"]
-    resources = concat([local.staging_arn, local.rnd_arn], local.artifact_bucket_arns)
+    resources = concat([local.staging_arn], local.artifact_bucket_arns)
+  }
+
+  statement {
+    sid       = "ListUnfinishedUploads"
+    actions   = ["s3:ListBucketMultipartUploads"]
+    resources = [local.rnd_arn]
   }
 
   statement {
@@ -72,11 +82,8 @@ data "aws_iam_policy_document" "sluice" {
   statement {
     sid = "WriteRnD"
     actions = [
-      "s3:GetObject",
       "s3:PutObject",
-      "s3:DeleteObject",
       "s3:AbortMultipartUpload",
-      "s3:ListMultipartUploadParts",
     ]
     resources = ["${local.rnd_arn}/*"]
   }
@@ -185,17 +192,12 @@ data "aws_iam_policy_document" "sluice" {
     }
   }
 
-  # Model versions and experiments: resolve an image tag to its digest.
+  # Model versions and experiments: resolve an image tag to its digest
+  # (BatchGetImage, a signed API call; no registry token is needed).
   statement {
-    sid       = "EcrToken"
-    actions   = ["ecr:GetAuthorizationToken"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "ReadModelImages"
-    actions   = ["ecr:DescribeImages", "ecr:BatchGetImage"]
-    resources = local.model_repository_arns
+    sid       = "ReadImages"
+    actions   = ["ecr:BatchGetImage"]
+    resources = concat(local.model_repository_arns, local.training_repository_arns)
   }
 }
 

@@ -32,3 +32,8 @@ output "model_server_instance_profile_arn" {
   description = "Instance profile for the model server instances Sluice launches."
   value       = aws_iam_instance_profile.model_server.arn
 }
+
+output "model_server_instance_profile_name" {
+  description = "Set SLUICE_EC2_INSTANCE_PROFILE to this (Sluice launches with the profile's name)."
+  value       = aws_iam_instance_profile.model_server.name
+}

@@ -53,6 +53,12 @@ variable "model_repositories" {
   default     = ["sluice-models"]
 }
 
+variable "training_repositories" {
+  description = "Existing ECR repositories of experiments' training images, whose tags Sluice resolves to digests when a run starts."
+  type        = list(string)
+  default     = []
+}
+
 # --- Network and RDS ---
 
 variable "vpc_id" {
