@@ -115,11 +115,15 @@ public struct EndpointsController: Sendable {
             if let value = requiredApprovals { validation.check((0...10).contains(value), "required_approvals", "must be from 0 to 10") }
             if let value = retentionDays { validation.check((1...3660).contains(value), "retention_days", "must be from 1 to 3660") }
             // The evidence's age is read from the rollups retention trims:
-            // a policy needing more than it keeps could never promote.
+            // a policy needing more than it keeps could never promote. Only
+            // checked for a duration the caller gave, against a valid
+            // retention (the default duration is not the caller's mistake).
             let kept = retentionDays ?? policy.retentionDays
-            validation.check(
-                Int64(policy.minDurationSeconds) <= Int64(kept) * 86_400, "min_duration",
-                "must not be longer than retention_days (\(kept) days): the evidence would be deleted before it is long enough")
+            if minDuration != nil, (1...3660).contains(kept) {
+                validation.check(
+                    Int64(policy.minDurationSeconds) <= Int64(kept) * 86_400, "min_duration",
+                    "must not be longer than retention_days (\(kept) days): the evidence would be deleted before it is long enough")
+            }
             try validation.throwIfInvalid()
             policy.minOutcomes = minOutcomes ?? policy.minOutcomes
             policy.minImprovement = minImprovement ?? policy.minImprovement

@@ -79,9 +79,27 @@ struct EmbeddedPostgres: Sendable {
         try await Self.blocking { try startBlocking() }
     }
 
-    /// Stops the cluster if this process started it.
+    /// Stops the cluster if this process started it (or adopted it).
     func release() async {
-        if startedHere { await stop() }
+        guard startedHere else { return }
+        await stop()
+        try? FileManager.default.removeItem(at: ownerFile)
+    }
+
+    /// The process that stopped the cluster last is to stop it: its pid.
+    var ownerFile: URL { directory.appendingPathComponent("owner.pid") }
+
+    /// Whether the process that started the running cluster is gone (a
+    /// SIGKILL): then this one adopts it, and stops it at exit.
+    private func ownerIsGone() -> Bool {
+        guard let text = try? String(contentsOf: ownerFile, encoding: .utf8),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0
+        else { return true }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    private func becomeOwner() {
+        try? Data("\(getpid())\n".utf8).write(to: ownerFile)
     }
 
     /// Stops the cluster (fast shutdown).
@@ -133,7 +151,11 @@ struct EmbeddedPostgres: Sendable {
         if exists.trimmingCharacters(in: .whitespacesAndNewlines) != "1" {
             try run("createdb", ["-h", directory.path, "-p", String(Self.port), "-U", Self.user, Self.database])
         }
-        return !running
+        // Ours when started here, or when the process that started it died
+        // without stopping it; a live one's cluster is left to it.
+        guard !running || ownerIsGone() else { return false }
+        becomeOwner()
+        return true
     }
 
     /// A checkout under `/root` (mode 0700) is common when working as

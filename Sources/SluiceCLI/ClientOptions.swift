@@ -24,27 +24,37 @@ struct ClientOptions: ParsableArguments {
     }
 
     /// `GET path` as a table of its `items` (or the JSON), with the next
-    /// page's token on standard error. With `-o id`, every page is followed
-    /// (`--limit` is then the page size), so `for x in $(sluice … list -o id)`
-    /// sees every item.
-    func list(_ client: APIClient, _ path: String, query: [(String, String?)] = [], page: PageOptions, _ columns: [Column]) async throws {
-        if output == .id {
-            var token = page.pageToken
-            repeat {
-                let bytes = try await client.send("GET", path, query: query + [("limit", page.limit.map(String.init)), ("page_token", token)])
-                let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
-                for item in object["items"] as? [[String: Any]] ?? [] { Output.line(Output.text(item["id"] ?? item["name"] ?? item["version"])) }
-                token = object["next_page_token"] as? String
-            } while token != nil
+    /// page's token on standard error. `--all` follows every page (`--limit`
+    /// is then the page size); so does `-o id` without `--limit` or
+    /// `--page-token` (unless `followsByDefault` is off: the audit trail),
+    /// so that `for x in $(sluice … list -o id)` sees every item.
+    func list(
+        _ client: APIClient, _ path: String, query: [(String, String?)] = [], page: PageOptions, followsByDefault: Bool = true,
+        _ columns: [Column]
+    ) async throws {
+        let every = page.all || (followsByDefault && output == .id && page.limit == nil && page.pageToken == nil)
+        var items: [[String: Any]] = []
+        var token = page.pageToken
+        var next: String?
+        repeat {
+            let bytes = try await client.send("GET", path, query: query + [("limit", page.limit.map(String.init)), ("page_token", token)])
+            if output == .json && !every { return Output.raw(bytes) }
+            let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
+            items += object["items"] as? [[String: Any]] ?? []
+            next = object["next_page_token"] as? String
+            token = next
+        } while every && token != nil
+        switch output {
+        case .json:
+            Output.raw(Array((try? JSONSerialization.data(withJSONObject: ["items": items], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()))
             return
+        case .id:
+            items.forEach { Output.line(Output.text($0["id"] ?? $0["name"] ?? $0["version"])) }
+        case .table:
+            Output.table(items, columns)
         }
-        let bytes = try await client.send("GET", path, query: query + page.query)
-        if output == .json { return Output.raw(bytes) }
-        let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
-        let items = object["items"] as? [[String: Any]] ?? []
-        Output.table(items, columns)
-        if let next = object["next_page_token"] as? String {
-            Output.error("more results: add --page-token \(next)")
+        if !every, let next {
+            Output.error("more results: add --page-token \(next) (or --all)")
         }
     }
 
@@ -82,6 +92,9 @@ struct PageOptions: ParsableArguments {
 
     @Option(help: "The page token a previous list printed.")
     var pageToken: String?
+
+    @Flag(help: "Every page, not only the first (--limit is then the page size).")
+    var all = false
 
     var query: [(String, String?)] { [("limit", limit.map(String.init)), ("page_token", pageToken)] }
 

@@ -119,7 +119,7 @@ struct EventsCommand: AsyncParsableCommand {
         @Option(help: "Only events of one resource, for example dataset/trades.") var resource: String?
         func run() async throws {
             try await options.run { client in
-                try await options.list(client, "/v1/events", query: [("resource", resource)], page: page, [
+                try await options.list(client, "/v1/events", query: [("resource", resource)], page: page, followsByDefault: false, [
                     Column("AT", "at"), Column("ACTOR", "actor"), Column("ACTION", "action"), Column("RESOURCE", "resource"),
                 ])
             }

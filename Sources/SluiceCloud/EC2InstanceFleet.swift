@@ -86,7 +86,7 @@ public struct EC2InstanceFleet: InstanceFleet {
     static let refusalCodes: Set<String> = [
         "InvalidParameterValue", "InvalidParameterCombination", "UnauthorizedOperation", "Unsupported", "OptInRequired",
         "VcpuLimitExceeded", "InstanceLimitExceeded", "InvalidSubnetID.NotFound", "InvalidGroup.NotFound",
-        "InvalidParameter", "AuthFailure", "PendingVerification",
+        "InvalidParameter",
     ]
 
     /// Terminates `ids`; ones EC2 no longer knows count as terminated. EC2

@@ -41,13 +41,21 @@ public struct DeploymentInstance: Sendable, Equatable, Codable {
     public var revision: Int
     /// `http://host:port` of its model server, when known.
     public var address: String?
+    /// When its model server was first seen ready: an instance that has
+    /// served is never taken for a boot that failed (EC2).
+    public var readySince: Date?
 
     /// An instance.
-    public init(id: String, state: String, revision: Int, address: String? = nil) {
+    public init(id: String, state: String, revision: Int, address: String? = nil, readySince: Date? = nil) {
         self.id = id
         self.state = state
         self.revision = revision
         self.address = address
+        self.readySince = readySince
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, revision, address, readySince = "ready_since"
     }
 }
 

@@ -182,14 +182,19 @@ public struct DeploymentReconciler: Reconciler {
             observed = try await cloud(deployment) { try await fleet.instances(deployment: deployment.id, region: region) }
         }
         let bootedBy = now().addingTimeInterval(-Double(settings.bootDeadline.components.seconds))
+        // Instances that have served (recorded ready once) are never a
+        // failed boot, however their probes go now.
+        let served = Set(deployment.status.instances.filter { $0.readySince != nil || $0.state == "running" }.map(\.id))
         func overdue(_ instances: [FleetInstance]) -> Set<String> {
-            Set(instances.filter { ($0.state == "pending" || $0.state == "running") && ($0.launchedAt.map { $0 < bootedBy } ?? false) }.map(\.id))
+            Set(instances.filter {
+                !served.contains($0.id) && ($0.state == "pending" || $0.state == "running") && ($0.launchedAt.map { $0 < bootedBy } ?? false)
+            }.map(\.id))
         }
-        var ready = await readyInstances(observed, runtime: deployment.spec.runtime, wasReady: wasReady)
+        var ready = await readyInstances(observed, runtime: deployment.spec.runtime, wasReady: wasReady, owner: deployment.id)
         var plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready, stuck: overdue(observed))
         if !fresh && Self.needsAction(observed, plan: plan, mode: deployment.spec.mode) {
             observed = try await cloud(deployment) { try await fleet.instances(deployment: deployment.id, region: region) }
-            ready = await readyInstances(observed, runtime: deployment.spec.runtime, wasReady: wasReady)
+            ready = await readyInstances(observed, runtime: deployment.spec.runtime, wasReady: wasReady, owner: deployment.id)
             plan = FleetPlan.make(replicas: replicas, revision: deployment.revision, observed: observed, ready: ready, stuck: overdue(observed))
             fresh = true
         }
@@ -238,7 +243,7 @@ public struct DeploymentReconciler: Reconciler {
             if let problem = try await cloud(deployment, events: events, { try await verify(work, verifier: verifier) }) {
                 setCondition(&status, "Verified", false, problem.reason, problem.message)
                 status.phase = .degraded
-                status.instances = instances(observed, ready: ready)
+                status.instances = instances(observed, ready: ready, previous: deployment.status.instances)
                 try await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: events)
                 return .requeue(after: settings.verifyInterval)
             }
@@ -252,7 +257,12 @@ public struct DeploymentReconciler: Reconciler {
                 setCondition(&status, "Launched", false, refused.code, refused.message)
                 removeCondition(&status, "CloudReachable")
                 status.phase = .degraded
-                status.instances = instances(observed, ready: ready)
+                status.instances = instances(observed, ready: ready, previous: deployment.status.instances)
+                if deployment.status.phase != .degraded {
+                    events.append(DeploymentEvent(action: "deployment.phase_changed", detail: [
+                        "from": deployment.status.phase.rawValue, "to": status.phase.rawValue,
+                    ]))
+                }
                 try await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: events)
                 return .requeue(after: settings.refusedInterval)
             }
@@ -263,10 +273,13 @@ public struct DeploymentReconciler: Reconciler {
             observed += launched
         }
 
-        status.instances = instances(observed, ready: ready)
+        status.instances = instances(observed, ready: ready, previous: deployment.status.instances)
         let readyCurrent = observed.filter { $0.revision == deployment.revision && ready.contains($0.id) }.count
         let converged = readyCurrent == replicas && observed.count == replicas && plan.launch == 0 && plan.terminate.isEmpty
         removeCondition(&status, "CloudReachable")
+        // Nothing left to launch (a launch went through, or fewer replicas
+        // are wanted now): an earlier refusal no longer describes it.
+        if plan.launch == 0 { removeCondition(&status, "Launched") }
         if converged {
             status.phase = .ready
             removeCondition(&status, "Booted")
@@ -297,7 +310,9 @@ public struct DeploymentReconciler: Reconciler {
     /// The running instances whose model server answers its health route;
     /// one that was ready (`wasReady`) stays so until
     /// ``Settings/probeFailuresToRemove`` probes in a row have failed.
-    func readyInstances(_ observed: [FleetInstance], runtime: DeploymentRuntime, wasReady: Set<String> = []) async -> Set<String> {
+    func readyInstances(
+        _ observed: [FleetInstance], runtime: DeploymentRuntime, wasReady: Set<String> = [], owner: UUID? = nil
+    ) async -> Set<String> {
         let running = observed.filter { $0.state == "running" }
         guard settings.instanceHealthcheck else { return Set(running.map(\.id)) }
         let probed = await withTaskGroup(of: (String, Bool).self) { group in
@@ -309,10 +324,13 @@ public struct DeploymentReconciler: Reconciler {
             for await result in group { results.append(result) }
             return results
         }
+        // Counts keyed by deployment, so those of instances gone are forgotten.
+        let prefix = (owner?.uuidString ?? "") + "|"
         var ready = Set<String>()
-        for (id, ok) in probed where await probeFailures.ready(id, healthy: ok, wasReady: wasReady.contains(id)) {
+        for (id, ok) in probed where await probeFailures.ready(prefix + id, healthy: ok, wasReady: wasReady.contains(id)) {
             ready.insert(id)
         }
+        await probeFailures.keep(only: Set(probed.map { prefix + $0.0 }), prefix: prefix)
         return ready
     }
 
@@ -389,15 +407,18 @@ public struct DeploymentReconciler: Reconciler {
         }
     }
 
-    func instances(_ observed: [FleetInstance], ready: Set<String>) -> [DeploymentInstance] {
-        observed.sorted { $0.id < $1.id }.map { instance in
+    func instances(_ observed: [FleetInstance], ready: Set<String>, previous: [DeploymentInstance] = []) -> [DeploymentInstance] {
+        let since = Dictionary(previous.compactMap { instance in instance.readySince.map { (instance.id, $0) } }) { first, _ in first }
+        return observed.sorted { $0.id < $1.id }.map { instance in
             let state: String
             if instance.state == "running" {
                 state = ready.contains(instance.id) ? "running" : "starting"
             } else {
                 state = instance.state
             }
-            return DeploymentInstance(id: instance.id, state: state, revision: instance.revision ?? 0, address: Self.address(instance))
+            return DeploymentInstance(
+                id: instance.id, state: state, revision: instance.revision ?? 0, address: Self.address(instance),
+                readySince: since[instance.id] ?? (ready.contains(instance.id) ? now() : nil))
         }
     }
 

@@ -1,4 +1,5 @@
 import CoreMetrics
+import Synchronization
 public import Logging
 public import SluiceDomain
 
@@ -48,18 +49,17 @@ public struct ReconcileWorker: Sendable {
                 // The lease runs from no later than this instant.
                 let claimed = ContinuousClock.now
                 do {
-                    // Kinds at their own limit are left for later (a few
-                    // long copies must not take every slot).
-                    var open: [WorkKind] = []
-                    for kind in reconcilers.keys where await inFlight.count(of: kind) < settings.limit(of: kind) { open.append(kind) }
-                    let unlimited = open.filter { settings.kindLimits[$0] == nil }
-                    if !unlimited.isEmpty {
-                        items = try await queue.claim(kinds: unlimited, worker: identity, lease: settings.lease, limit: free)
-                    }
-                    for kind in open where settings.kindLimits[kind] != nil && items.count < free {
+                    // A capped kind (long copies) is claimed first, up to
+                    // its room, so a stream of other items never starves it;
+                    // its cap leaves the other slots to the rest.
+                    for kind in reconcilers.keys where settings.kindLimits[kind] != nil && items.count < free {
                         let room = min(free - items.count, settings.limit(of: kind) - (await inFlight.count(of: kind)))
                         guard room > 0 else { continue }
                         items += try await queue.claim(kinds: [kind], worker: identity, lease: settings.lease, limit: room)
+                    }
+                    let unlimited = reconcilers.keys.filter { settings.kindLimits[$0] == nil }
+                    if !unlimited.isEmpty && items.count < free {
+                        items += try await queue.claim(kinds: Array(unlimited), worker: identity, lease: settings.lease, limit: free - items.count)
                     }
                 } catch {
                     logger.warning("work queue unavailable; will retry", metadata: ["reason": "\(error)"])
@@ -125,6 +125,8 @@ public struct ReconcileWorker: Sendable {
             } catch {
                 return nil
             }
+            // Also after renewals that failed fast: no retry past the end.
+            guard ContinuousClock.now < validUntil - margin else { return stopLate(item) }
             let sent = ContinuousClock.now
             switch await renew(item, before: validUntil - margin) {
             case .renewed:
@@ -137,14 +139,16 @@ public struct ReconcileWorker: Sendable {
                 logger.warning("lease renewal failed", metadata: ["key": "\(item.key)", "reason": "\(error)"])
                 next = ContinuousClock.now + margin
             case .late:
-                if !Task.isCancelled {
-                    logger.error("lease could not be renewed in time; stopping reconcile", metadata: [
-                        "kind": "\(item.kind.rawValue)", "key": "\(item.key)",
-                    ])
-                }
-                return nil
+                return Task.isCancelled ? nil : stopLate(item)
             }
         }
+    }
+
+    private func stopLate(_ item: WorkItem) -> Result<ReconcileOutcome, any Error>? {
+        logger.error("lease could not be renewed in time; stopping reconcile", metadata: [
+            "kind": "\(item.kind.rawValue)", "key": "\(item.key)",
+        ])
+        return nil
     }
 
     /// What became of one renewal.
@@ -153,25 +157,32 @@ public struct ReconcileWorker: Sendable {
         case failed(any Error)
     }
 
-    /// Renews `item`'s lease, unless `deadline` comes first (a renewal
-    /// stuck waiting for a connection must not outlast the lease).
+    /// Renews `item`'s lease, unless `deadline` comes first. The renewal is
+    /// not waited for once the deadline has passed: a statement stuck on a
+    /// dead connection (a failover) may take a minute to fail, and the
+    /// reconcile must stop before another worker can claim the item. It is
+    /// cancelled and left to end on its own.
     func renew(_ item: WorkItem, before deadline: ContinuousClock.Instant) async -> Renewal {
-        await withTaskGroup(of: Renewal.self) { group in
-            group.addTask {
-                do {
-                    return try await queue.renew(item, lease: settings.lease) ? .renewed : .lost
-                } catch {
-                    return .failed(error)
-                }
+        let race = FirstOf<Renewal>()
+        let renewal = Task { [self] in
+            do {
+                race.finish(try await queue.renew(item, lease: settings.lease) ? .renewed : .lost)
+            } catch {
+                race.finish(.failed(error))
             }
-            group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                return .late
-            }
-            let first = await group.next() ?? .late
-            group.cancelAll()
-            return first
         }
+        let timer = Task {
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            race.finish(.late)
+        }
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { race.wait($0) }
+        } onCancel: {
+            race.finish(.late)
+        }
+        timer.cancel()
+        if case .late = result { renewal.cancel() }
+        return result
     }
 
     func settle(_ item: WorkItem, _ result: Result<ReconcileOutcome, any Error>, elapsed: Duration) async {
@@ -251,6 +262,33 @@ public struct ReconcileWorker: Sendable {
 }
 
 /// The number of reconciles running in this process.
+/// The first of several outcomes, for one waiter: later ones are dropped.
+final class FirstOf<Value: Sendable>: Sendable {
+    private let state = Mutex<(done: Bool, value: Value?, waiter: CheckedContinuation<Value, Never>?)>((false, nil, nil))
+
+    /// Resumes `continuation` with the first outcome (at once if it is in).
+    func wait(_ continuation: CheckedContinuation<Value, Never>) {
+        let ready = state.withLock { state -> Value? in
+            if state.done { return state.value }
+            state.waiter = continuation
+            return nil
+        }
+        if let ready { continuation.resume(returning: ready) }
+    }
+
+    /// Records `value` unless an outcome is in already.
+    func finish(_ value: Value) {
+        let waiter = state.withLock { state -> CheckedContinuation<Value, Never>? in
+            guard !state.done else { return nil }
+            state.done = true
+            state.value = value
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: value)
+    }
+}
+
 actor InFlight {
     private(set) var count = 0
     private var byKind: [WorkKind: Int] = [:]

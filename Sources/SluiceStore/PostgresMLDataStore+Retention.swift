@@ -42,7 +42,7 @@ extension PostgresMLDataStore {
                 SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
                 WHERE i.inhparent = \(table)::regclass
                 """)
-            for child in children {
+            children: for child in children {
                 let name = try child.decode("relname", as: String.self)
                 let suffix = name.dropFirst(table.count + 1)
                 guard name.hasPrefix(table + "_"), suffix.count == 8, suffix.allSatisfy(\.isNumber), suffix < cutoffDay else { continue }
@@ -50,17 +50,22 @@ extension PostgresMLDataStore {
                 switch try await dropPartition(name) {
                 case .dropped(let rows): removed += rows
                 case .alreadyGone: break
-                case .busy: allDropped = false
+                case .busy:
+                    // The reader that held this one holds the others too:
+                    // each further try would stall ingest another 2 s.
+                    allDropped = false
+                    break children
                 }
             }
         }
         // A partition left for the next pass keeps its keys and rollups:
         // a stored row is always found through its key.
-        guard allDropped else { return removed }
-        try await pool.query("DELETE FROM prediction_keys WHERE at < \(cutoff)")
-        try await pool.query("DELETE FROM outcome_keys WHERE at < \(cutoff)")
-        for table in ["score_rollup", "class_rollup", "latency_rollup", "pair_rollup"] {
-            try await pool.query("DELETE FROM \(unsafeSQL: table) WHERE hour < date_trunc('hour', \(cutoff)::timestamptz)")
+        if allDropped {
+            try await pool.query("DELETE FROM prediction_keys WHERE at < \(cutoff)")
+            try await pool.query("DELETE FROM outcome_keys WHERE at < \(cutoff)")
+            for table in ["score_rollup", "class_rollup", "latency_rollup", "pair_rollup"] {
+                try await pool.query("DELETE FROM \(unsafeSQL: table) WHERE hour < date_trunc('hour', \(cutoff)::timestamptz)")
+            }
         }
         partitions.reset()
         // Endpoints that keep less than the longest retention: delete rows,

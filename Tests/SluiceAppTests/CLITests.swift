@@ -97,14 +97,19 @@ struct CLITests {
         let list = try cli.run(["datasets", "list", "-o", "json"])
         let page = try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [String: Any]
         #expect((page?["items"] as? [[String: Any]])?.count == 1)
-        // `-o id` follows every page (here of one item each).
+        // `--all` follows every page (here of one item each), and so does
+        // `-o id` without `--limit`.
         #expect(try cli.run([
             "datasets", "create", "--name", "quotes", "--client", "acme", "--source-uri", "s3://staging/acme-q/",
             "--destination-uri", "s3://rnd/acme-q/", "--format", "csv", "--fund-column", "fund_id",
         ]).status == 0)
-        let ids = try cli.run(["datasets", "list", "-o", "id", "--limit", "1"])
+        let ids = try cli.run(["datasets", "list", "-o", "id", "--all", "--limit", "1"])
         let lines = ids.output.split(separator: "\n")
         #expect(ids.status == 0 && lines.count == 2 && Set(lines).count == 2, "\(ids)")
+        let firstPage = try cli.run(["datasets", "list", "-o", "id", "--limit", "1"])
+        #expect(firstPage.output.split(separator: "\n").count == 1 && firstPage.error.contains("--page-token"), "\(firstPage)")
+        let everyID = try cli.run(["datasets", "list", "-o", "id"])
+        #expect(Set(everyID.output.split(separator: "\n")) == Set(lines), "\(everyID)")
         let deletedID = try cli.run(["datasets", "delete", "quotes", "-o", "id"])
         #expect(deletedID.status == 0 && deletedID.output == "quotes\n", "\(deletedID)")
         let table = try cli.run(["datasets", "list"])
@@ -131,8 +136,16 @@ struct CLITests {
         let failing = Task.detached {
             try cli.run(["datasets", "snapshot", "trades", "--wait", "--timeout", "30", "--poll-interval", "0.2", "-o", "json"])
         }
-        try await Task.sleep(for: .seconds(1))
-        _ = try await server.query("UPDATE dataset_versions SET status = 'failed', reason = 'source bucket missing' WHERE version = 3")
+        // Once the CLI has made version 3 (however slow the machine).
+        var updated = 0
+        for _ in 0..<200 where updated == 0 {
+            updated = try await server.query("""
+                UPDATE dataset_versions SET status = 'failed', reason = 'source bucket missing'
+                WHERE version = 3 AND dataset_id = (SELECT id FROM datasets WHERE name = 'trades') RETURNING 1
+                """).count
+            if updated == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(updated == 1)
         let failed = try await failing.value
         #expect(failed.status == 1, "\(failed)")
         #expect(failed.error.contains("ended failed: source bucket missing"), "\(failed)")

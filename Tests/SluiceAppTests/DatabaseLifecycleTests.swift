@@ -202,6 +202,17 @@ struct DatabaseLifecycleTests {
         #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("postmaster.pid").path))
         #expect(second.standardError.contains(#""applied":"[]""#))
         #expect(!second.standardError.contains("initialising"))
+
+        // Killed with SIGKILL, a server leaves its cluster running; the next
+        // start adopts it and stops it when it exits.
+        let killed = try await Task.detached { try SluiceProcess(environment: env, currentDirectory: folder) }.value
+        kill(killed.process.processIdentifier, SIGKILL)
+        _ = killed.waitForExit(timeout: 10)
+        #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("postmaster.pid").path))
+        let adopting = try await Task.detached { try SluiceProcess(environment: env, currentDirectory: folder) }.value
+        #expect(try Self.get("/readyz", port: adopting.port).status == 200)
+        #expect(adopting.terminate() == 0)
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("postmaster.pid").path))
     }
 }
 

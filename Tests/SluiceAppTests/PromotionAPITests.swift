@@ -246,6 +246,9 @@ struct PromotionAPITests {
         let unreachable = try server.send("PUT", "/v1/endpoints/eu-west-1/churn/policy", body: #"{"min_duration":"30d","retention_days":7}"#)
         APIServer.expectProblem(unreachable, 422)
         #expect(APIServer.errorFields(unreachable) == ["min_duration"])
+        // A retention alone is the caller's choice; the default duration is not theirs to fix.
+        #expect(try server.send("PUT", "/v1/endpoints/eu-west-1/churn/policy", body: #"{"retention_days":3}"#).status == 200)
+        #expect(try server.send("PUT", "/v1/endpoints/eu-west-1/churn/policy", body: #"{}"#).status == 200)
         APIServer.expectProblem(try server.send("PUT", "/v1/endpoints/eu-west-1/churn/policy", token: try server.token("deployer"), body: "{}"), 403)
         try await server.seedModelVersion(model: "churn")
         _ = try server.deploy("live", model: "churn", mode: "live", endpoint: "churn")

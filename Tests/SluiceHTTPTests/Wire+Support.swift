@@ -84,8 +84,6 @@ enum Wire {
     }
 }
 
-/// Counts what a responder saw, for tests that must prove a request never
-/// reached it or is in flight.
 /// Holds the requests to one path until the test opens it: a handler
 /// that is still running when the test acts, however loaded the machine.
 final class Gate: Sendable {
@@ -104,6 +102,8 @@ final class Gate: Sendable {
     }
 }
 
+/// Counts what a responder saw, for tests that must prove a request never
+/// reached it or is in flight.
 final class RequestLog: Sendable {
     private let paths = Mutex<[String]>([])
 

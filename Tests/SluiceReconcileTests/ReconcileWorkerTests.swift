@@ -150,7 +150,8 @@ import Testing
                 logger: Logger(label: "test"))
             let task = Task { await worker.run() }
             defer { task.cancel() }
-            while copies.running.withLock({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            let started = ContinuousClock.now + .seconds(10)
+            while copies.running.withLock({ $0 }) < 2 && ContinuousClock.now < started { try await Task.sleep(for: .milliseconds(20)) }
             try await queue.enqueue(.deployment, key: "scale-up")
             let deadline = ContinuousClock.now + .seconds(2)
             while deployments.done.withLock({ $0 }) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -178,6 +179,44 @@ import Testing
         func park(_ item: WorkItem, error: String) async throws { try await base.park(item, error: error) }
         func depth() async throws -> [WorkKind: Int] { try await base.depth() }
         func resync(retryingParkedAfter: Duration) async throws -> Int { try await base.resync(retryingParkedAfter: retryingParkedAfter) }
+    }
+
+    /// The real queue, except that a renewal hangs 8 s whatever is asked
+    /// of it (a statement on a connection that died in a failover).
+    struct HangingRenewalQueue: WorkQueue {
+        let base: PostgresWorkQueue
+        func enqueue(_ kind: WorkKind, key: String) async throws { try await base.enqueue(kind, key: key) }
+        func claim(kinds: [WorkKind], worker: String, lease: Duration, limit: Int) async throws -> [WorkItem] {
+            try await base.claim(kinds: kinds, worker: worker, lease: lease, limit: limit)
+        }
+        func renew(_ item: WorkItem, lease: Duration) async throws -> Bool {
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().asyncAfter(deadline: .now() + 8) { continuation.resume() }
+            }
+            return true
+        }
+        func complete(_ item: WorkItem, requeueAfter: Duration?) async throws { try await base.complete(item, requeueAfter: requeueAfter) }
+        func fail(_ item: WorkItem, error: String, retryAfter: Duration) async throws {
+            try await base.fail(item, error: error, retryAfter: retryAfter)
+        }
+        func park(_ item: WorkItem, error: String) async throws { try await base.park(item, error: error) }
+        func depth() async throws -> [WorkKind: Int] { try await base.depth() }
+        func resync(retryingParkedAfter: Duration) async throws -> Int { try await base.resync(retryingParkedAfter: retryingParkedAfter) }
+    }
+
+    @Test func aRenewalThatHangs_stillStopsTheReconcile_beforeTheLeaseRunsOut() async throws {
+        try await Self.withQueue { _, queue in
+            try await queue.enqueue(.deployment, key: "hung")
+            let stoppable = Stoppable()
+            // Before, the worker waited for the hung renewal (8 s) before
+            // it could stop: long after another worker could take the item.
+            let worker = ReconcileWorker(
+                queue: HangingRenewalQueue(base: queue), reconcilers: [stoppable],
+                settings: Self.settings { $0.lease = .seconds(1) }, identity: "w", logger: Logger(label: "test"))
+            try await Self.run([worker]) { stoppable.stoppedAfter.withLock { $0 } != nil }
+            let stopped = stoppable.stoppedAfter.withLock { $0 }
+            #expect(stopped.map { $0 >= .milliseconds(300) && $0 < .milliseconds(1500) } == true, "stopped after \(String(describing: stopped))")
+        }
     }
 
     /// A reconcile that runs 5 s unless cancelled, and records when the
