@@ -163,15 +163,17 @@ import Testing
         }
     }
 
-    /// The real queue, except that no renewal gets through (the database
-    /// is unreachable for them).
-    struct UnrenewableQueue: WorkQueue {
+    /// The real queue, except for its renewals, which `renewal` answers:
+    /// none gets through (the database unreachable for them), or one hangs
+    /// (a statement on a connection that died in a failover).
+    struct RenewingQueue: WorkQueue {
         let base: PostgresWorkQueue
+        let renewal: @Sendable () async throws -> Bool
         func enqueue(_ kind: WorkKind, key: String) async throws { try await base.enqueue(kind, key: key) }
         func claim(kinds: [WorkKind], worker: String, lease: Duration, limit: Int) async throws -> [WorkItem] {
             try await base.claim(kinds: kinds, worker: worker, lease: lease, limit: limit)
         }
-        func renew(_ item: WorkItem, lease: Duration) async throws -> Bool { throw DomainError.unavailable("database unreachable") }
+        func renew(_ item: WorkItem, lease: Duration) async throws -> Bool { try await renewal() }
         func complete(_ item: WorkItem, requeueAfter: Duration?) async throws { try await base.complete(item, requeueAfter: requeueAfter) }
         func fail(_ item: WorkItem, error: String, retryAfter: Duration) async throws {
             try await base.fail(item, error: error, retryAfter: retryAfter)
@@ -179,29 +181,19 @@ import Testing
         func park(_ item: WorkItem, error: String) async throws { try await base.park(item, error: error) }
         func depth() async throws -> [WorkKind: Int] { try await base.depth() }
         func resync(retryingParkedAfter: Duration) async throws -> Int { try await base.resync(retryingParkedAfter: retryingParkedAfter) }
-    }
 
-    /// The real queue, except that a renewal hangs 8 s whatever is asked
-    /// of it (a statement on a connection that died in a failover).
-    struct HangingRenewalQueue: WorkQueue {
-        let base: PostgresWorkQueue
-        func enqueue(_ kind: WorkKind, key: String) async throws { try await base.enqueue(kind, key: key) }
-        func claim(kinds: [WorkKind], worker: String, lease: Duration, limit: Int) async throws -> [WorkItem] {
-            try await base.claim(kinds: kinds, worker: worker, lease: lease, limit: limit)
+        static func unrenewable(_ base: PostgresWorkQueue) -> RenewingQueue {
+            RenewingQueue(base: base) { throw DomainError.unavailable("database unreachable") }
         }
-        func renew(_ item: WorkItem, lease: Duration) async throws -> Bool {
-            await withCheckedContinuation { continuation in
-                DispatchQueue.global().asyncAfter(deadline: .now() + 8) { continuation.resume() }
+
+        static func hanging(_ base: PostgresWorkQueue) -> RenewingQueue {
+            RenewingQueue(base: base) {
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 8) { continuation.resume() }
+                }
+                return true
             }
-            return true
         }
-        func complete(_ item: WorkItem, requeueAfter: Duration?) async throws { try await base.complete(item, requeueAfter: requeueAfter) }
-        func fail(_ item: WorkItem, error: String, retryAfter: Duration) async throws {
-            try await base.fail(item, error: error, retryAfter: retryAfter)
-        }
-        func park(_ item: WorkItem, error: String) async throws { try await base.park(item, error: error) }
-        func depth() async throws -> [WorkKind: Int] { try await base.depth() }
-        func resync(retryingParkedAfter: Duration) async throws -> Int { try await base.resync(retryingParkedAfter: retryingParkedAfter) }
     }
 
     @Test func aRenewalThatHangs_stillStopsTheReconcile_beforeTheLeaseRunsOut() async throws {
@@ -211,7 +203,7 @@ import Testing
             // Before, the worker waited for the hung renewal (8 s) before
             // it could stop: long after another worker could take the item.
             let worker = ReconcileWorker(
-                queue: HangingRenewalQueue(base: queue), reconcilers: [stoppable],
+                queue: RenewingQueue.hanging(queue), reconcilers: [stoppable],
                 settings: Self.settings { $0.lease = .seconds(1) }, identity: "w", logger: Logger(label: "test"))
             try await Self.run([worker]) { stoppable.stoppedAfter.withLock { $0 } != nil }
             let stopped = stoppable.stoppedAfter.withLock { $0 }
@@ -245,7 +237,7 @@ import Testing
             // Before, failed renewals were only logged: the reconcile ran on
             // past its lease, while another worker could claim the item.
             let worker = ReconcileWorker(
-                queue: UnrenewableQueue(base: queue), reconcilers: [stoppable],
+                queue: RenewingQueue.unrenewable(queue), reconcilers: [stoppable],
                 settings: Self.settings { $0.lease = .seconds(1) }, identity: "w", logger: Logger(label: "test"))
             try await Self.run([worker]) { stoppable.stoppedAfter.withLock { $0 } != nil }
             let stopped = stoppable.stoppedAfter.withLock { $0 }
