@@ -375,7 +375,14 @@ import Testing
             let payload = String(repeating: "p", count: 60)
             let generator = LargeCSV(payload: payload, targetBytes: 101 << 20)
             try await harness.s3.upload(bucket: harness.staging, key: "large/big file+1.csv") { generator.next() }
+            // The copy's own peak: the process's high-water mark is reset
+            // (clear_refs 5), and must not rise by anything like the object.
+            let before = ProcessMemory.residentBytes()
+            let measured = ProcessMemory.resetPeak()
             let version = try await harness.snapshotAndRun("large", id: id)
+            if measured, let before, let peak = ProcessMemory.peakBytes() {
+                #expect(peak - before < 48 << 20, "the copy of 101 MiB raised the peak by \((peak - before) >> 20) MiB")
+            }
             #expect(version.status == .ready, "\(version.reason ?? "")")
             let summary = generator.summary()
             #expect(version.recordsIn == summary.records && version.recordsOut == summary.kept)
@@ -506,5 +513,26 @@ struct ShortReadStorage: ObjectStorage {
     /// Advanced only by the one task reading.
     final class Counter: @unchecked Sendable {
         var value = 0
+    }
+}
+
+/// This process's resident memory, from /proc (Linux).
+enum ProcessMemory {
+    /// VmRSS, bytes.
+    static func residentBytes() -> Int? { field("VmRSS") }
+    /// VmHWM (the peak since start or the last reset), bytes.
+    static func peakBytes() -> Int? { field("VmHWM") }
+    /// Resets VmHWM to the current size; false where that is not allowed.
+    static func resetPeak() -> Bool {
+        (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil
+    }
+
+    private static func field(_ name: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
+            let kib = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+            return kib.map { $0 * 1024 }
+        }
+        return nil
     }
 }
