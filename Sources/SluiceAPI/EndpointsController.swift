@@ -123,6 +123,9 @@ public struct EndpointsController: Sendable {
                 validation.check(
                     Int64(policy.minDurationSeconds) <= Int64(kept) * 86_400, "min_duration",
                     "must not be longer than retention_days (\(kept) days): the evidence would be deleted before it is long enough")
+            } else if minDuration == nil, (1...3660).contains(kept) {
+                // The default (7 days) is at most what the endpoint keeps.
+                policy.minDurationSeconds = min(policy.minDurationSeconds, kept * 86_400)
             }
             try validation.throwIfInvalid()
             policy.minOutcomes = minOutcomes ?? policy.minOutcomes

@@ -79,9 +79,21 @@ struct EmbeddedPostgres: Sendable {
         try await Self.blocking { try startBlocking() }
     }
 
-    /// Stops the cluster if this process started it (or adopted it).
+    /// Stops the cluster if this process started it (or adopted it), and
+    /// no other process is still connected to it (a second `serve`, a
+    /// gateway): then it is left running, for the next start to adopt.
     func release() async {
         guard startedHere else { return }
+        let others = try? await Self.blocking { [self] in
+            try run("psql", [
+                "-h", directory.path, "-p", String(Self.port), "-U", Self.user, "-d", "postgres", "-Atqc",
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+            ])
+        }
+        if let others, let count = Int(others.trimmingCharacters(in: .whitespacesAndNewlines)), count > 0 {
+            logger.notice("embedded database left running: other processes are connected to it", metadata: ["connections": "\(count)"])
+            return
+        }
         await stop()
         try? FileManager.default.removeItem(at: ownerFile)
     }
@@ -92,9 +104,11 @@ struct EmbeddedPostgres: Sendable {
     /// Whether the process that started the running cluster is gone (a
     /// SIGKILL): then this one adopts it, and stops it at exit.
     private func ownerIsGone() -> Bool {
+        // No record: a cluster started by hand or by an older Sluice,
+        // whose owner may be alive; it is left alone.
         guard let text = try? String(contentsOf: ownerFile, encoding: .utf8),
             let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0
-        else { return true }
+        else { return false }
         return kill(pid, 0) != 0 && errno == ESRCH
     }
 
@@ -165,10 +179,10 @@ struct EmbeddedPostgres: Sendable {
     /// lists or reads nothing in it; the folders are logged.
     private func letPostgresReach(_ directory: URL) throws {
         var ancestors: [String] = []
-        var current = directory.deletingLastPathComponent().standardizedFileURL
+        var current = directory.deletingLastPathComponent().resolvingSymlinksInPath()
         while current.path != "/" {
             ancestors.insert(current.path, at: 0)
-            current = current.deletingLastPathComponent().standardizedFileURL
+            current = current.deletingLastPathComponent()
         }
         var granted: [String] = []
         for folder in ancestors where (try? run("/bin/test", ["-x", folder])) == nil {

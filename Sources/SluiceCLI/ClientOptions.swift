@@ -42,6 +42,8 @@ struct ClientOptions: ParsableArguments {
             let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
             items += object["items"] as? [[String: Any]] ?? []
             next = object["next_page_token"] as? String
+            // A token that does not move would page for ever.
+            if next == token { next = nil }
             token = next
         } while every && token != nil
         switch output {

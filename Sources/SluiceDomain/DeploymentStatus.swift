@@ -44,18 +44,24 @@ public struct DeploymentInstance: Sendable, Equatable, Codable {
     /// When its model server was first seen ready: an instance that has
     /// served is never taken for a boot that failed (EC2).
     public var readySince: Date?
+    /// Since when an instance that has served has not been ready (EC2):
+    /// one unready that long is replaced like a failed boot.
+    public var unreadySince: Date?
 
     /// An instance.
-    public init(id: String, state: String, revision: Int, address: String? = nil, readySince: Date? = nil) {
+    public init(
+        id: String, state: String, revision: Int, address: String? = nil, readySince: Date? = nil, unreadySince: Date? = nil
+    ) {
         self.id = id
         self.state = state
         self.revision = revision
         self.address = address
         self.readySince = readySince
+        self.unreadySince = unreadySince
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, revision, address, readySince = "ready_since"
+        case id, state, revision, address, readySince = "ready_since", unreadySince = "unready_since"
     }
 }
 

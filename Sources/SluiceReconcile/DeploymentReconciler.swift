@@ -182,12 +182,18 @@ public struct DeploymentReconciler: Reconciler {
             observed = try await cloud(deployment) { try await fleet.instances(deployment: deployment.id, region: region) }
         }
         let bootedBy = now().addingTimeInterval(-Double(settings.bootDeadline.components.seconds))
-        // Instances that have served (recorded ready once) are never a
-        // failed boot, however their probes go now.
-        let served = Set(deployment.status.instances.filter { $0.readySince != nil || $0.state == "running" }.map(\.id))
+        // Replaced: an instance never ready 15 minutes after its launch (a
+        // failed boot), and one that served but has not been ready for 15
+        // minutes (a model server dead for good, while EC2 says running).
+        let recorded = Dictionary(deployment.status.instances.map { ($0.id, $0) }) { first, _ in first }
         func overdue(_ instances: [FleetInstance]) -> Set<String> {
-            Set(instances.filter {
-                !served.contains($0.id) && ($0.state == "pending" || $0.state == "running") && ($0.launchedAt.map { $0 < bootedBy } ?? false)
+            Set(instances.filter { instance in
+                guard instance.state == "pending" || instance.state == "running" else { return false }
+                let before = recorded[instance.id]
+                if before?.readySince != nil || before?.state == "running" {
+                    return (before?.unreadySince).map { $0 < bootedBy } ?? false
+                }
+                return instance.launchedAt.map { $0 < bootedBy } ?? false
             }.map(\.id))
         }
         var ready = await readyInstances(observed, runtime: deployment.spec.runtime, wasReady: wasReady, owner: deployment.id)
@@ -230,7 +236,7 @@ public struct DeploymentReconciler: Reconciler {
                     detail: ["instances": failedBoots.joined(separator: ","), "reason": "not ready within the boot deadline"]))
                 setCondition(
                     &status, "Booted", false, "BootDeadlineExceeded",
-                    "\(failedBoots.joined(separator: ", ")) did not become ready within \(settings.bootDeadline.components.seconds / 60) minutes; replaced")
+                    "\(failedBoots.joined(separator: ", ")) not ready for \(settings.bootDeadline.components.seconds / 60) minutes (since launch, or since it last served); replaced")
             }
             if !others.isEmpty {
                 events.append(DeploymentEvent(
@@ -408,7 +414,7 @@ public struct DeploymentReconciler: Reconciler {
     }
 
     func instances(_ observed: [FleetInstance], ready: Set<String>, previous: [DeploymentInstance] = []) -> [DeploymentInstance] {
-        let since = Dictionary(previous.compactMap { instance in instance.readySince.map { (instance.id, $0) } }) { first, _ in first }
+        let before = Dictionary(previous.map { ($0.id, $0) }) { first, _ in first }
         return observed.sorted { $0.id < $1.id }.map { instance in
             let state: String
             if instance.state == "running" {
@@ -416,9 +422,14 @@ public struct DeploymentReconciler: Reconciler {
             } else {
                 state = instance.state
             }
+            let isReady = ready.contains(instance.id)
+            let readySince = before[instance.id]?.readySince ?? (isReady ? now() : nil)
+            // A served instance's unready time runs from the first pass that
+            // found it unready, and ends when it answers again.
+            let unreadySince = isReady || readySince == nil ? nil : (before[instance.id]?.unreadySince ?? now())
             return DeploymentInstance(
                 id: instance.id, state: state, revision: instance.revision ?? 0, address: Self.address(instance),
-                readySince: since[instance.id] ?? (ready.contains(instance.id) ? now() : nil))
+                readySince: readySince, unreadySince: unreadySince)
         }
     }
 

@@ -9,9 +9,10 @@ public import SluiceDomain
 /// - without old instances, every missing instance launches at once;
 /// - extras of the current revision go first when they are not ready,
 ///   then the newest;
-/// - an instance of the current revision that has not become ready by its
-///   boot deadline (`stuck`) is terminated and replaced: a failed boot
-///   would otherwise count as an instance for ever, and block a roll.
+/// - an instance of the current revision that is `stuck` (not ready by its
+///   boot deadline, or unready that long after it served) is terminated and
+///   replaced: it would otherwise count as an instance for ever, and block
+///   a roll.
 public struct FleetPlan: Sendable, Equatable {
     /// Instances to terminate.
     public var terminate: [String]

@@ -59,7 +59,12 @@ public struct ReconcileWorker: Sendable {
                     }
                     let unlimited = reconcilers.keys.filter { settings.kindLimits[$0] == nil }
                     if !unlimited.isEmpty && items.count < free {
-                        items += try await queue.claim(kinds: Array(unlimited), worker: identity, lease: settings.lease, limit: free - items.count)
+                        do {
+                            items += try await queue.claim(kinds: Array(unlimited), worker: identity, lease: settings.lease, limit: free - items.count)
+                        } catch where !items.isEmpty {
+                            // What was claimed already is processed, not left leased.
+                            logger.warning("work queue unavailable; will retry", metadata: ["reason": "\(error)"])
+                        }
                     }
                 } catch {
                     logger.warning("work queue unavailable; will retry", metadata: ["reason": "\(error)"])

@@ -247,7 +247,9 @@ struct PromotionAPITests {
         APIServer.expectProblem(unreachable, 422)
         #expect(APIServer.errorFields(unreachable) == ["min_duration"])
         // A retention alone is the caller's choice; the default duration is not theirs to fix.
-        #expect(try server.send("PUT", "/v1/endpoints/eu-west-1/churn/policy", body: #"{"retention_days":3}"#).status == 200)
+        let short = try server.send("PUT", "/v1/endpoints/eu-west-1/churn/policy", body: #"{"retention_days":3}"#)
+        #expect(short.status == 200)
+        #expect(APIServer.json(short)["min_duration"] as? String == "3d", "the default duration is at most the retention")
         #expect(try server.send("PUT", "/v1/endpoints/eu-west-1/churn/policy", body: #"{}"#).status == 200)
         APIServer.expectProblem(try server.send("PUT", "/v1/endpoints/eu-west-1/churn/policy", token: try server.token("deployer"), body: "{}"), 403)
         try await server.seedModelVersion(model: "churn")

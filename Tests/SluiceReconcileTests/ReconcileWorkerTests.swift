@@ -207,7 +207,7 @@ import Testing
                 settings: Self.settings { $0.lease = .seconds(1) }, identity: "w", logger: Logger(label: "test"))
             try await Self.run([worker]) { stoppable.stoppedAfter.withLock { $0 } != nil }
             let stopped = stoppable.stoppedAfter.withLock { $0 }
-            #expect(stopped.map { $0 >= .milliseconds(300) && $0 < .milliseconds(1500) } == true, "stopped after \(String(describing: stopped))")
+            #expect(stopped.map { $0 >= .milliseconds(300) && $0 < .seconds(3) } == true, "stopped after \(String(describing: stopped))")
         }
     }
 
@@ -243,7 +243,7 @@ import Testing
             let stopped = stoppable.stoppedAfter.withLock { $0 }
             // Stopped a tenth of the lease before its end (0.9 s); the upper
             // bound leaves a loaded machine some scheduling slack.
-            #expect(stopped.map { $0 >= .milliseconds(300) && $0 < .milliseconds(1500) } == true, "stopped after \(String(describing: stopped))")
+            #expect(stopped.map { $0 >= .milliseconds(300) && $0 < .seconds(3) } == true, "stopped after \(String(describing: stopped))")
         }
     }
 
