@@ -163,6 +163,31 @@ import Testing
         }
     }
 
+    /// Copies are not starved by a stream of other items: with more
+    /// deployment items due than slots, and due first, copies still get
+    /// their share from the first claim.
+    @Test func longKinds_areNotStarvedByOtherItems() async throws {
+        try await Self.withQueue { _, queue in
+            for index in 0..<12 { try await queue.enqueue(.deployment, key: "deployment-\(index)") }
+            for index in 0..<2 { try await queue.enqueue(.dataset, key: "copy-\(index)") }
+            let copies = LongKind(.dataset, delay: .milliseconds(300))
+            let deployments = LongKind(.deployment, delay: .milliseconds(300))
+            let worker = ReconcileWorker(
+                queue: queue, reconcilers: [copies, deployments], settings: Self.settings { $0.concurrency = 4 }, identity: "w",
+                logger: Logger(label: "test"))
+            let task = Task { await worker.run() }
+            defer { task.cancel() }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while copies.done.withLock({ $0 }) < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            // Claimed by due time alone, the twelve deployments (300 ms
+            // each, four at a time) would all go before either copy.
+            #expect(copies.done.withLock { $0 } == 2)
+            #expect(deployments.done.withLock { $0 } < 12, "the copies waited behind every deployment")
+            task.cancel()
+            await task.value
+        }
+    }
+
     /// The real queue, except for its renewals, which `renewal` answers:
     /// none gets through (the database unreachable for them), or one hangs
     /// (a statement on a connection that died in a failover).
