@@ -85,10 +85,7 @@ struct EmbeddedPostgres: Sendable {
     func release() async {
         guard startedHere else { return }
         let others = try? await Self.blocking { [self] in
-            try run("psql", [
-                "-h", directory.path, "-p", String(Self.port), "-U", Self.user, "-d", "postgres", "-Atqc",
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
-            ])
+            try psql("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
         }
         if let others, let count = Int(others.trimmingCharacters(in: .whitespacesAndNewlines)), count > 0 {
             logger.notice("embedded database left running: other processes are connected to it", metadata: ["connections": "\(count)"])
@@ -158,10 +155,7 @@ struct EmbeddedPostgres: Sendable {
                 "-w", "-t", "60", "-o", options, "start",
             ])
         }
-        let exists = try run("psql", [
-            "-h", directory.path, "-p", String(Self.port), "-U", Self.user, "-d", "postgres", "-Atqc",
-            "SELECT 1 FROM pg_database WHERE datname = '\(Self.database)'",
-        ])
+        let exists = try psql("SELECT 1 FROM pg_database WHERE datname = '\(Self.database)'")
         if exists.trimmingCharacters(in: .whitespacesAndNewlines) != "1" {
             try run("createdb", ["-h", directory.path, "-p", String(Self.port), "-U", Self.user, Self.database])
         }
@@ -197,6 +191,12 @@ struct EmbeddedPostgres: Sendable {
         guard (try? run("/bin/test", ["-x", directory.path])) != nil else {
             throw Failure(description: "embedded database: the postgres user cannot reach \(directory.path) (a parent folder is not searchable); run from another folder or set SLUICE_DATABASE_URL")
         }
+    }
+
+    /// One query (a constant) on the cluster's `postgres` database; its
+    /// unaligned output.
+    private func psql(_ sql: String) throws -> String {
+        try run("psql", ["-h", directory.path, "-p", String(Self.port), "-U", Self.user, "-d", "postgres", "-Atqc", sql])
     }
 
     /// Runs a PostgreSQL tool (or an absolute command), as `postgres` when needed.

@@ -33,6 +33,11 @@ final class APIClient: Sendable {
 
     deinit { http.shutdown() }
 
+    /// The first 200 bytes of an answer that is not Sluice's, on one line.
+    static func start(of body: [UInt8]) -> String {
+        String(decoding: body.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
+    }
+
     /// `localhost`, `127.0.0.0/8` or `::1`.
     static func isLoopback(_ host: String) -> Bool {
         let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
@@ -68,13 +73,11 @@ final class APIClient: Sendable {
         guard (200..<300).contains(response.status) else { throw Self.problem(response, method: method, path: path) }
         // A success that is not JSON did not come from Sluice (a sign-in
         // page, a wrong --url path): shown as it is, not as an empty list.
-        let type = response.headers.first { $0.0.lowercased() == "content-type" }?.1.lowercased() ?? ""
+        let type = response.header("Content-Type")?.lowercased() ?? ""
         if !response.body.isEmpty && !type.contains("json") {
-            let start = String(decoding: response.body.prefix(200), as: UTF8.self)
-                .replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
             throw CLIError(
                 CLIError.apiFailure,
-                "\(method) \(path): \(response.status) with \(type.isEmpty ? "no content type" : type), not Sluice's JSON: \(start)")
+                "\(method) \(path): \(response.status) with \(type.isEmpty ? "no content type" : type), not Sluice's JSON: \(Self.start(of: response.body))")
         }
         return response.body
     }
@@ -99,11 +102,9 @@ final class APIClient: Sendable {
         if object["title"] == nil {
             // Not Sluice's answer (a proxy, a sign-in page, a redirect): say
             // what came back instead.
-            if let location = response.headers.first(where: { $0.0.lowercased() == "location" })?.1 { text += " (Location: \(location))" }
-            let type = response.headers.first { $0.0.lowercased() == "content-type" }?.1 ?? "no content type"
-            let start = String(decoding: response.body.prefix(200), as: UTF8.self)
-                .replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
-            text += ", not a problem document (\(type))" + (start.isEmpty ? "" : ": \(start)")
+            if let location = response.header("Location") { text += " (Location: \(location))" }
+            let start = Self.start(of: response.body)
+            text += ", not a problem document (\(response.header("Content-Type") ?? "no content type"))" + (start.isEmpty ? "" : ": \(start)")
         }
         let fields = (object["errors"] as? [[String: Any]] ?? []).compactMap { error -> String? in
             guard let field = error["field"] as? String, let message = error["message"] as? String else { return nil }

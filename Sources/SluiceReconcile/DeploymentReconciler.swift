@@ -129,13 +129,9 @@ public struct DeploymentReconciler: Reconciler {
             for await (index, ok) in group { ready[index] = ok }
             return ready
         }
-        let wasReady = Set(deployment.status.instances.filter { $0.state == "running" }.map(\.id))
-        let prefix = deployment.id.uuidString + "|"
-        var results: [Bool] = []
-        for (url, ok) in zip(urls, probed) {
-            results.append(await probeFailures.ready(prefix + url, healthy: ok, wasReady: wasReady.contains(url)))
-        }
-        await probeFailures.keep(only: Set(urls.map { prefix + $0 }), prefix: prefix)
+        let counted = await probeFailures.ready(
+            of: deployment.id, probed: zip(urls, probed).map { (id: $0, healthy: $1) }, wasReady: Self.wasReady(deployment))
+        let results = urls.map { counted.contains($0) }
         var status = deployment.status
         status.instances = zip(urls, results).map { url, ok in
             DeploymentInstance(id: url, state: ok ? "running" : "unreachable", revision: deployment.revision, address: url)
@@ -167,7 +163,7 @@ public struct DeploymentReconciler: Reconciler {
         }
         var events: [DeploymentEvent] = []
         let replicas = deployment.spec.replicas ?? 1
-        let wasReady = Set(deployment.status.instances.filter { $0.state == "running" }.map(\.id))
+        let wasReady = Self.wasReady(deployment)
         // A shared snapshot is enough to see that nothing needs doing; any
         // action is decided again on a fresh look at this deployment.
         var observed: [FleetInstance]
@@ -317,27 +313,25 @@ public struct DeploymentReconciler: Reconciler {
     /// one that was ready (`wasReady`) stays so until
     /// ``Settings/probeFailuresToRemove`` probes in a row have failed.
     func readyInstances(
-        _ observed: [FleetInstance], runtime: DeploymentRuntime, wasReady: Set<String> = [], owner: UUID? = nil
+        _ observed: [FleetInstance], runtime: DeploymentRuntime, wasReady: Set<String>, owner: UUID
     ) async -> Set<String> {
         let running = observed.filter { $0.state == "running" }
         guard settings.instanceHealthcheck else { return Set(running.map(\.id)) }
-        let probed = await withTaskGroup(of: (String, Bool).self) { group in
+        let probed = await withTaskGroup(of: (id: String, healthy: Bool).self) { group in
             for instance in running {
                 guard let address = Self.address(instance) else { continue }
                 group.addTask { (instance.id, await probe.isReady(baseURL: address, runtime: runtime)) }
             }
-            var results: [(String, Bool)] = []
+            var results: [(id: String, healthy: Bool)] = []
             for await result in group { results.append(result) }
             return results
         }
-        // Counts keyed by deployment, so those of instances gone are forgotten.
-        let prefix = (owner?.uuidString ?? "") + "|"
-        var ready = Set<String>()
-        for (id, ok) in probed where await probeFailures.ready(prefix + id, healthy: ok, wasReady: wasReady.contains(id)) {
-            ready.insert(id)
-        }
-        await probeFailures.keep(only: Set(probed.map { prefix + $0.0 }), prefix: prefix)
-        return ready
+        return await probeFailures.ready(of: owner, probed: probed, wasReady: wasReady)
+    }
+
+    /// The instances (or URLs) the deployment's status records as ready.
+    static func wasReady(_ deployment: Deployment) -> Set<String> {
+        Set(deployment.status.instances.filter { $0.state == "running" }.map(\.id))
     }
 
     /// Image and artifact still exist; nil when both do.

@@ -1,36 +1,39 @@
+import Foundation
+
 /// Consecutive failed health probes of instances that were ready, so one
 /// slow `/ping` does not take an instance out of routing (and an audit
 /// event and a routing reload with it): an instance that was ready stays
 /// ready until `threshold` probes in a row have failed. The gateway's own
 /// health (failed calls, its probes) reacts to a real failure within
-/// seconds meanwhile. Kept in memory: another replica's passes start the
-/// count afresh, which only delays a removal.
+/// seconds meanwhile. Kept in memory, per deployment: another replica's
+/// passes start the count afresh, which only delays a removal.
 actor ProbeFailures {
     let threshold: Int
-    var counts: [String: Int] = [:]
+    /// Per deployment, the failures in a row of its instances (ids or URLs).
+    var counts: [UUID: [String: Int]] = [:]
 
     init(threshold: Int) {
         self.threshold = max(1, threshold)
     }
 
-    /// Whether `instance`, probed `healthy` now and recorded ready before
-    /// (`wasReady`), counts as ready.
-    func ready(_ instance: String, healthy: Bool, wasReady: Bool) -> Bool {
-        if healthy {
-            counts[instance] = nil
-            return true
+    /// Which of `owner`'s probed instances count as ready: those that
+    /// answered, and those recorded ready before (`wasReady`) that have not
+    /// yet failed `threshold` probes in a row. Instances not probed now are
+    /// forgotten.
+    func ready(of owner: UUID, probed: [(id: String, healthy: Bool)], wasReady: Set<String>) -> Set<String> {
+        let before = counts[owner] ?? [:]
+        var now: [String: Int] = [:]
+        var ready = Set<String>()
+        for (id, healthy) in probed {
+            if healthy {
+                ready.insert(id)
+            } else if wasReady.contains(id) {
+                let failures = before[id, default: 0] + 1
+                now[id] = failures
+                if failures < threshold { ready.insert(id) }
+            }
         }
-        guard wasReady else {
-            counts[instance] = nil
-            return false
-        }
-        let failures = counts[instance, default: 0] + 1
-        counts[instance] = failures
-        return failures < threshold
-    }
-
-    /// Forgets instances no longer observed.
-    func keep(only instances: Set<String>, prefix: String) {
-        for key in counts.keys where key.hasPrefix(prefix) && !instances.contains(key) { counts[key] = nil }
+        counts[owner] = now.isEmpty ? nil : now
+        return ready
     }
 }

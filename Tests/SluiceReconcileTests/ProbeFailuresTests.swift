@@ -1,3 +1,4 @@
+import Foundation
 @testable import SluiceReconcile
 import Testing
 
@@ -5,13 +6,17 @@ import Testing
 @Suite struct ProbeFailuresTests {
     @Test func aReadyInstance_staysReady_untilThreeProbesInARowFail() async {
         let failures = ProbeFailures(threshold: 3)
-        #expect(await failures.ready("i-1", healthy: false, wasReady: true))
-        #expect(await failures.ready("i-1", healthy: false, wasReady: true))
-        #expect(await !failures.ready("i-1", healthy: false, wasReady: true))
+        let owner = UUID()
+        func ready(_ id: String, healthy: Bool, wasReady: Bool) async -> Bool {
+            await failures.ready(of: owner, probed: [(id, healthy)], wasReady: wasReady ? [id] : []).contains(id)
+        }
+        #expect(await ready("i-1", healthy: false, wasReady: true))
+        #expect(await ready("i-1", healthy: false, wasReady: true))
+        #expect(await !ready("i-1", healthy: false, wasReady: true))
         // A good answer starts the count again.
-        #expect(await failures.ready("i-1", healthy: true, wasReady: false))
-        #expect(await failures.ready("i-1", healthy: false, wasReady: true))
+        #expect(await ready("i-1", healthy: true, wasReady: false))
+        #expect(await ready("i-1", healthy: false, wasReady: true))
         // An instance that was never ready gets no grace.
-        #expect(await !failures.ready("i-2", healthy: false, wasReady: false))
+        #expect(await !ready("i-2", healthy: false, wasReady: false))
     }
 }
