@@ -24,6 +24,9 @@
 #   (needs wrk, nginx, postgresql: `make bench-deps`; builds the release binary)
 #
 # Environment (defaults): DURATION=10 WARMUP=2 ROUNDS=2 CONNECTIONS=64 RATE=1000
+# SATURATED=1 (0: only the fixed-rate rows, for a latency question)
+# DB_NICE (the embedded database's nice value: 10 stands in for the ML Data
+# Store's own server; unset, it competes with the gateway on equal terms)
 # JOURNAL_ROOT (the gateways' journal folders; a temporary folder)
 # COMPARE_BIN (another build, e.g. of the previous commit: adds cmp-gw-0,
 # cmp-gw-2 and cmp-gw-2@RATE rows, a gateway from that binary on the same
@@ -45,6 +48,7 @@ WARMUP=${WARMUP:-2}
 ROUNDS=${ROUNDS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 RATE=${RATE:-1000}
+SATURATED=${SATURATED:-1}
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 if [[ -z ${SLUICE_BIN:-} ]]; then
@@ -126,6 +130,13 @@ deploy() { # name endpoint mode port
         "http://127.0.0.1:$API/v1/deployments" -d "{\"name\":\"$1\",\"region\":\"eu-west-1\",\"endpoint\":\"$2\",\"model\":\"fraud\",
         \"version\":1,\"mode\":\"$3\",\"target\":{\"type\":\"external\",\"urls\":[\"http://127.0.0.1:$4\"]}}"
 }
+# DB_NICE=N runs the database at that nice value (its new backends inherit
+# it): an experiment on how much its share of the 2 cores weighs on the
+# gateway's tail; unset, it runs as started.
+if [[ -n ${DB_NICE:-} ]]; then
+    DB_MASTER=$(pgrep -u postgres -f -- "-D $WORK/app/" | head -1)
+    renice -n "$DB_NICE" -p "$DB_MASTER" $(pgrep -P "$DB_MASTER") > /dev/null
+fi
 deploy solo bench0 live "$LIVE"
 deploy live bench2 live "$LIVE"
 deploy shadow-a bench2 stealth "$SA"
@@ -189,10 +200,12 @@ shadows_sent() { # url
 measure() { # label rate url [pid of the proxy...]
     local label=$1 rate=$2 url=$3; shift 3
     MODE=predict RATE=$rate CONNECTIONS=$CONNECTIONS wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$LUA" "$url" > /dev/null
-    local out before=0 after=0 sent_before sent_after
+    local out before=0 after=0 sent_before sent_after db_before db_after
     (($# > 0)) && before=$(ticks "$@")
     sent_before=$(shadows_sent "$url")
+    db_before=$(db_ticks)
     out=$(MODE=predict RATE=$rate CONNECTIONS=$CONNECTIONS wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$LUA" "$url")
+    db_after=$(db_ticks)
     (($# > 0)) && after=$(ticks "$@")
     sent_after=$(shadows_sent "$url")
     local rps p50 p99 errors requests cpu=-
@@ -211,8 +224,16 @@ measure() { # label rate url [pid of the proxy...]
     if [[ $sent_before != - && $sent_after != - ]] && ((requests > 0)); then
         shadows=$(python3 -c "print(f'{($sent_after - $sent_before) / (2 * $requests) * 100:.0f}')")
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu" "$shadows" >> "$RESULTS"
-    log "$label: $rps req/s p50 $p50 p99 $p99 cpu/req ${cpu} us shadows sent ${shadows} % $errors"
+    # The database's CPU over the measured seconds, in cores.
+    local db
+    db=$(python3 -c '
+import sys
+before = dict(pair.split(":") for pair in sys.argv[1].split())
+after = dict(pair.split(":") for pair in sys.argv[2].split())
+ticks = sum(int(t) - int(before.get(pid, 0)) for pid, t in after.items())
+print(f"{ticks / int(sys.argv[3]) / float(sys.argv[4]):.2f}")' "$db_before" "$db_after" "$HZ" "$DURATION")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu" "$shadows" "$db" >> "$RESULTS"
+    log "$label: $rps req/s p50 $p50 p99 $p99 cpu/req ${cpu} us shadows sent ${shadows} % database ${db} cores $errors"
 }
 # The embedded cluster's postmaster and its backends (SIGSTOP/SIGCONT).
 db_pids() {
@@ -221,6 +242,15 @@ db_pids() {
     [[ -n $master ]] && echo "$master" $(pgrep -P "$master")
 }
 stored() { "${PSQL[@]}" -c "SELECT count(*) FROM predictions"; }
+# pid:ticks of every database process (its backends and autovacuum workers
+# come and go, so they are matched by pid).
+db_ticks() {
+    local pid
+    for pid in $(db_pids); do
+        if [[ -r /proc/$pid/stat ]]; then echo "$pid:$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)"; fi
+    done | tr '\n' ' '
+    return 0
+}
 # Resumes the database and waits until the gateways' backlog is stored
 # (the count stops moving for 2 s), so the next target does not share the
 # cores with the catch-up.
@@ -242,14 +272,16 @@ measure_nodb() { # label rate
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq 1 "$ROUNDS"); do
     log "round $round"
-    measure direct 0 "http://127.0.0.1:$LIVE/predictions/fraud"
-    measure_pair gw-0 0 bench0 "$round"
-    measure_pair gw-2 0 bench2 "$round"
-    measure gw-2-fsync 0 "http://127.0.0.1:$GWF/predict/eu-west-1/bench2" "$GWF_PID"
-    measure gw-2-mem 0 "http://127.0.0.1:$GWM/predict/eu-west-1/bench2" "$GWM_PID"
-    resume_db
-    measure_nodb gw-2-nodb 0
-    measure nginx-2 0 "http://127.0.0.1:$MIRROR/predict/" "$MIRROR_WORKER"
+    if ((SATURATED)); then
+        measure direct 0 "http://127.0.0.1:$LIVE/predictions/fraud"
+        measure_pair gw-0 0 bench0 "$round"
+        measure_pair gw-2 0 bench2 "$round"
+        measure gw-2-fsync 0 "http://127.0.0.1:$GWF/predict/eu-west-1/bench2" "$GWF_PID"
+        measure gw-2-mem 0 "http://127.0.0.1:$GWM/predict/eu-west-1/bench2" "$GWM_PID"
+        resume_db
+        measure_nodb gw-2-nodb 0
+        measure nginx-2 0 "http://127.0.0.1:$MIRROR/predict/" "$MIRROR_WORKER"
+    fi
     if ((RATE > 0)); then
         measure "direct@$RATE" "$RATE" "http://127.0.0.1:$LIVE/predictions/fraud"
         measure_pair "gw-2@$RATE" "$RATE" bench2 "$round"
@@ -262,11 +294,13 @@ done
 STORED=$("${PSQL[@]}" -c "SELECT count(*) FROM predictions" || echo "?")
 echo "load average (1/5/15 min) before: $LOAD_BEFORE, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| target | req/s (median) | p50 | p99 (median; each round) | proxy CPU per request | shadows sent | errors |"
-echo "|---|---|---|---|---|---|---|"
-LABELS=(direct gw-0 gw-2 gw-2-fsync gw-2-mem gw-2-nodb nginx-2)
+echo "| target | req/s (median) | p50 | p99 (median; each round) | proxy CPU per request | shadows sent | database CPU | errors |"
+echo "|---|---|---|---|---|---|---|---|"
+LABELS=()
+((SATURATED)) && LABELS+=(direct gw-0 gw-2 gw-2-fsync gw-2-mem gw-2-nodb nginx-2)
 ((RATE > 0)) && LABELS+=("direct@$RATE" "gw-2@$RATE" "gw-2-fsync@$RATE" "gw-2-mem@$RATE" "gw-2-nodb@$RATE" "nginx-2@$RATE")
-[[ -n ${COMPARE_BIN:-} ]] && LABELS+=(cmp-gw-0 cmp-gw-2) && ((RATE > 0)) && LABELS+=("cmp-gw-2@$RATE")
+[[ -n ${COMPARE_BIN:-} ]] && ((SATURATED)) && LABELS+=(cmp-gw-0 cmp-gw-2)
+[[ -n ${COMPARE_BIN:-} ]] && ((RATE > 0)) && LABELS+=("cmp-gw-2@$RATE")
 for label in "${LABELS[@]}"; do
     awk -F'\t' -v l="$label" '$1 == l' "$RESULTS" | python3 -c '
 import sys, statistics
@@ -282,7 +316,8 @@ cpu = f"{statistics.median(cpus):.0f} µs" if cpus else ""
 each = ", ".join(f"{ms(r[3]):.2f}" for r in rows)
 sent = [float(r[6]) for r in rows if r[6] != "-"]
 shadows = f"{statistics.median(sent):.0f} %" if sent else ""
-print(f"| {rows[0][0]} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms ({each}) | {cpu} | {shadows} | {errors} |")'
+db = f"{statistics.median(float(r[7]) for r in rows):.2f} cores"
+print(f"| {rows[0][0]} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms ({each}) | {cpu} | {shadows} | {db} | {errors} |")'
 done
 echo
 echo "predictions stored while the run lasted: $STORED (rounds: $ROUNDS)"
