@@ -12,6 +12,11 @@ public protocol DeploymentWorkStore: Sendable {
     func record(id: UUID, status: DeploymentStatus, observedGeneration: Int64, events: [DeploymentEvent]) async throws
     /// Removes a deployment whose instances are all gone.
     func finishDeletion(id: UUID) async throws
+    /// The same store with its writes fenced by `lease`, the token of the
+    /// deployment's work item as claimed: a write commits only while that
+    /// lease still holds the item, and otherwise fails with
+    /// ``DomainError/conflict(_:)`` and changes nothing (decision 114).
+    func fenced(by lease: UUID) -> any DeploymentWorkStore
 }
 
 /// A deployment and the model version it runs.

@@ -36,7 +36,8 @@ public struct DeploymentReconciler: Reconciler {
         public init() {}
     }
 
-    let store: any DeploymentWorkStore
+    /// Unfenced as built; each claimed pass runs on a copy fenced by its lease.
+    private(set) var store: any DeploymentWorkStore
     let fleet: (any InstanceFleet)?
     let verifier: (any ArtifactVerifier)?
     let probe: any ModelServerProbe
@@ -67,6 +68,16 @@ public struct DeploymentReconciler: Reconciler {
     }
 
     public var kind: WorkKind { .deployment }
+
+    /// A pass whose every write (status, events, launch serial, deletion)
+    /// commits only while `item`'s lease holds the deployment: a pass that
+    /// ran past its lease (a stalled renewal, a paused process) cannot
+    /// overwrite what the next holder recorded (decision 114).
+    public func reconcile(_ item: WorkItem) async throws -> ReconcileOutcome {
+        var pass = self
+        pass.store = store.fenced(by: item.lease)
+        return try await pass.reconcile(key: item.key)
+    }
 
     public func reconcile(key: String) async throws -> ReconcileOutcome {
         guard let id = UUID(uuidString: key) else { throw ReconcileError.permanent("'\(key)' is not a deployment id") }

@@ -95,7 +95,7 @@ public struct ReconcileWorker: Sendable {
         let result: Result<ReconcileOutcome, any Error> = await withTaskGroup(of: Result<ReconcileOutcome, any Error>?.self) { group in
             group.addTask {
                 do {
-                    return .success(try await reconciler.reconcile(key: item.key))
+                    return .success(try await reconciler.reconcile(item))
                 } catch {
                     return .failure(error)
                 }

@@ -10,6 +10,17 @@ public protocol Reconciler: Sendable {
     /// One pass over the resource with `key`. Throwing means "retry with
     /// backoff"; ``ReconcileError/permanent(_:)`` parks the item at once.
     func reconcile(key: String) async throws -> ReconcileOutcome
+    /// One pass over a claimed work item, as the worker runs it. A
+    /// reconciler whose writes can be fenced by the item's lease (so that a
+    /// pass that lost it changes nothing) implements this; the default is
+    /// ``reconcile(key:)``.
+    func reconcile(_ item: WorkItem) async throws -> ReconcileOutcome
+}
+
+extension Reconciler {
+    public func reconcile(_ item: WorkItem) async throws -> ReconcileOutcome {
+        try await reconcile(key: item.key)
+    }
 }
 
 /// What a reconcile pass asks of the queue.

@@ -5,10 +5,34 @@ public import SluicePostgres
 /// The deployment reconciler's reads and writes.
 public struct PostgresDeploymentWorkStore: DeploymentWorkStore {
     let pool: PGPool
+    /// The work item's lease token that every write must still hold; `nil`: unfenced.
+    private var lease: UUID?
 
     /// A store on `pool`.
     public init(pool: PGPool) {
         self.pool = pool
+    }
+
+    public func fenced(by lease: UUID) -> any DeploymentWorkStore {
+        var store = self
+        store.lease = lease
+        return store
+    }
+
+    /// Fails unless this store's lease still holds the deployment's work
+    /// item, and keeps it held until `connection`'s transaction ends: the
+    /// row is locked `FOR SHARE`, so a claim by another worker (an
+    /// `UPDATE` of the row) waits for this write to commit or roll back.
+    private func checkLease(_ id: UUID, on connection: PGConnection) async throws {
+        guard let lease else { return }
+        let rows = try await connection.query("""
+            SELECT 1 FROM work_items
+            WHERE kind = 'deployment' AND key = \(StoreSupport.text(id)) AND lease_token = \(lease) AND lease_expires_at > now()
+            FOR SHARE
+            """)
+        guard !rows.isEmpty else {
+            throw DomainError.conflict("the lease on deployment \(StoreSupport.text(id)) is no longer held; its reconcile stops")
+        }
     }
 
     public func work(id: UUID) async throws -> DeploymentWork? {
@@ -26,15 +50,19 @@ public struct PostgresDeploymentWorkStore: DeploymentWorkStore {
     }
 
     public func nextLaunchSerial(id: UUID) async throws -> Int64 {
-        let rows = try await pool.query("""
-            UPDATE deployments SET launch_serial = launch_serial + 1 WHERE id = \(id) RETURNING launch_serial
-            """)
-        guard let row = rows.first else { throw DomainError.notFound("deployment \(StoreSupport.text(id)) not found") }
-        return try row.decode("launch_serial")
+        try await pool.withTransaction { connection in
+            try await checkLease(id, on: connection)
+            let rows = try await connection.query("""
+                UPDATE deployments SET launch_serial = launch_serial + 1 WHERE id = \(id) RETURNING launch_serial
+                """)
+            guard let row = rows.first else { throw DomainError.notFound("deployment \(StoreSupport.text(id)) not found") }
+            return try row.decode("launch_serial")
+        }
     }
 
     public func record(id: UUID, status: DeploymentStatus, observedGeneration: Int64, events: [DeploymentEvent]) async throws {
         try await pool.withTransaction { connection in
+            try await checkLease(id, on: connection)
             // Only a real change is written: a steady state re-observed every
             // few seconds must not churn ETags or wake the gateways.
             let rows = try await connection.query("""
@@ -64,6 +92,7 @@ public struct PostgresDeploymentWorkStore: DeploymentWorkStore {
 
     public func finishDeletion(id: UUID) async throws {
         try await pool.withTransaction { connection in
+            try await checkLease(id, on: connection)
             let rows = try await connection.query("""
                 DELETE FROM deployments WHERE id = \(id) AND deletion_requested_at IS NOT NULL RETURNING name
                 """)

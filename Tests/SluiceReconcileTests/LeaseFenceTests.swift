@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import SluiceDomain
+import SluicePostgres
+import SluiceReconcile
+import SluiceStore
+import SluiceTesting
+import Testing
+
+/// The deployment reconciler's writes are fenced by the lease of the work
+/// item it was claimed under (decision 114): a pass that lost its lease to
+/// another worker changes nothing, not even the launch serial.
+@Suite struct LeaseFenceTests {
+    struct Ready: ModelServerProbe {
+        func isReady(baseURL: String, runtime: DeploymentRuntime) async -> Bool { true }
+    }
+
+    /// An external deployment (its trigger enqueues its work item).
+    static func deployment(_ pool: PGPool, name: String = "d") async throws -> UUID {
+        try await pool.query("INSERT INTO models (name, task) VALUES ('m', 'regression') ON CONFLICT DO NOTHING")
+        try await pool.query("""
+            INSERT INTO model_versions (model_id, version, artifact_uri, image, created_by)
+            SELECT id, 1, 's3://a/b', 'r/i:t', 'test' FROM models ON CONFLICT DO NOTHING
+            """)
+        let rows = try await pool.query("""
+            INSERT INTO deployments (name, region, endpoint, model_id, model_version, mode, replicas, instance_type, runtime, target, created_by)
+            SELECT \(name), 'eu-west-1', \(name), id, 1, 'stealth', 1, 'm5.large', 'oip',
+                   '{"type":"external","urls":["http://127.0.0.1:9"]}', 't'
+            FROM models RETURNING id
+            """)
+        return try #require(try rows.first?.decode("id", as: UUID.self))
+    }
+
+    /// A lease taken over by another worker: `stale` expired and `current` holds the item.
+    static func takenOver(_ queue: PostgresWorkQueue) async throws -> (stale: WorkItem, current: WorkItem) {
+        let stale = try #require(try await queue.claim(kinds: [.deployment], worker: "paused", lease: .milliseconds(200), limit: 1).first)
+        try await Task.sleep(for: .milliseconds(400))
+        let current = try #require(try await queue.claim(kinds: [.deployment], worker: "alive", lease: .seconds(30), limit: 1).first)
+        #expect(current.key == stale.key && current.lease != stale.lease)
+        return (stale, current)
+    }
+
+    static func expectLeaseLost(_ what: String, _ body: () async throws -> Void) async {
+        do {
+            try await body()
+            Issue.record("\(what) under a lost lease succeeded")
+        } catch DomainError.conflict(let message) {
+            #expect(message.contains("lease"), "\(message)")
+        } catch {
+            Issue.record("\(what): \(error)")
+        }
+    }
+
+    @Test func aPassThatLostItsLease_recordsNothing_theHolderRecords() async throws {
+        try await ReconcileWorkerTests.withQueue { pool, queue in
+            let id = try await Self.deployment(pool)
+            let (stale, current) = try await Self.takenOver(queue)
+            let reconciler = DeploymentReconciler(
+                store: PostgresDeploymentWorkStore(pool: pool), fleet: nil, verifier: nil, probe: Ready(), logger: Logger(label: "test"))
+            func phase() async throws -> String? {
+                try await pool.query("SELECT status->>'phase' AS phase FROM deployments WHERE id = \(id)").first?.decode("phase")
+            }
+            let before = try await phase()
+            await Self.expectLeaseLost("the stale pass") { _ = try await reconciler.reconcile(stale) }
+            #expect(try await phase() == before)
+            #expect(before != "ready")
+
+            _ = try await reconciler.reconcile(current)
+            #expect(try await phase() == "ready")
+        }
+    }
+
+    @Test func launchSerialAndDeletion_needTheLease() async throws {
+        try await ReconcileWorkerTests.withQueue { pool, queue in
+            let id = try await Self.deployment(pool)
+            let (stale, current) = try await Self.takenOver(queue)
+            let store = PostgresDeploymentWorkStore(pool: pool)
+            func serial() async throws -> Int64 {
+                try #require(try await pool.query("SELECT launch_serial FROM deployments WHERE id = \(id)").first?.decode("launch_serial"))
+            }
+            await Self.expectLeaseLost("nextLaunchSerial") { _ = try await store.fenced(by: stale.lease).nextLaunchSerial(id: id) }
+            #expect(try await serial() == 0)
+            #expect(try await store.fenced(by: current.lease).nextLaunchSerial(id: id) == 1)
+
+            try await pool.query("UPDATE deployments SET deletion_requested_at = now() WHERE id = \(id)")
+            await Self.expectLeaseLost("finishDeletion") { try await store.fenced(by: stale.lease).finishDeletion(id: id) }
+            #expect(try await pool.query("SELECT 1 FROM deployments WHERE id = \(id)").count == 1)
+            // Once the holder settles the item, no lease holds it: a fenced write
+            // from that pass is refused too.
+            try await queue.complete(current, requeueAfter: nil)
+            await Self.expectLeaseLost("finishDeletion after completion") {
+                try await store.fenced(by: current.lease).finishDeletion(id: id)
+            }
+            let again = try #require(try await queue.claim(kinds: [.deployment], worker: "alive", lease: .seconds(30), limit: 1).first)
+            try await store.fenced(by: again.lease).finishDeletion(id: id)
+            #expect(try await pool.query("SELECT 1 FROM deployments WHERE id = \(id)").isEmpty)
+            // Unfenced (a store not given a lease), it writes as before.
+            let other = try await Self.deployment(pool, name: "d2")
+            #expect(try await store.nextLaunchSerial(id: other) == 1)
+        }
+    }
+}
