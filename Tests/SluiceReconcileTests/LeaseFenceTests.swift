@@ -15,18 +15,18 @@ import Testing
         func isReady(baseURL: String, runtime: DeploymentRuntime) async -> Bool { true }
     }
 
-    /// An external deployment (its trigger enqueues its work item).
+    /// An external deployment of a model of its own (its trigger enqueues its work item).
     static func deployment(_ pool: PGPool, name: String = "d") async throws -> UUID {
-        try await pool.query("INSERT INTO models (name, task) VALUES ('m', 'regression') ON CONFLICT DO NOTHING")
-        try await pool.query("""
-            INSERT INTO model_versions (model_id, version, artifact_uri, image, created_by)
-            SELECT id, 1, 's3://a/b', 'r/i:t', 'test' FROM models ON CONFLICT DO NOTHING
-            """)
         let rows = try await pool.query("""
+            WITH model AS (INSERT INTO models (name, task) VALUES (\(name), 'regression') RETURNING id),
+            version AS (
+                INSERT INTO model_versions (model_id, version, artifact_uri, image, created_by)
+                SELECT id, 1, 's3://a/b', 'r/i:t', 'test' FROM model RETURNING model_id
+            )
             INSERT INTO deployments (name, region, endpoint, model_id, model_version, mode, replicas, instance_type, runtime, target, created_by)
-            SELECT \(name), 'eu-west-1', \(name), id, 1, 'stealth', 1, 'm5.large', 'oip',
+            SELECT \(name), 'eu-west-1', \(name), model_id, 1, 'stealth', 1, 'm5.large', 'oip',
                    '{"type":"external","urls":["http://127.0.0.1:9"]}', 't'
-            FROM models RETURNING id
+            FROM version RETURNING id
             """)
         return try #require(try rows.first?.decode("id", as: UUID.self))
     }
