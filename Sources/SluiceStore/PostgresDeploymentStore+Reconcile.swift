@@ -21,8 +21,11 @@ public struct PostgresDeploymentWorkStore: DeploymentWorkStore {
 
     /// Fails unless this store's lease still holds the deployment's work
     /// item, and keeps it held until `connection`'s transaction ends: the
-    /// row is locked `FOR SHARE`, so a claim by another worker (an
-    /// `UPDATE` of the row) waits for this write to commit or roll back.
+    /// row is locked `FOR SHARE`, so another worker's claim (`FOR UPDATE
+    /// SKIP LOCKED`) passes the item over until this write has ended.
+    /// Called after the deployment's row is locked: an API change locks the
+    /// deployment and then (its trigger) the work item, and taking them in
+    /// the same order cannot deadlock with it.
     private func checkLease(_ id: UUID, on connection: PGConnection) async throws {
         guard let lease else { return }
         let rows = try await connection.query("""
@@ -51,24 +54,24 @@ public struct PostgresDeploymentWorkStore: DeploymentWorkStore {
 
     public func nextLaunchSerial(id: UUID) async throws -> Int64 {
         try await pool.withTransaction { connection in
-            try await checkLease(id, on: connection)
             let rows = try await connection.query("""
                 UPDATE deployments SET launch_serial = launch_serial + 1 WHERE id = \(id) RETURNING launch_serial
                 """)
             guard let row = rows.first else { throw DomainError.notFound("deployment \(StoreSupport.text(id)) not found") }
+            try await checkLease(id, on: connection)
             return try row.decode("launch_serial")
         }
     }
 
     public func record(id: UUID, status: DeploymentStatus, observedGeneration: Int64, events: [DeploymentEvent]) async throws {
         try await pool.withTransaction { connection in
-            try await checkLease(id, on: connection)
             // Only a real change is written: a steady state re-observed every
             // few seconds must not churn ETags or wake the gateways.
             let rows = try await connection.query("""
                 SELECT status, observed_generation FROM deployments WHERE id = \(id) FOR UPDATE
                 """)
             guard let row = rows.first else { return }
+            try await checkLease(id, on: connection)
             let old: DeploymentStatus = try row.decodeJSON("status")
             let oldGeneration: Int64 = try row.decode("observed_generation")
             var stored = status
@@ -92,11 +95,11 @@ public struct PostgresDeploymentWorkStore: DeploymentWorkStore {
 
     public func finishDeletion(id: UUID) async throws {
         try await pool.withTransaction { connection in
-            try await checkLease(id, on: connection)
             let rows = try await connection.query("""
                 DELETE FROM deployments WHERE id = \(id) AND deletion_requested_at IS NOT NULL RETURNING name
                 """)
             guard let row = rows.first else { return }
+            try await checkLease(id, on: connection)
             try await EventLog.record(
                 on: connection, actor: "reconciler", action: "deployment.deleted", resourceType: "deployment",
                 resourceID: StoreSupport.text(id), detail: ["name": try row.decode("name")])
