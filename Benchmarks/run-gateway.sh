@@ -49,6 +49,8 @@ ROUNDS=${ROUNDS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 RATE=${RATE:-1000}
 SATURATED=${SATURATED:-1}
+[[ $SATURATED =~ ^[01]$ && $RATE =~ ^[0-9]+$ ]] || { echo "SATURATED must be 0 or 1, RATE a number" >&2; exit 1; }
+((SATURATED || RATE > 0)) || { echo "SATURATED=0 with RATE=0 measures nothing" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 if [[ -z ${SLUICE_BIN:-} ]]; then
@@ -130,12 +132,23 @@ deploy() { # name endpoint mode port
         "http://127.0.0.1:$API/v1/deployments" -d "{\"name\":\"$1\",\"region\":\"eu-west-1\",\"endpoint\":\"$2\",\"model\":\"fraud\",
         \"version\":1,\"mode\":\"$3\",\"target\":{\"type\":\"external\",\"urls\":[\"http://127.0.0.1:$4\"]}}"
 }
+# The embedded cluster's postmaster (from its pid file, whoever runs it)
+# and its children; nothing when it is not running.
+db_pids() {
+    local master
+    master=$(head -1 "$WORK/app/.sluice/postgres/data/postmaster.pid" 2>/dev/null || true)
+    if [[ $master =~ ^[0-9]+$ ]] && kill -0 "$master" 2>/dev/null; then
+        echo "$master" $(pgrep -P "$master" || true)
+    fi
+    return 0
+}
 # DB_NICE=N runs the database at that nice value (its new backends inherit
 # it): an experiment on how much its share of the 2 cores weighs on the
 # gateway's tail; unset, it runs as started.
 if [[ -n ${DB_NICE:-} ]]; then
-    DB_MASTER=$(pgrep -u postgres -f -- "-D $WORK/app/" | head -1)
-    renice -n "$DB_NICE" -p "$DB_MASTER" $(pgrep -P "$DB_MASTER") > /dev/null
+    [[ $DB_NICE =~ ^-?[0-9]+$ ]] || { log "DB_NICE must be a number"; exit 1; }
+    for pid in $(db_pids); do renice -n "$DB_NICE" -p "$pid" > /dev/null || true; done
+    [[ -n $(db_pids) ]] || log "no database processes found; DB_NICE not applied"
 fi
 deploy solo bench0 live "$LIVE"
 deploy live bench2 live "$LIVE"
@@ -231,23 +244,25 @@ import sys
 before = dict(pair.split(":") for pair in sys.argv[1].split())
 after = dict(pair.split(":") for pair in sys.argv[2].split())
 ticks = sum(int(t) - int(before.get(pid, 0)) for pid, t in after.items())
-print(f"{ticks / int(sys.argv[3]) / float(sys.argv[4]):.2f}")' "$db_before" "$db_after" "$HZ" "$DURATION")
+print(f"{ticks / int(sys.argv[3]) / float(sys.argv[4]):.2f}" if after else "-")' "$db_before" "$db_after" "$HZ" "$DURATION")
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu" "$shadows" "$db" >> "$RESULTS"
     log "$label: $rps req/s p50 $p50 p99 $p99 cpu/req ${cpu} us shadows sent ${shadows} % database ${db} cores $errors"
 }
 # The embedded cluster's postmaster and its backends (SIGSTOP/SIGCONT).
-db_pids() {
-    local master
-    master=$(pgrep -u postgres -f -- "-D $WORK/app/" | head -1)
-    [[ -n $master ]] && echo "$master" $(pgrep -P "$master")
-}
 stored() { "${PSQL[@]}" -c "SELECT count(*) FROM predictions"; }
 # pid:ticks of every database process (its backends and autovacuum workers
-# come and go, so they are matched by pid).
+# come and go, so they are matched by pid; the postmaster's count includes
+# its children that have exited). Nothing when the database is not found.
 db_ticks() {
-    local pid
+    local pid ticks master=1
     for pid in $(db_pids); do
-        if [[ -r /proc/$pid/stat ]]; then echo "$pid:$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)"; fi
+        if ((master)); then
+            ticks=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null) || ticks=
+            master=0
+        else
+            ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || ticks=
+        fi
+        if [[ -n $ticks ]]; then echo "$pid:$ticks"; fi
     done | tr '\n' ' '
     return 0
 }
@@ -316,7 +331,8 @@ cpu = f"{statistics.median(cpus):.0f} µs" if cpus else ""
 each = ", ".join(f"{ms(r[3]):.2f}" for r in rows)
 sent = [float(r[6]) for r in rows if r[6] != "-"]
 shadows = f"{statistics.median(sent):.0f} %" if sent else ""
-db = f"{statistics.median(float(r[7]) for r in rows):.2f} cores"
+dbs = [float(r[7]) for r in rows if r[7] != "-"]
+db = f"{statistics.median(dbs):.2f} cores" if dbs else ""
 print(f"| {rows[0][0]} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms ({each}) | {cpu} | {shadows} | {db} | {errors} |")'
 done
 echo

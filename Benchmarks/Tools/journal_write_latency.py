@@ -10,20 +10,21 @@ latencies, open of a new segment included.
 
     python3 Benchmarks/Tools/journal_write_latency.py FOLDER [SECONDS] [RATE]
 
-FOLDER is emptied first; compare a folder on the journal's file system with
+The segments go to a new temporary folder inside FOLDER (created if need
+be), removed at the end; compare a FOLDER on the journal's file system with
 one on tmpfs (/dev/shm/...).
 """
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import time
 
-folder = sys.argv[1]
+os.makedirs(sys.argv[1], exist_ok=True)
+folder = tempfile.mkdtemp(prefix="journal-", dir=sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
 rate = float(sys.argv[3]) if len(sys.argv) > 3 else 3000.0
-shutil.rmtree(folder, ignore_errors=True)
-os.makedirs(folder)
 line = b'{"d":"8a1c2f3e-0000-0000-0000-000000000000","r":"req-000000000000","o":{"label":"cat"},"l":0.25,"s":200}\n'
 lock = threading.Lock()
 state = {"sequence": 0, "open": None, "stop": False}
@@ -68,6 +69,7 @@ while time.monotonic() < end:
     latencies.append(time.perf_counter_ns() - start)
 state["stop"] = True
 thread.join()
+shutil.rmtree(folder)
 latencies.sort()
 n = len(latencies)
 
@@ -77,7 +79,7 @@ def at(q):
 
 
 print(
-    f"{folder}: {n} writes; p50 {at(0.5):.1f} µs, p99 {at(0.99):.1f} µs, p99.9 {at(0.999):.1f} µs, "
+    f"{sys.argv[1]}: {n} writes; p50 {at(0.5):.1f} µs, p99 {at(0.99):.1f} µs, p99.9 {at(0.999):.1f} µs, "
     f"max {latencies[-1] / 1000:.1f} µs; over 100 µs: {sum(1 for x in latencies if x > 100_000)}, "
     f"over 500 µs: {sum(1 for x in latencies if x > 500_000)}"
 )

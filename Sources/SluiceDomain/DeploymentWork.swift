@@ -14,9 +14,13 @@ public protocol DeploymentWorkStore: Sendable {
     func finishDeletion(id: UUID) async throws
     /// The same store with its writes fenced by `lease`, the token of the
     /// deployment's work item as claimed: a write commits only while that
-    /// lease still holds the item, and otherwise fails with
-    /// ``DomainError/conflict(_:)`` and changes nothing (decision 114).
+    /// lease still holds the item, and otherwise throws ``LeaseLost`` and
+    /// changes nothing (decision 114).
     func fenced(by lease: UUID) -> any DeploymentWorkStore
+    /// Throws ``LeaseLost`` when the store is fenced and its lease no longer
+    /// holds the deployment; asked before a change to the cloud. Unfenced,
+    /// it does nothing.
+    func checkLease(id: UUID) async throws
 }
 
 /// A deployment and the model version it runs.

@@ -10,6 +10,18 @@ public enum WorkKind: String, Sendable, Equatable, Hashable, CaseIterable {
     case dataset
 }
 
+/// A write fenced by a work item's lease found the lease gone (run out, or
+/// taken over by another worker): it changed nothing, and the pass that
+/// made it must stop without counting a failure against the item.
+public struct LeaseLost: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    /// The lease on `resource` (for the log) is gone.
+    public init(_ resource: String) {
+        description = "the lease on \(resource) is no longer held"
+    }
+}
+
 /// One claimed work item: leased to one worker until it completes, fails,
 /// or the lease runs out (the worker died) and another worker takes it.
 public struct WorkItem: Sendable, Equatable {

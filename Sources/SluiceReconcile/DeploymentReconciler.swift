@@ -70,8 +70,10 @@ public struct DeploymentReconciler: Reconciler {
     public var kind: WorkKind { .deployment }
 
     /// A pass whose every write (status, events, launch serial, deletion)
-    /// commits only while `item`'s lease holds the deployment: a pass that
-    /// ran past its lease (a stalled renewal, a paused process) cannot
+    /// commits only while `item`'s lease holds the deployment, and which
+    /// checks the lease again before each change to the cloud (terminate,
+    /// retag; a launch follows its fenced launch serial): a pass that ran
+    /// past its lease (a stalled renewal, a paused process) cannot
     /// overwrite what the next holder recorded (decision 114).
     public func reconcile(_ item: WorkItem) async throws -> ReconcileOutcome {
         var pass = self
@@ -110,6 +112,7 @@ public struct DeploymentReconciler: Reconciler {
             let unlisted = deployment.status.instances.filter { !listed.contains($0.id) && $0.state != "shutting-down" && $0.state != "terminated" }
             if !remaining.isEmpty || !unlisted.isEmpty {
                 let ids = remaining.map(\.id) + unlisted.map(\.id)
+                try await store.checkLease(id: deployment.id)
                 try await cloud(deployment) { try await fleet.terminate(ids, region: deployment.spec.region) }
                 var status = deployment.status
                 status.phase = .deleting
@@ -221,6 +224,7 @@ public struct DeploymentReconciler: Reconciler {
         // A stopped instance serves nobody: replace it.
         let stopped = observed.filter { $0.state == "stopping" || $0.state == "stopped" }.map(\.id)
         if !stopped.isEmpty {
+            try await store.checkLease(id: deployment.id)
             try await cloud(deployment) { try await fleet.terminate(stopped, region: region) }
             events.append(DeploymentEvent(action: "deployment.instances_terminated", detail: ["instances": stopped.joined(separator: ","), "reason": "stopped"]))
             observed.removeAll { stopped.contains($0.id) }
@@ -229,10 +233,12 @@ public struct DeploymentReconciler: Reconciler {
         // Promotion and rollback change the mode: the tags follow.
         let mistagged = observed.filter { $0.mode != deployment.spec.mode.rawValue }.map(\.id)
         if !mistagged.isEmpty {
+            try await store.checkLease(id: deployment.id)
             try await cloud(deployment, events: events) { try await fleet.tagMode(mistagged, mode: deployment.spec.mode, region: region) }
             for index in observed.indices where mistagged.contains(observed[index].id) { observed[index].mode = deployment.spec.mode.rawValue }
         }
         if !plan.terminate.isEmpty {
+            try await store.checkLease(id: deployment.id)
             try await cloud(deployment, events: events) { try await fleet.terminate(plan.terminate, region: region) }
             let late = overdue(observed)
             let failedBoots = plan.terminate.filter { late.contains($0) && !ready.contains($0) }

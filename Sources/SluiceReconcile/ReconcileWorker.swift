@@ -210,6 +210,13 @@ public struct ReconcileWorker: Sendable {
                 // Shutting down (or the lease was lost): hand the item back.
                 label = "canceled"
                 try await queue.complete(item, requeueAfter: .zero)
+            case .failure(let error as LeaseLost):
+                // A fenced write found the lease gone: nothing was changed and
+                // nothing failed. Handed back if still ours (the lease ran out
+                // and nobody took it); otherwise the new holder's settles it.
+                label = "lease_lost"
+                logger.notice("lease lost; reconcile stopped", metadata: ["kind": "\(kind)", "key": "\(item.key)", "reason": "\(error)"])
+                try await queue.complete(item, requeueAfter: .zero)
             case .failure(let error):
                 if item.attempts + 1 >= settings.maxAttempts {
                     label = "parked"

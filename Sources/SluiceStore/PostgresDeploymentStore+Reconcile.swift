@@ -28,14 +28,20 @@ public struct PostgresDeploymentWorkStore: DeploymentWorkStore {
     /// the same order cannot deadlock with it.
     private func checkLease(_ id: UUID, on connection: PGConnection) async throws {
         guard let lease else { return }
+        // clock_timestamp(), not now(): the transaction may have waited for
+        // the deployment's row since it began.
         let rows = try await connection.query("""
             SELECT 1 FROM work_items
-            WHERE kind = 'deployment' AND key = \(StoreSupport.text(id)) AND lease_token = \(lease) AND lease_expires_at > now()
+            WHERE kind = 'deployment' AND key = \(StoreSupport.text(id)) AND lease_token = \(lease)
+              AND lease_expires_at > clock_timestamp()
             FOR SHARE
             """)
-        guard !rows.isEmpty else {
-            throw DomainError.conflict("the lease on deployment \(StoreSupport.text(id)) is no longer held; its reconcile stops")
-        }
+        guard !rows.isEmpty else { throw LeaseLost("deployment \(StoreSupport.text(id))") }
+    }
+
+    public func checkLease(id: UUID) async throws {
+        guard lease != nil else { return }
+        try await pool.withTransaction { connection in try await checkLease(id, on: connection) }
     }
 
     public func work(id: UUID) async throws -> DeploymentWork? {

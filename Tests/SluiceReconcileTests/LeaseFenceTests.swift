@@ -44,8 +44,8 @@ import Testing
         do {
             try await body()
             Issue.record("\(what) under a lost lease succeeded")
-        } catch DomainError.conflict(let message) {
-            #expect(message.contains("lease"), "\(message)")
+        } catch let lost as LeaseLost {
+            #expect(lost.description.contains("lease"), "\(lost)")
         } catch {
             Issue.record("\(what): \(error)")
         }
@@ -73,11 +73,18 @@ import Testing
     @Test func launchSerialAndDeletion_needTheLease() async throws {
         try await ReconcileWorkerTests.withQueue { pool, queue in
             let id = try await Self.deployment(pool)
-            let (stale, current) = try await Self.takenOver(queue)
             let store = PostgresDeploymentWorkStore(pool: pool)
             func serial() async throws -> Int64 {
                 try #require(try await pool.query("SELECT launch_serial FROM deployments WHERE id = \(id)").first?.decode("launch_serial"))
             }
+            // A lease that ran out fences writes even before anyone takes the item over.
+            let expired = try #require(try await queue.claim(kinds: [.deployment], worker: "paused", lease: .milliseconds(200), limit: 1).first)
+            try await Task.sleep(for: .milliseconds(400))
+            await Self.expectLeaseLost("nextLaunchSerial, lease run out") { _ = try await store.fenced(by: expired.lease).nextLaunchSerial(id: id) }
+            await Self.expectLeaseLost("checkLease, lease run out") { try await store.fenced(by: expired.lease).checkLease(id: id) }
+            let current = try #require(try await queue.claim(kinds: [.deployment], worker: "alive", lease: .seconds(30), limit: 1).first)
+            let stale = expired
+            try await store.fenced(by: current.lease).checkLease(id: id)
             await Self.expectLeaseLost("nextLaunchSerial") { _ = try await store.fenced(by: stale.lease).nextLaunchSerial(id: id) }
             #expect(try await serial() == 0)
             #expect(try await store.fenced(by: current.lease).nextLaunchSerial(id: id) == 1)

@@ -103,6 +103,32 @@ import Testing
         }
     }
 
+    /// Throws ``LeaseLost`` on every pass, as a fenced write does.
+    final class LosesLease: Reconciler, Sendable {
+        let calls = Mutex(0)
+        var kind: WorkKind { .deployment }
+        func reconcile(key: String) async throws -> ReconcileOutcome {
+            calls.withLock { $0 += 1 }
+            throw LeaseLost("deployment \(key)")
+        }
+    }
+
+    @Test func aLostLease_isNoFailure_countsNoAttempt_parksNothing() async throws {
+        try await Self.withQueue { pool, queue in
+            try await queue.enqueue(.deployment, key: "fenced")
+            let reconciler = LosesLease()
+            let worker = ReconcileWorker(
+                queue: queue, reconcilers: [reconciler], settings: Self.settings { $0.maxAttempts = 2 }, identity: "w", logger: Logger(label: "test"))
+            // With any other error, the second pass would park the item.
+            try await Self.run([worker]) { reconciler.calls.withLock { $0 } >= 4 }
+            #expect(reconciler.calls.withLock { $0 } >= 4)
+            #expect(try await queue.parked().isEmpty)
+            let row = try #require(try await pool.query("SELECT attempts, last_error FROM work_items WHERE key = 'fenced'").first)
+            #expect(try row.decode("attempts", as: Int.self) == 0)
+            #expect(try row.decode("last_error", as: String?.self) == nil)
+        }
+    }
+
     @Test func failures_areRetriedWithBackoff_thenParked() async throws {
         try await Self.withQueue { _, queue in
             try await queue.enqueue(.deployment, key: "poison")
