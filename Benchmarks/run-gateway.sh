@@ -49,7 +49,8 @@ ROUNDS=${ROUNDS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 RATE=${RATE:-1000}
 SATURATED=${SATURATED:-1}
-[[ $SATURATED =~ ^[01]$ && $RATE =~ ^[0-9]+$ ]] || { echo "SATURATED must be 0 or 1, RATE a number" >&2; exit 1; }
+[[ $SATURATED =~ ^[01]$ && $RATE =~ ^(0|[1-9][0-9]*)$ ]] || { echo "SATURATED must be 0 or 1, RATE a number" >&2; exit 1; }
+[[ -z ${DB_NICE:-} || $DB_NICE =~ ^-?[0-9]+$ ]] || { echo "DB_NICE must be a number" >&2; exit 1; }
 ((SATURATED || RATE > 0)) || { echo "SATURATED=0 with RATE=0 measures nothing" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -146,9 +147,12 @@ db_pids() {
 # it): an experiment on how much its share of the 2 cores weighs on the
 # gateway's tail; unset, it runs as started.
 if [[ -n ${DB_NICE:-} ]]; then
-    [[ $DB_NICE =~ ^-?[0-9]+$ ]] || { log "DB_NICE must be a number"; exit 1; }
-    for pid in $(db_pids); do renice -n "$DB_NICE" -p "$pid" > /dev/null || true; done
-    [[ -n $(db_pids) ]] || log "no database processes found; DB_NICE not applied"
+    # The postmaster must take it (its new backends inherit it); a child
+    # may have exited meanwhile.
+    DB_LIST=$(db_pids)
+    [[ -n $DB_LIST ]] || { log "no database processes found; cannot apply DB_NICE"; exit 1; }
+    renice -n "$DB_NICE" -p "${DB_LIST%% *}" > /dev/null || { log "renice of the database failed"; exit 1; }
+    for pid in ${DB_LIST#* }; do renice -n "$DB_NICE" -p "$pid" > /dev/null 2>&1 || true; done
 fi
 deploy solo bench0 live "$LIVE"
 deploy live bench2 live "$LIVE"
@@ -243,8 +247,9 @@ measure() { # label rate url [pid of the proxy...]
 import sys
 before = dict(pair.split(":") for pair in sys.argv[1].split())
 after = dict(pair.split(":") for pair in sys.argv[2].split())
-ticks = sum(int(t) - int(before.get(pid, 0)) for pid, t in after.items())
-print(f"{ticks / int(sys.argv[3]) / float(sys.argv[4]):.2f}" if after else "-")' "$db_before" "$db_after" "$HZ" "$DURATION")
+# The postmaster counts its exited children, so totals difference right.
+ticks = sum(map(int, after.values())) - sum(map(int, before.values()))
+print(f"{ticks / int(sys.argv[3]) / float(sys.argv[4]):.2f}" if before and after else "-")' "$db_before" "$db_after" "$HZ" "$DURATION")
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "$errors" "$cpu" "$shadows" "$db" >> "$RESULTS"
     log "$label: $rps req/s p50 $p50 p99 $p99 cpu/req ${cpu} us shadows sent ${shadows} % database ${db} cores $errors"
 }
@@ -270,7 +275,9 @@ db_ticks() {
 # (the count stops moving for 2 s), so the next target does not share the
 # cores with the catch-up.
 resume_db() {
-    kill -CONT $(db_pids)
+    local pids; pids=$(db_pids)
+    # A backend may have exited since it was listed.
+    [[ -z $pids ]] || kill -CONT $pids 2>/dev/null || true
     local last=-1 now
     for _ in $(seq 1 120); do
         now=$(stored); [[ $now == "$last" ]] && break
@@ -280,7 +287,7 @@ resume_db() {
 measure_nodb() { # label rate
     local pids; pids=$(db_pids)
     [[ -n $pids ]] || { log "no database processes found; skipping $1"; return; }
-    kill -STOP $pids
+    kill -STOP $pids 2>/dev/null || true
     measure "$1" "$2" "http://127.0.0.1:$GW/predict/eu-west-1/bench2" "$GW_PID"
     resume_db
 }

@@ -55,21 +55,23 @@ def sealer():
 thread = threading.Thread(target=sealer)
 thread.start()
 latencies = []
-end = time.monotonic() + seconds
-due = time.monotonic()
-while time.monotonic() < end:
-    due += 1 / rate
-    while time.monotonic() < due:
-        pass
-    start = time.perf_counter_ns()
-    with lock:
-        if state["open"] is None:
-            state["open"] = open_segment()
-        os.write(state["open"][0], line)
-    latencies.append(time.perf_counter_ns() - start)
-state["stop"] = True
-thread.join()
-shutil.rmtree(folder)
+try:
+    end = time.monotonic() + seconds
+    due = time.monotonic()
+    while time.monotonic() < end:
+        due += 1 / rate
+        while time.monotonic() < due:
+            pass
+        start = time.perf_counter_ns()
+        with lock:
+            if state["open"] is None:
+                state["open"] = open_segment()
+            os.write(state["open"][0], line)
+        latencies.append(time.perf_counter_ns() - start)
+finally:
+    state["stop"] = True
+    thread.join()
+    shutil.rmtree(folder)
 latencies.sort()
 n = len(latencies)
 

@@ -12,11 +12,11 @@ public protocol DeploymentWorkStore: Sendable {
     func record(id: UUID, status: DeploymentStatus, observedGeneration: Int64, events: [DeploymentEvent]) async throws
     /// Removes a deployment whose instances are all gone.
     func finishDeletion(id: UUID) async throws
-    /// The same store with its writes fenced by `lease`, the token of the
-    /// deployment's work item as claimed: a write commits only while that
-    /// lease still holds the item, and otherwise throws ``LeaseLost`` and
-    /// changes nothing (decision 114).
-    func fenced(by lease: UUID) -> any DeploymentWorkStore
+    /// The same store with its writes fenced by `item`, the deployment's
+    /// work item as claimed: a write commits only while the item's lease
+    /// still holds it, and otherwise throws ``LeaseLost`` and changes
+    /// nothing (decision 114).
+    func fenced(by item: WorkItem) -> any DeploymentWorkStore
     /// Throws ``LeaseLost`` when the store is fenced and its lease no longer
     /// holds the deployment; asked before a change to the cloud. Unfenced,
     /// it does nothing.

@@ -14,7 +14,7 @@ public enum WorkKind: String, Sendable, Equatable, Hashable, CaseIterable {
 /// taken over by another worker): it changed nothing, and the pass that
 /// made it must stop without counting a failure against the item.
 public struct LeaseLost: Error, Sendable, CustomStringConvertible {
-    public var description: String
+    public let description: String
 
     /// The lease on `resource` (for the log) is gone.
     public init(_ resource: String) {

@@ -77,7 +77,7 @@ public struct DeploymentReconciler: Reconciler {
     /// overwrite what the next holder recorded (decision 114).
     public func reconcile(_ item: WorkItem) async throws -> ReconcileOutcome {
         var pass = self
-        pass.store = store.fenced(by: item.lease)
+        pass.store = store.fenced(by: item)
         return try await pass.reconcile(key: item.key)
     }
 
@@ -419,7 +419,12 @@ public struct DeploymentReconciler: Reconciler {
             var status = deployment.status
             setCondition(&status, "CloudReachable", false, "CloudError", Self.describe(error))
             if status.phase == .pending { status.phase = .progressing }
-            try? await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: events)
+            do {
+                try await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: events)
+            } catch let lost as LeaseLost {
+                // Not the cloud's failure: the pass has no lease to fail with.
+                throw lost
+            } catch {}
             throw error
         }
     }

@@ -5,18 +5,29 @@ public import SluicePostgres
 /// The deployment reconciler's reads and writes.
 public struct PostgresDeploymentWorkStore: DeploymentWorkStore {
     let pool: PGPool
-    /// The work item's lease token that every write must still hold; `nil`: unfenced.
-    private var lease: UUID?
+    /// The claimed work item whose lease every write must still hold; `nil`: unfenced.
+    private var fence: WorkItem?
 
     /// A store on `pool`.
     public init(pool: PGPool) {
         self.pool = pool
     }
 
-    public func fenced(by lease: UUID) -> any DeploymentWorkStore {
+    public func fenced(by item: WorkItem) -> any DeploymentWorkStore {
         var store = self
-        store.lease = lease
+        store.fence = item
         return store
+    }
+
+    /// The work item's row while `item`'s lease holds it, matched on the
+    /// item as claimed; locked `FOR SHARE` when `locking`.
+    private static func holds(_ item: WorkItem, locking: Bool) -> PGQuery {
+        """
+        SELECT 1 FROM work_items
+        WHERE kind = \(item.kind.rawValue) AND key = \(item.key) AND lease_token = \(item.lease)
+          AND lease_expires_at > clock_timestamp()
+        \(unsafeSQL: locking ? "FOR SHARE" : "")
+        """
     }
 
     /// Fails unless this store's lease still holds the deployment's work
@@ -27,21 +38,16 @@ public struct PostgresDeploymentWorkStore: DeploymentWorkStore {
     /// deployment and then (its trigger) the work item, and taking them in
     /// the same order cannot deadlock with it.
     private func checkLease(_ id: UUID, on connection: PGConnection) async throws {
-        guard let lease else { return }
+        guard let fence else { return }
         // clock_timestamp(), not now(): the transaction may have waited for
         // the deployment's row since it began.
-        let rows = try await connection.query("""
-            SELECT 1 FROM work_items
-            WHERE kind = 'deployment' AND key = \(StoreSupport.text(id)) AND lease_token = \(lease)
-              AND lease_expires_at > clock_timestamp()
-            FOR SHARE
-            """)
+        let rows = try await connection.query(Self.holds(fence, locking: true))
         guard !rows.isEmpty else { throw LeaseLost("deployment \(StoreSupport.text(id))") }
     }
 
     public func checkLease(id: UUID) async throws {
-        guard lease != nil else { return }
-        try await pool.withTransaction { connection in try await checkLease(id, on: connection) }
+        guard let fence else { return }
+        guard try await !pool.query(Self.holds(fence, locking: false)).isEmpty else { throw LeaseLost("deployment \(StoreSupport.text(id))") }
     }
 
     public func work(id: UUID) async throws -> DeploymentWork? {

@@ -5,6 +5,7 @@ import SluicePostgres
 import SluiceReconcile
 import SluiceStore
 import SluiceTesting
+import Synchronization
 import Testing
 
 /// The deployment reconciler's writes are fenced by the lease of the work
@@ -70,6 +71,39 @@ import Testing
         }
     }
 
+    /// One running instance; records what it is asked to terminate.
+    final class OneInstance: InstanceFleet, Sendable {
+        let terminated = Mutex<[String]>([])
+        func instances(deployment: UUID, region: String) async throws -> [FleetInstance] {
+            [FleetInstance(id: "i-0001", state: "running", revision: 1, mode: "stealth", privateAddress: "10.0.0.1", launchedAt: nil)]
+        }
+        func allInstances(region: String) async throws -> [String: [FleetInstance]] { [:] }
+        func launch(_ launch: InstanceLaunch) async throws -> [FleetInstance] { [] }
+        func terminate(_ ids: [String], region: String) async throws { terminated.withLock { $0 += ids } }
+        func tagMode(_ ids: [String], mode: DeploymentMode, region: String) async throws {}
+    }
+
+    @Test func aPassThatLostItsLease_terminatesNothing() async throws {
+        try await ReconcileWorkerTests.withQueue { pool, queue in
+            let id = try await Self.deployment(pool)
+            try await pool.query("""
+                UPDATE deployments SET target = '{"type":"ec2"}', deletion_requested_at = now() WHERE id = \(id)
+                """)
+            let fleet = OneInstance()
+            let reconciler = DeploymentReconciler(
+                store: PostgresDeploymentWorkStore(pool: pool), fleet: fleet, verifier: nil, probe: Ready(), logger: Logger(label: "test"))
+            // The lease ran out while the pass was paused; nobody has taken the item yet.
+            let expired = try #require(try await queue.claim(kinds: [.deployment], worker: "paused", lease: .milliseconds(200), limit: 1).first)
+            try await Task.sleep(for: .milliseconds(400))
+            await Self.expectLeaseLost("the teardown") { _ = try await reconciler.reconcile(expired) }
+            #expect(fleet.terminated.withLock { $0 }.isEmpty)
+
+            let current = try #require(try await queue.claim(kinds: [.deployment], worker: "alive", lease: .seconds(30), limit: 1).first)
+            _ = try await reconciler.reconcile(current)
+            #expect(fleet.terminated.withLock { $0 } == ["i-0001"])
+        }
+    }
+
     @Test func launchSerialAndDeletion_needTheLease() async throws {
         try await ReconcileWorkerTests.withQueue { pool, queue in
             let id = try await Self.deployment(pool)
@@ -80,26 +114,26 @@ import Testing
             // A lease that ran out fences writes even before anyone takes the item over.
             let expired = try #require(try await queue.claim(kinds: [.deployment], worker: "paused", lease: .milliseconds(200), limit: 1).first)
             try await Task.sleep(for: .milliseconds(400))
-            await Self.expectLeaseLost("nextLaunchSerial, lease run out") { _ = try await store.fenced(by: expired.lease).nextLaunchSerial(id: id) }
-            await Self.expectLeaseLost("checkLease, lease run out") { try await store.fenced(by: expired.lease).checkLease(id: id) }
+            await Self.expectLeaseLost("nextLaunchSerial, lease run out") { _ = try await store.fenced(by: expired).nextLaunchSerial(id: id) }
+            await Self.expectLeaseLost("checkLease, lease run out") { try await store.fenced(by: expired).checkLease(id: id) }
             let current = try #require(try await queue.claim(kinds: [.deployment], worker: "alive", lease: .seconds(30), limit: 1).first)
             let stale = expired
-            try await store.fenced(by: current.lease).checkLease(id: id)
-            await Self.expectLeaseLost("nextLaunchSerial") { _ = try await store.fenced(by: stale.lease).nextLaunchSerial(id: id) }
+            try await store.fenced(by: current).checkLease(id: id)
+            await Self.expectLeaseLost("nextLaunchSerial") { _ = try await store.fenced(by: stale).nextLaunchSerial(id: id) }
             #expect(try await serial() == 0)
-            #expect(try await store.fenced(by: current.lease).nextLaunchSerial(id: id) == 1)
+            #expect(try await store.fenced(by: current).nextLaunchSerial(id: id) == 1)
 
             try await pool.query("UPDATE deployments SET deletion_requested_at = now() WHERE id = \(id)")
-            await Self.expectLeaseLost("finishDeletion") { try await store.fenced(by: stale.lease).finishDeletion(id: id) }
+            await Self.expectLeaseLost("finishDeletion") { try await store.fenced(by: stale).finishDeletion(id: id) }
             #expect(try await pool.query("SELECT 1 FROM deployments WHERE id = \(id)").count == 1)
             // Once the holder settles the item, no lease holds it: a fenced write
             // from that pass is refused too.
             try await queue.complete(current, requeueAfter: nil)
             await Self.expectLeaseLost("finishDeletion after completion") {
-                try await store.fenced(by: current.lease).finishDeletion(id: id)
+                try await store.fenced(by: current).finishDeletion(id: id)
             }
             let again = try #require(try await queue.claim(kinds: [.deployment], worker: "alive", lease: .seconds(30), limit: 1).first)
-            try await store.fenced(by: again.lease).finishDeletion(id: id)
+            try await store.fenced(by: again).finishDeletion(id: id)
             #expect(try await pool.query("SELECT 1 FROM deployments WHERE id = \(id)").isEmpty)
             // Unfenced (a store not given a lease), it writes as before.
             let other = try await Self.deployment(pool, name: "d2")
