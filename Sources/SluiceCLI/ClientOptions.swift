@@ -98,8 +98,6 @@ struct PageOptions: ParsableArguments {
     @Flag(help: "Every page, not only the first (--limit is then the page size).")
     var all = false
 
-    var query: [(String, String?)] { [("limit", limit.map(String.init)), ("page_token", pageToken)] }
-
     func validate() throws {
         if let limit, !(1...500).contains(limit) { throw ValidationError("--limit must be from 1 to 500") }
     }

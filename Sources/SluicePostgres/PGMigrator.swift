@@ -48,7 +48,7 @@ public struct PGMigrator: Sendable {
                 // Waiting for another replica's run, or a long migration, is not a stuck statement.
                 try await connection.query("SET statement_timeout = 0")
                 if let lockWait {
-                    let milliseconds = max(1, lockWait.components.seconds * 1000 + lockWait.components.attoseconds / 1_000_000_000_000_000)
+                    let milliseconds = max(1, PGConnectionConfiguration.milliseconds(lockWait))
                     try await connection.query("SELECT set_config('lock_timeout', \(String(milliseconds) + "ms"), false)")
                 }
                 try await connection.query("SELECT pg_advisory_lock(\(lockKey))")

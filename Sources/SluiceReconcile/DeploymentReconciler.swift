@@ -285,20 +285,19 @@ public struct DeploymentReconciler: Reconciler {
                 try await store.record(id: deployment.id, status: status, observedGeneration: deployment.generation, events: events)
                 return .requeue(after: settings.refusedInterval)
             }
-            removeCondition(&status, "Launched")
             events.append(DeploymentEvent(
                 action: "deployment.instances_launched",
                 detail: ["instances": launched.map(\.id).joined(separator: ","), "revision": "\(deployment.revision)"]))
             observed += launched
         }
+        // Nothing left to launch (a launch went through, or fewer replicas
+        // are wanted now): an earlier refusal no longer describes it.
+        removeCondition(&status, "Launched")
 
         status.instances = instances(observed, ready: ready, previous: deployment.status.instances)
         let readyCurrent = observed.filter { $0.revision == deployment.revision && ready.contains($0.id) }.count
         let converged = readyCurrent == replicas && observed.count == replicas && plan.launch == 0 && plan.terminate.isEmpty
         removeCondition(&status, "CloudReachable")
-        // Nothing left to launch (a launch went through, or fewer replicas
-        // are wanted now): an earlier refusal no longer describes it.
-        if plan.launch == 0 { removeCondition(&status, "Launched") }
         if converged {
             status.phase = .ready
             removeCondition(&status, "Booted")
@@ -325,9 +324,9 @@ public struct DeploymentReconciler: Reconciler {
             || observed.contains { $0.state == "stopping" || $0.state == "stopped" || $0.mode != mode.rawValue }
     }
 
-    /// The running instances that serve: all of them without health checks.
-    /// The running instances whose model server answers its health route;
-    /// one that was ready (`wasReady`) stays so until
+    /// The running instances that serve: all of them without health
+    /// checks; with them, those whose model server answers its health
+    /// route, and one that was ready (`wasReady`) until
     /// ``Settings/probeFailuresToRemove`` probes in a row have failed.
     func readyInstances(
         _ observed: [FleetInstance], runtime: DeploymentRuntime, wasReady: Set<String>, owner: UUID
@@ -429,16 +428,11 @@ public struct DeploymentReconciler: Reconciler {
         }
     }
 
-    func instances(_ observed: [FleetInstance], ready: Set<String>, previous: [DeploymentInstance] = []) -> [DeploymentInstance] {
+    func instances(_ observed: [FleetInstance], ready: Set<String>, previous: [DeploymentInstance]) -> [DeploymentInstance] {
         let before = Dictionary(previous.map { ($0.id, $0) }) { first, _ in first }
         return observed.sorted { $0.id < $1.id }.map { instance in
-            let state: String
-            if instance.state == "running" {
-                state = ready.contains(instance.id) ? "running" : "starting"
-            } else {
-                state = instance.state
-            }
             let isReady = ready.contains(instance.id)
+            let state = instance.state == "running" ? (isReady ? "running" : "starting") : instance.state
             let readySince = before[instance.id]?.readySince ?? (isReady ? now() : nil)
             // A served instance's unready time runs from the first pass that
             // found it unready, and ends when it answers again.

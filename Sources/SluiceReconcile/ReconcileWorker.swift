@@ -273,7 +273,6 @@ public struct ReconcileWorker: Sendable {
     }
 }
 
-/// The number of reconciles running in this process.
 /// The first of several outcomes, for one waiter: later ones are dropped.
 final class FirstOf<Value: Sendable>: Sendable {
     private let state = Mutex<(done: Bool, value: Value?, waiter: CheckedContinuation<Value, Never>?)>((false, nil, nil))
@@ -301,16 +300,11 @@ final class FirstOf<Value: Sendable>: Sendable {
     }
 }
 
+/// The number of reconciles running in this process, in all and by kind.
 actor InFlight {
-    private(set) var count = 0
     private var byKind: [WorkKind: Int] = [:]
-    func add(_ kind: WorkKind) {
-        count += 1
-        byKind[kind, default: 0] += 1
-    }
-    func remove(_ kind: WorkKind) {
-        count -= 1
-        byKind[kind, default: 1] -= 1
-    }
+    var count: Int { byKind.values.reduce(0, +) }
+    func add(_ kind: WorkKind) { byKind[kind, default: 0] += 1 }
+    func remove(_ kind: WorkKind) { byKind[kind, default: 1] -= 1 }
     func count(of kind: WorkKind) -> Int { byKind[kind, default: 0] }
 }
